@@ -1,0 +1,123 @@
+// swift-tools-version:6.2
+import PackageDescription
+
+let swiftSettings: [SwiftSetting] = [
+    .enableUpcomingFeature("ExistentialAny"),
+]
+
+let package = Package(
+    name: "countersign",
+    platforms: [.macOS(.v15)],
+    products: [
+        .executable(name: "countersignd", targets: ["countersignd"]),
+        .executable(name: "countersign", targets: ["countersign"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/hummingbird-project/hummingbird.git", from: "2.28.1"),
+        .package(url: "https://github.com/groue/GRDB.swift.git", from: "7.10.0"),
+        .package(url: "https://github.com/apple/swift-crypto.git", from: "4.5.2"),
+        .package(url: "https://github.com/apple/swift-argument-parser.git", from: "1.8.2"),
+        .package(url: "https://github.com/jpsim/Yams.git", from: "6.2.2"),
+        .package(url: "https://github.com/apple/swift-log.git", from: "1.16.2"),
+        .package(url: "https://github.com/apple/swift-metrics.git", from: "2.13.0"),
+        .package(url: "https://github.com/swift-server/swift-prometheus.git", from: "2.4.1"),
+        .package(url: "https://github.com/swift-server/swift-service-lifecycle.git", from: "2.13.0"),
+        .package(url: "https://github.com/swift-server/async-http-client.git", from: "1.37.0"),
+    ],
+    targets: [
+        // Pure domain rules: requests, states, policy evaluation, canonical digests, clock.
+        .target(
+            name: "CountersignCore",
+            dependencies: [.product(name: "Crypto", package: "swift-crypto")],
+            swiftSettings: swiftSettings
+        ),
+        // Policy-as-code files: YAML loading with file:line diagnostics, lint, policy tests.
+        .target(
+            name: "CountersignPolicyFiles",
+            dependencies: ["CountersignCore", .product(name: "Yams", package: "Yams")],
+            swiftSettings: swiftSettings
+        ),
+        // Durable storage: Store protocol, SQLite backend, audit hash chain, checkpoints.
+        .target(
+            name: "CountersignStore",
+            dependencies: [
+                "CountersignCore",
+                .product(name: "GRDB", package: "GRDB.swift"),
+                .product(name: "Crypto", package: "swift-crypto"),
+            ],
+            swiftSettings: swiftSettings
+        ),
+        .systemLibrary(name: "CPAM", path: "Sources/CPAM"),
+        .target(name: "PAMAuth", dependencies: ["CPAM"], swiftSettings: swiftSettings),
+        // JSON wire types shared by the server and the CLI.
+        .target(name: "CountersignAPI", swiftSettings: swiftSettings),
+        .target(
+            name: "CountersignServer",
+            dependencies: [
+                "CountersignCore", "CountersignPolicyFiles", "CountersignStore", "PAMAuth", "CountersignAPI",
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "Metrics", package: "swift-metrics"),
+                .product(name: "Prometheus", package: "swift-prometheus"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+                .product(name: "UnixSignals", package: "swift-service-lifecycle"),
+                .product(name: "Crypto", package: "swift-crypto"),
+            ],
+            resources: [.copy("Resources/openapi.yaml")],
+            swiftSettings: swiftSettings
+        ),
+        .executableTarget(
+            name: "countersignd",
+            dependencies: [
+                "CountersignServer", "CountersignStore", "CountersignPolicyFiles",
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            ],
+            swiftSettings: swiftSettings
+        ),
+        .executableTarget(
+            name: "countersign",
+            dependencies: [
+                "CountersignCore", "CountersignAPI", "CountersignStore", "CountersignPolicyFiles",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
+                .product(name: "Crypto", package: "swift-crypto"),
+            ],
+            swiftSettings: swiftSettings
+        ),
+        // `make bench` only: durable store commits beside a raw SQLite loop.
+        .executableTarget(
+            name: "countersign-bench-store",
+            dependencies: ["CountersignCore", "CountersignStore", .product(name: "GRDB", package: "GRDB.swift")],
+            path: "Benchmarks/StoreBench",
+            swiftSettings: swiftSettings
+        ),
+        .testTarget(name: "CountersignCoreTests", dependencies: ["CountersignCore"], swiftSettings: swiftSettings),
+        .testTarget(
+            name: "CountersignPolicyFilesTests",
+            dependencies: ["CountersignPolicyFiles"],
+            swiftSettings: swiftSettings
+        ),
+        .testTarget(name: "CountersignStoreTests", dependencies: ["CountersignStore"], swiftSettings: swiftSettings),
+        .testTarget(name: "PAMAuthTests", dependencies: ["PAMAuth"], swiftSettings: swiftSettings),
+        .testTarget(
+            name: "CountersignServerTests",
+            dependencies: [
+                "CountersignServer", "CountersignAPI", "CountersignCore",
+                .product(name: "HummingbirdTesting", package: "hummingbird"),
+                .product(name: "GRDB", package: "GRDB.swift"),
+                .product(name: "Yams", package: "Yams"),
+            ],
+            swiftSettings: swiftSettings
+        ),
+        .testTarget(
+            name: "EndToEndTests",
+            dependencies: [
+                "CountersignAPI",
+                .product(name: "GRDB", package: "GRDB.swift"),
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
+            ],
+            swiftSettings: swiftSettings
+        ),
+    ]
+)

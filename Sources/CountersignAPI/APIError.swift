@@ -1,0 +1,29 @@
+/// The body of every error response: `{"error":{"code":"…","message":"…"}}`.
+public struct APIErrorBody: Codable, Sendable, Equatable {
+    public struct Detail: Codable, Sendable, Equatable {
+        public let code: String
+        public let message: String
+    }
+
+    public let error: Detail
+
+    public init(code: String, message: String) {
+        self.error = Detail(code: code, message: message)
+    }
+}
+
+/// Error codes the API answers with, beyond the domain's own (`DomainError.Code`).
+public enum APIErrorCode {
+    public static let malformedBody = "malformed_body"
+    public static let payloadTooLarge = "payload_too_large"
+    public static let unauthenticated = "unauthenticated"
+    public static let invalidCredentials = "invalid_credentials"
+    public static let accountUnavailable = "account_unavailable"
+    public static let rateLimited = "rate_limited"
+    public static let notFound = "not_found"
+    public static let methodNotAllowed = "method_not_allowed"
+    public static let unsupportedMediaType = "unsupported_media_type"
+    public static let storageUnavailable = "storage_unavailable"
+    public static let authenticationUnavailable = "authentication_unavailable"
+    public static let internalError = "internal"
+}

@@ -1,0 +1,38 @@
+import Crypto
+import Foundation
+
+/// A signed statement "the audit log had `sequence` records, the last hashing to `headHash`".
+/// Whoever keeps a copy can later prove that the log was truncated or rewritten.
+public struct AuditCheckpoint: Hashable, Sendable {
+    public let sequence: Int64
+    public let headHash: [UInt8]
+    public let signedAt: Date
+    public let signature: [UInt8]
+
+    public init(sequence: Int64, headHash: [UInt8], signedAt: Date, signature: [UInt8]) {
+        self.sequence = sequence
+        self.headHash = headHash
+        self.signedAt = signedAt.truncatedToMilliseconds
+        self.signature = signature
+    }
+
+    public static func signedMessage(sequence: Int64, headHash: [UInt8], signedAt: Date) -> [UInt8] {
+        var encoding = CanonicalEncoding(tag: "countersign/audit-checkpoint/v1")
+        encoding.append(sequence)
+        encoding.append(bytes: headHash)
+        encoding.append(signedAt)
+        return encoding.bytes
+    }
+
+    public static func sign(
+        sequence: Int64, headHash: [UInt8], at time: Date, with key: Curve25519.Signing.PrivateKey
+    ) throws -> AuditCheckpoint {
+        let signedAt = time.truncatedToMilliseconds
+        let message = signedMessage(sequence: sequence, headHash: headHash, signedAt: signedAt)
+        return AuditCheckpoint(sequence: sequence, headHash: headHash, signedAt: signedAt, signature: Array(try key.signature(for: message)))
+    }
+
+    public func verifySignature(publicKey: Curve25519.Signing.PublicKey) -> Bool {
+        publicKey.isValidSignature(signature, for: Self.signedMessage(sequence: sequence, headHash: headHash, signedAt: signedAt))
+    }
+}

@@ -1,0 +1,50 @@
+import Foundation
+
+/// Counts failed logins per key (a username, a source address) in a sliding window, so that
+/// password guessing is slowed to a crawl without locking a real user out for long.
+public struct LoginThrottle: Sendable {
+    public struct Limit: Hashable, Sendable {
+        public let failures: Int
+        public let window: TimeInterval
+
+        public init(failures: Int, window: TimeInterval) {
+            self.failures = failures
+            self.window = window
+        }
+    }
+
+    public let limit: Limit
+    private var failures: [String: [Date]] = [:]
+    /// Keys tracked at most, so a flood of distinct usernames cannot grow memory without bound.
+    public let capacity: Int
+
+    public init(limit: Limit, capacity: Int = 100_000) {
+        self.limit = limit
+        self.capacity = capacity
+    }
+
+    /// How long `key` must wait before trying again, or nil if it may try now.
+    public func retryAfter(_ key: String, at now: Date) -> TimeInterval? {
+        let recent = (failures[key] ?? []).filter { now.timeIntervalSince($0) < limit.window }
+        guard recent.count >= limit.failures, let oldest = recent.first else { return nil }
+        return max(1, limit.window - now.timeIntervalSince(oldest))
+    }
+
+    public mutating func recordFailure(_ key: String, at now: Date) {
+        if failures[key] == nil, failures.count >= capacity { prune(at: now) }
+        var recent = (failures[key] ?? []).filter { now.timeIntervalSince($0) < limit.window }
+        recent.append(now)
+        failures[key] = Array(recent.suffix(limit.failures))
+    }
+
+    public mutating func recordSuccess(_ key: String) {
+        failures[key] = nil
+    }
+
+    private mutating func prune(at now: Date) {
+        failures = failures.filter { _, dates in dates.contains { now.timeIntervalSince($0) < limit.window } }
+        if failures.count >= capacity, let oldestKey = failures.min(by: { ($0.value.last ?? now) < ($1.value.last ?? now) })?.key {
+            failures[oldestKey] = nil
+        }
+    }
+}

@@ -1,0 +1,88 @@
+/// Where a rule was written, for file:line messages in lint, explain and refusals.
+public struct SourceLocation: Hashable, Sendable, CustomStringConvertible {
+    public let file: String
+    public let line: Int
+
+    public init(file: String, line: Int) {
+        self.file = file
+        self.line = line
+    }
+
+    public var description: String { "\(file):\(line)" }
+}
+
+/// What a requester must write as justification.
+public struct ReasonRule: Hashable, Sendable {
+    public let minimumLength: Int
+    public let ticketPattern: TicketPattern?
+
+    public init(minimumLength: Int = 1, ticketPattern: TicketPattern? = nil) {
+        self.minimumLength = minimumLength
+        self.ticketPattern = ticketPattern
+    }
+}
+
+/// One rule of policy-as-code: which requests it covers, who may ask, and what approval they need.
+public struct PolicyRule: Hashable, Sendable {
+    public let name: String
+    public let kind: RequestKind
+    /// Attribute name → glob. Every listed attribute must match; an unlisted one matches anything.
+    public let match: [String: Glob]
+    /// Groups whose members may file matching requests (`*` for anyone).
+    public let requesters: Set<String>
+    public let requirement: ApprovalRequirement
+    public let pendingLifetimeSeconds: Int
+    public let maximumAccessSeconds: Int
+    public let reasonRule: ReasonRule
+    public let source: SourceLocation?
+
+    public static func attributeNames(for kind: RequestKind) -> Set<String> {
+        switch kind {
+        case .deploy: ["service", "environment"]
+        case .ssh: ["host", "login"]
+        }
+    }
+
+    public init(
+        name: String, kind: RequestKind, match: [String: Glob], requesters: Set<String>,
+        requirement: ApprovalRequirement, pendingLifetimeSeconds: Int, maximumAccessSeconds: Int,
+        reasonRule: ReasonRule, source: SourceLocation? = nil
+    ) throws(DomainError) {
+        try FieldRules.checkName(name, field: "rule name")
+        let unknown = Set(match.keys).subtracting(Self.attributeNames(for: kind))
+        guard unknown.isEmpty else {
+            throw DomainError(.invalidField, "rule \(name): \(kind) requests have no attribute \(unknown.sorted().joined(separator: ", "))")
+        }
+        guard !requesters.isEmpty else {
+            throw DomainError(.invalidField, "rule \(name): requesters must name at least one group (or '*')")
+        }
+        guard (60...30 * 24 * 3600).contains(pendingLifetimeSeconds) else {
+            throw DomainError(.invalidField, "rule \(name): pending lifetime must be between 1 minute and 30 days")
+        }
+        guard (60...SSHTarget.maximumDurationSeconds).contains(maximumAccessSeconds) else {
+            throw DomainError(.invalidField, "rule \(name): maximum access duration must be between 1 minute and 7 days")
+        }
+        guard (0...FieldRules.maximumReasonLength).contains(reasonRule.minimumLength) else {
+            throw DomainError(.invalidField, "rule \(name): minimum reason length must be between 0 and \(FieldRules.maximumReasonLength)")
+        }
+        self.name = name
+        self.kind = kind
+        self.match = match
+        self.requesters = requesters
+        self.requirement = requirement
+        self.pendingLifetimeSeconds = pendingLifetimeSeconds
+        self.maximumAccessSeconds = maximumAccessSeconds
+        self.reasonRule = reasonRule
+        self.source = source
+    }
+
+    public func matches(_ target: RequestTarget) -> Bool {
+        guard target.kind == kind else { return false }
+        let attributes = target.attributes
+        return match.allSatisfy { name, glob in attributes[name].map(glob.matches) ?? false }
+    }
+
+    public func allowsRequest(from groups: Set<String>) -> Bool {
+        requesters.contains(WellKnownGroup.everyone) || !requesters.isDisjoint(with: groups)
+    }
+}

@@ -1,0 +1,67 @@
+/// What is being asked for. Break-glass joins as a third kind later; everything that switches on
+/// the kind is exhaustive so the compiler names each place it must be handled.
+public enum RequestKind: String, Hashable, Sendable, CaseIterable, Codable, CustomStringConvertible {
+    case deploy
+    case ssh
+
+    public var description: String { rawValue }
+}
+
+/// The kind-specific content of a request, validated on construction.
+public enum RequestTarget: Hashable, Sendable {
+    case deploy(DeployTarget)
+    case ssh(SSHTarget)
+
+    public var kind: RequestKind {
+        switch self {
+        case .deploy: .deploy
+        case .ssh: .ssh
+        }
+    }
+
+    /// The attributes policy globs match against, by name.
+    public var attributes: [String: String] {
+        switch self {
+        case .deploy(let target):
+            ["service": target.service, "environment": target.environment]
+        case .ssh(let target):
+            ["host": target.host, "login": target.login]
+        }
+    }
+}
+
+public struct DeployTarget: Hashable, Sendable {
+    public let service: String
+    public let environment: String
+    public let commit: ArtifactReference
+
+    public init(service: String, environment: String, commit: ArtifactReference) throws(DomainError) {
+        try FieldRules.checkName(service, field: "service")
+        try FieldRules.checkName(environment, field: "environment")
+        self.service = service
+        self.environment = environment
+        self.commit = commit
+    }
+}
+
+public struct SSHTarget: Hashable, Sendable {
+    public let host: String
+    public let login: String
+    /// How long the access is asked for, in whole seconds.
+    public let durationSeconds: Int
+
+    /// Bounds that hold whatever the policy says; the policy's own maximum is checked on top.
+    public static let minimumDurationSeconds = 60
+    public static let maximumDurationSeconds = 7 * 24 * 3600
+
+    public init(host: String, login: String, durationSeconds: Int) throws(DomainError) {
+        try FieldRules.checkHost(host)
+        try FieldRules.checkLogin(login)
+        guard (Self.minimumDurationSeconds...Self.maximumDurationSeconds).contains(durationSeconds) else {
+            throw DomainError(.invalidField, "duration must be between 1 minute and 7 days")
+        }
+        self.host = host
+        self.login = login
+        self.durationSeconds = durationSeconds
+    }
+}

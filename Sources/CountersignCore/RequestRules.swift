@@ -1,0 +1,169 @@
+import Foundation
+
+/// Something someone (or time) does to a request.
+public enum RequestAction: Hashable, Sendable {
+    case approve(Actor, method: ApprovalMethod)
+    case deny(Actor, reason: String)
+    case cancel(Actor)
+    case revoke(Actor, reason: String)
+    /// Time passed a deadline: the pending lifetime, or the end of approved access.
+    case expire
+}
+
+/// A request after an action, with the audit events that must commit alongside it.
+public struct RequestChange: Hashable, Sendable {
+    public let request: AccessRequest
+    public let events: [AuditEvent]
+}
+
+/// The rules of a request's life, in one place: who may do what, in which state, and when. The
+/// store calls `apply` inside the transaction that persists the result, so a rule is checked
+/// against exactly the state it changes.
+public enum RequestRules {
+    public static func creationEvent(for request: AccessRequest) -> AuditEvent {
+        var details = request.target.attributes
+        if case .deploy(let deploy) = request.target { details["commit"] = deploy.commit.description }
+        if case .ssh(let ssh) = request.target { details["duration_seconds"] = String(ssh.durationSeconds) }
+        details["kind"] = request.kind.rawValue
+        details["rule"] = request.ruleName
+        details["content_digest"] = request.contentDigest
+        details["reason"] = request.reason
+        details["ticket"] = request.ticket
+        details["requirement"] = request.requirement.clauses.map(\.description).joined(separator: " and ")
+        return AuditEvent(time: request.createdAt, actor: request.requester.rawValue, action: .requestCreated, subject: request.id.rawValue, details: details)
+    }
+
+    /// The deadline that `expire` would act on now, if it has passed.
+    public static func isDueToExpire(_ request: AccessRequest, at now: Date) -> Bool {
+        switch request.state {
+        case .pending: now >= request.pendingExpiresAt
+        case .approved: request.accessExpiresAt.map { now >= $0 } ?? false
+        case .denied, .cancelled, .expired, .revoked: false
+        }
+    }
+
+    /// Whether `actor` may approve or deny: a member of a group the requirement names, and never
+    /// the requester.
+    public static func mayReview(_ request: AccessRequest, actor: Actor) -> Bool {
+        actor.name != request.requester && !request.requirement.reviewerGroups.isDisjoint(with: actor.groups)
+    }
+
+    /// Requests are visible to the people involved and to those who oversee the gateway; to
+    /// anyone else they do not exist.
+    public static func mayView(_ request: AccessRequest, actor: Actor) -> Bool {
+        actor.name == request.requester
+            || !request.requirement.reviewerGroups.isDisjoint(with: actor.groups)
+            || actor.groups.contains(WellKnownGroup.auditors)
+            || actor.groups.contains(WellKnownGroup.admins)
+            || request.approvals.contains { $0.approver == actor.name }
+    }
+
+    public static func apply(_ action: RequestAction, to request: AccessRequest, at now: Date) throws(DomainError) -> RequestChange {
+        switch action {
+        case .approve(let actor, let method): try approve(request, by: actor, method: method, at: now)
+        case .deny(let actor, let reason): try deny(request, by: actor, reason: reason, at: now)
+        case .cancel(let actor): try cancel(request, by: actor, at: now)
+        case .revoke(let actor, let reason): try revoke(request, by: actor, reason: reason, at: now)
+        case .expire: try expire(request, at: now)
+        }
+    }
+
+    private static func approve(_ request: AccessRequest, by actor: Actor, method: ApprovalMethod, at now: Date) throws(DomainError) -> RequestChange {
+        // Checked first and whatever the policy says: no rule can make a requester their own approver.
+        guard actor.name != request.requester else {
+            throw DomainError(.selfApproval, "you cannot approve your own request")
+        }
+        try requireOpen(request, in: .pending, for: "approved", at: now)
+        guard mayReview(request, actor: actor) else {
+            throw DomainError(.notEligible, "approvals for this request come from \(request.requirement.reviewerGroups.sorted().joined(separator: ", ")); you are in none of them")
+        }
+        guard !request.approvals.contains(where: { $0.approver == actor.name }) else {
+            throw DomainError(.alreadyApproved, "you have already approved this request; an approver counts once")
+        }
+        if request.requirement.hardwareKeyRequired {
+            throw DomainError(.hardwareKeyRequired, "rule \(request.ruleName) requires approval with an enrolled hardware security key")
+        }
+        var next = request
+        next.approvals.append(Approval(approver: actor.name, groups: actor.groups, at: now.truncatedToMilliseconds, method: method))
+        next.updatedAt = now.truncatedToMilliseconds
+        let progress = next.progress
+        var events = [event(.approvalRecorded, next, actor: actor.name.rawValue, at: now, ["progress": progress.description, "method": method.rawValue])]
+        if progress.isSatisfied {
+            next.state = .approved
+            next.accessExpiresAt = now.addingTimeInterval(TimeInterval(request.accessDurationSeconds)).truncatedToMilliseconds
+            events.append(event(.requestApproved, next, actor: actor.name.rawValue, at: now, [
+                "approvers": next.approvals.map(\.approver.rawValue).joined(separator: ","),
+                "access_expires_at": String(next.accessExpiresAt?.millisecondsSinceEpoch ?? 0),
+                "content_digest": request.contentDigest,
+            ]))
+        }
+        return RequestChange(request: next, events: events)
+    }
+
+    private static func deny(_ request: AccessRequest, by actor: Actor, reason: String, at now: Date) throws(DomainError) -> RequestChange {
+        guard actor.name != request.requester else {
+            throw DomainError(.forbidden, "you cannot review your own request; cancel it instead")
+        }
+        try requireOpen(request, in: .pending, for: "denied", at: now)
+        guard mayReview(request, actor: actor) else {
+            throw DomainError(.notEligible, "only reviewers from \(request.requirement.reviewerGroups.sorted().joined(separator: ", ")) may deny this request")
+        }
+        try FieldRules.checkReason(reason)
+        var next = request
+        next.state = .denied
+        next.updatedAt = now.truncatedToMilliseconds
+        next.denial = Denial(by: actor.name, reason: reason, at: now.truncatedToMilliseconds)
+        return RequestChange(request: next, events: [event(.requestDenied, next, actor: actor.name.rawValue, at: now, ["reason": reason])])
+    }
+
+    private static func cancel(_ request: AccessRequest, by actor: Actor, at now: Date) throws(DomainError) -> RequestChange {
+        guard actor.name == request.requester else {
+            throw DomainError(.forbidden, "only the requester can cancel a request")
+        }
+        try requireOpen(request, in: .pending, for: "cancelled", at: now)
+        var next = request
+        next.state = .cancelled
+        next.updatedAt = now.truncatedToMilliseconds
+        next.closedBy = actor.name
+        return RequestChange(request: next, events: [event(.requestCancelled, next, actor: actor.name.rawValue, at: now, [:])])
+    }
+
+    private static func revoke(_ request: AccessRequest, by actor: Actor, reason: String, at now: Date) throws(DomainError) -> RequestChange {
+        guard actor.name == request.requester || actor.groups.contains(WellKnownGroup.admins) else {
+            throw DomainError(.forbidden, "only the requester or an admin can revoke an approved request")
+        }
+        try requireOpen(request, in: .approved, for: "revoked", at: now)
+        try FieldRules.checkReason(reason)
+        var next = request
+        next.state = .revoked
+        next.updatedAt = now.truncatedToMilliseconds
+        next.closedBy = actor.name
+        next.closeReason = reason
+        return RequestChange(request: next, events: [event(.requestRevoked, next, actor: actor.name.rawValue, at: now, ["reason": reason])])
+    }
+
+    private static func expire(_ request: AccessRequest, at now: Date) throws(DomainError) -> RequestChange {
+        guard isDueToExpire(request, at: now) else {
+            throw DomainError(.invalidState, "request \(request.id) is \(request.state) and not due to expire")
+        }
+        let was = request.state
+        var next = request
+        next.state = .expired
+        next.updatedAt = now.truncatedToMilliseconds
+        return RequestChange(request: next, events: [event(.requestExpired, next, actor: AuditEvent.systemActor, at: now, ["was": was.rawValue])])
+    }
+
+    /// The request must be in `state` and not past the deadline of that state.
+    private static func requireOpen(_ request: AccessRequest, in state: RequestState, for outcome: String, at now: Date) throws(DomainError) {
+        guard request.state == state else {
+            throw DomainError(.invalidState, "request \(request.id) is \(request.state) and can no longer be \(outcome)")
+        }
+        guard !isDueToExpire(request, at: now) else {
+            throw DomainError(.requestExpired, "request \(request.id) has expired")
+        }
+    }
+
+    private static func event(_ action: AuditAction, _ request: AccessRequest, actor: String, at now: Date, _ details: [String: String]) -> AuditEvent {
+        AuditEvent(time: now, actor: actor, action: action, subject: request.id.rawValue, details: details)
+    }
+}

@@ -1,0 +1,166 @@
+import CountersignCore
+import Yams
+
+/// A file of rules:
+///
+/// ```yaml
+/// rules:
+///   - name: staging-deploy
+///     kind: deploy
+///     match: { environment: staging }
+///     requesters: [engineering]
+///     approvals:
+///       - { count: 1, group: engineering }
+/// ```
+enum RuleFile {
+    static let ruleKeys = [
+        "name", "description", "kind", "match", "requesters", "approvals",
+        "hardware_key", "pending_ttl", "max_duration", "reason",
+    ]
+    static let requiredRuleKeys = ["name", "kind", "requesters", "approvals"]
+
+    static let defaultPendingSeconds = 24 * 3600
+    static let defaultMaximumAccessSeconds = 3600
+    /// The bounds `PolicyRule` enforces, checked here too so the error names the line of the value.
+    static let pendingRange = 60...(30 * 24 * 3600)
+    static let maximumAccessRange = 60...SSHTarget.maximumDurationSeconds
+    static let reasonLengthRange = 0...1000
+
+    /// The rule items of a file, before any is read: counted against the directory's bound first.
+    static func ruleNodes(_ root: Node, log: inout DiagnosticLog) -> [Node] {
+        guard let top = log.fields(
+            of: root, "a rules file", allowed: ["rules"], required: ["rules"],
+            hints: ["groups": "groups are defined in groups.yaml only"]
+        ), let rules = top.present("rules") else { return [] }
+        return log.list(rules, "rules") ?? []
+    }
+
+    /// Reads one rule; nil (with diagnostics) when any part of it is wrong.
+    static func parseRule(_ node: Node, log: inout DiagnosticLog) -> ParsedRule? {
+        let errorsBefore = log.errorCount
+        guard let fields = log.fields(of: node, "a rule", allowed: ruleKeys, required: requiredRuleKeys) else { return nil }
+
+        let name = fields.present("name").flatMap { log.text($0, "name", maximumLength: 64) }
+        if let name, !NameShape.isValid(name), let node = fields["name"] {
+            log.error(.badValue, at: SourcePosition(of: node), "rule name '\(name)' must be \(NameShape.description)")
+        }
+        if let description = fields.present("description") {
+            _ = log.text(description, "description", maximumLength: 1_000)
+        }
+        var kind: RequestKind?
+        if let node = fields.present("kind"), let text = log.text(node, "kind") {
+            kind = RequestKind(rawValue: text)
+            if kind == nil {
+                log.error(.badValue, at: SourcePosition(of: node), "kind must be one of \(RequestKind.allCases.map(\.rawValue).joined(separator: ", ")), not '\(text)'")
+            }
+        }
+        let match = fields.present("match").map { parseMatch($0, kind: kind, log: &log) } ?? [:]
+        let requesters = fields.present("requesters").flatMap { parseRequesters($0, log: &log) }
+        let clauses = fields.present("approvals").flatMap { parseApprovals($0, log: &log) }
+        let hardwareKey = fields.present("hardware_key").map { log.boolean($0, "hardware_key") } ?? true
+        let pending = fields.present("pending_ttl").map { log.duration($0, "pending_ttl", range: pendingRange) } ?? defaultPendingSeconds
+        let maximumAccess = fields.present("max_duration").map { log.duration($0, "max_duration", range: maximumAccessRange) } ?? defaultMaximumAccessSeconds
+        let reasonRule = fields.present("reason").map { parseReason($0, log: &log) } ?? ReasonRule()
+
+        guard log.errorCount == errorsBefore, let name, let kind, let requesters, let clauses,
+              let hardwareKey, let pending, let maximumAccess, let reasonRule
+        else { return nil }
+        do {
+            let requirement = try ApprovalRequirement(clauses: clauses.map(\.clause), hardwareKeyRequired: hardwareKey)
+            let rule = try PolicyRule(
+                name: name, kind: kind, match: match, requesters: Set(requesters.map(\.group)),
+                requirement: requirement, pendingLifetimeSeconds: pending, maximumAccessSeconds: maximumAccess,
+                reasonRule: reasonRule, source: SourceLocation(file: log.file, line: fields.position.line)
+            )
+            return ParsedRule(
+                rule: rule, file: log.file, position: fields.position,
+                requestersPosition: fields.keyPosition("requesters"), requesters: requesters,
+                approvalsPosition: fields.keyPosition("approvals"),
+                clauses: clauses.map { ParsedRule.GroupReference(group: $0.clause.group, position: $0.position) }
+            )
+        } catch {
+            // The checks above mirror the core's; this is reached only if they drift apart.
+            log.error(.badValue, at: fields.position, error.message)
+            return nil
+        }
+    }
+
+    private static func parseMatch(_ node: Node, kind: RequestKind?, log: inout DiagnosticLog) -> [String: Glob] {
+        // With an unknown kind, any attribute is let through: the kind's own error says enough.
+        let allowed = kind.map { PolicyRule.attributeNames(for: $0).sorted() }
+            ?? RequestKind.allCases.flatMap { PolicyRule.attributeNames(for: $0) }.sorted()
+        let what = kind.map { "the match of a \($0) rule" } ?? "a match"
+        guard let fields = log.fields(of: node, what, allowed: allowed) else { return [:] }
+        var globs: [String: Glob] = [:]
+        for attribute in allowed {
+            guard let value = fields[attribute] else { continue }
+            guard let pattern = log.text(value, "match.\(attribute)", maximumLength: Glob.maximumLength) else { continue }
+            do {
+                globs[attribute] = try Glob(pattern)
+            } catch {
+                log.error(.badGlob, at: SourcePosition(of: value), "match.\(attribute): \(error.message)")
+            }
+        }
+        return globs
+    }
+
+    private static func parseRequesters(_ node: Node, log: inout DiagnosticLog) -> [ParsedRule.GroupReference]? {
+        guard let entries = log.textList(node, "requesters") else { return nil }
+        guard !entries.isEmpty else {
+            log.error(.badValue, at: SourcePosition(of: node), "requesters must name at least one group, or \"*\" for anyone")
+            return nil
+        }
+        var references: [ParsedRule.GroupReference] = []
+        for (group, position) in entries {
+            guard group == WellKnownGroup.everyone || NameShape.isValid(group) else {
+                log.error(.badValue, at: position, "requester group '\(group)' must be \(NameShape.description), or \"*\" for anyone")
+                continue
+            }
+            references.append(ParsedRule.GroupReference(group: group, position: position))
+        }
+        return references
+    }
+
+    private static func parseApprovals(_ node: Node, log: inout DiagnosticLog) -> [(clause: ApprovalClause, position: SourcePosition)]? {
+        guard let items = log.list(node, "approvals") else { return nil }
+        guard !items.isEmpty else {
+            log.error(.badValue, at: SourcePosition(of: node), "approvals must hold at least one clause such as { count: 1, group: sre }")
+            return nil
+        }
+        var clauses: [(clause: ApprovalClause, position: SourcePosition)] = []
+        for item in items {
+            guard let fields = log.fields(of: item, "an approval clause", allowed: ["count", "group"], required: ["count", "group"]),
+                  let countNode = fields.present("count"), let groupNode = fields.present("group"),
+                  let count = log.integer(countNode, "count", range: 1...ApprovalClause.maximumCount),
+                  let group = log.text(groupNode, "group", maximumLength: 64)
+            else { continue }
+            if group == WellKnownGroup.everyone {
+                log.error(.badValue, at: SourcePosition(of: groupNode), "approvals come from a named group; '*' is only for requesters")
+                continue
+            }
+            do {
+                clauses.append((try ApprovalClause(count: count, group: group), SourcePosition(of: groupNode)))
+            } catch {
+                log.error(.badValue, at: SourcePosition(of: groupNode), "group '\(group)' must be \(NameShape.description)")
+            }
+        }
+        return clauses
+    }
+
+    private static func parseReason(_ node: Node, log: inout DiagnosticLog) -> ReasonRule? {
+        guard let fields = log.fields(of: node, "the reason rule", allowed: ["min_length", "ticket_pattern"]) else { return nil }
+        let minimumLength = fields.present("min_length").map { log.integer($0, "min_length", range: reasonLengthRange) } ?? 1
+        var pattern: TicketPattern?
+        if let node = fields.present("ticket_pattern") {
+            guard let text = log.text(node, "ticket_pattern", maximumLength: TicketPattern.maximumLength) else { return nil }
+            do {
+                pattern = try TicketPattern(text)
+            } catch {
+                log.error(.badTicketPattern, at: SourcePosition(of: node), error.message)
+                return nil
+            }
+        }
+        guard let minimumLength else { return nil }
+        return ReasonRule(minimumLength: minimumLength, ticketPattern: pattern)
+    }
+}

@@ -1,0 +1,112 @@
+import CountersignCore
+import CountersignPolicyFiles
+import CountersignStore
+import Crypto
+import Foundation
+import Hummingbird
+import Logging
+
+/// Everything a running gateway is made of, built once from the configuration. `countersignd`
+/// runs `application`; tests build the same thing with a temporary directory, port 0 and a
+/// manual clock, and may drive the services (sweeper, checkpoints, reload) directly.
+public struct Gateway: Sendable {
+    public let application: Application<RouterResponder<GatewayContext>>
+    public let store: any GatewayStore
+    public let policies: PolicyHolder
+    public let metrics: GatewayMetrics
+    let routes: [RouteRecorder.Route]
+    let sweeper: ExpirySweeper
+    let checkpoints: CheckpointService
+    let reloader: PolicyReloader
+
+    /// The (method, path) of every route the server registers.
+    public var registeredRoutes: [(method: String, path: String)] {
+        routes.map { ($0.method.rawValue, $0.path) }
+    }
+
+    public func sweepExpired() async { await sweeper.sweep() }
+    public func writeCheckpoint() async { await checkpoints.checkpoint() }
+    @discardableResult public func reloadPolicies() async -> Bool { await reloader.reload() }
+}
+
+public enum GatewayBuildError: Error, CustomStringConvertible {
+    case policy(PolicyLoadError)
+    case dataDirectory(String)
+    case openAPIDocumentMissing
+
+    public var description: String {
+        switch self {
+        case .policy(let error): "the policy directory does not load:\n\(error)"
+        case .dataDirectory(let message): "the data directory is unusable: \(message)"
+        case .openAPIDocumentMissing: "the OpenAPI document is missing from the server's resources"
+        }
+    }
+}
+
+public func buildGateway(
+    configuration: GatewayConfiguration,
+    clock: any WallClock = SystemClock(),
+    passwordVerifier: (any PasswordVerifier)? = nil,
+    logger: Logger = Logger(label: "countersignd"),
+    onServerRunning: @escaping @Sendable (_ port: Int) async -> Void = { _ in }
+) async throws -> Gateway {
+    do {
+        try FileManager.default.createDirectory(at: configuration.dataDirectory, withIntermediateDirectories: true, attributes: [.posixPermissions: 0o700])
+    } catch {
+        throw GatewayBuildError.dataDirectory("cannot create \(configuration.dataDirectory.path)")
+    }
+    let policies: PolicyHolder
+    do {
+        policies = try PolicyHolder(directory: configuration.policyDirectory)
+    } catch {
+        throw GatewayBuildError.policy(error)
+    }
+    guard let openAPIURL = Bundle.module.url(forResource: "openapi", withExtension: "yaml"),
+          let openAPIDocument = try? Data(contentsOf: openAPIURL) else {
+        throw GatewayBuildError.openAPIDocumentMissing
+    }
+
+    let store = try SQLiteStore.open(path: configuration.databasePath, durability: configuration.durability)
+    let signingKey = try CheckpointSigningKey.loadOrCreate(directory: configuration.dataDirectory.path)
+    let metrics = GatewayMetrics()
+    let directory = MembershipDirectory(policies: policies, useSystemGroups: configuration.useSystemGroups)
+    let verifier = passwordVerifier ?? PAMPasswordVerifier(service: configuration.pamService, configDirectory: configuration.pamConfigDirectory)
+
+    let reloader = PolicyReloader(
+        policies: policies, store: store, clock: clock, metrics: metrics, logger: logger,
+        directoryName: configuration.policyDirectory.lastPathComponent
+    )
+    // The policy in force at start is audited like any reload; if that cannot be written the
+    // gateway does not start (fail closed).
+    let initial = policies.current
+    try await reloader.audit(.policyLoaded, ["fingerprint": initial.fingerprint, "rules": String(initial.policy.rules.count), "trigger": "start"])
+    metrics.policyReloaded(succeeded: true)
+
+    let sessions = SessionAuthority(
+        store: store, verifier: verifier, directory: directory, clock: clock, configuration: configuration, metrics: metrics, logger: logger
+    )
+    let desk = RequestDesk(store: store, policies: policies, directory: directory, clock: clock, metrics: metrics)
+
+    let router = Router(context: GatewayContext.self)
+    router.add(middleware: ErrorMiddleware())
+    router.add(middleware: AuthenticationMiddleware(sessions: sessions))
+    let routes = RouteRecorder(router: router)
+    HealthController(store: store, policies: policies, metrics: metrics, openAPIDocument: ByteBuffer(bytes: openAPIDocument)).register(on: routes)
+    SessionController(sessions: sessions, bodyLimit: configuration.maximumBodySize).register(on: routes)
+    RequestController(desk: desk, policies: policies, bodyLimit: configuration.maximumBodySize).register(on: routes)
+    AuditController(store: store, checkpointKey: signingKey.publicKey).register(on: routes)
+
+    let sweeper = ExpirySweeper(store: store, clock: clock, interval: .seconds(configuration.expirySweepInterval), metrics: metrics, logger: logger)
+    let checkpoints = CheckpointService(store: store, signingKey: signingKey, clock: clock, interval: .seconds(configuration.checkpointInterval), metrics: metrics, logger: logger)
+    let application = Application(
+        router: router,
+        configuration: .init(address: .hostname(configuration.host, port: configuration.port), serverName: "countersignd"),
+        services: [sweeper, checkpoints, PolicyReloadService(reloader: reloader)],
+        onServerRunning: { channel in await onServerRunning(channel.localAddress?.port ?? configuration.port) },
+        logger: logger
+    )
+    return Gateway(
+        application: application, store: store, policies: policies, metrics: metrics, routes: routes.routes,
+        sweeper: sweeper, checkpoints: checkpoints, reloader: reloader
+    )
+}

@@ -1,0 +1,62 @@
+import CountersignStore
+import Foundation
+
+/// Everything `countersignd` is told at start. Tests build the same value with a temporary data
+/// directory and port 0, and get the very same application.
+public struct GatewayConfiguration: Sendable {
+    public var host: String
+    public var port: Int
+    public var dataDirectory: URL
+    public var policyDirectory: URL
+    public var pamService: String
+    /// Passed to `pam_start_confdir`; nil uses the system's /etc/pam.d.
+    public var pamConfigDirectory: String?
+    /// The origin reviewers open in a browser (used by the reviewer pages and printed at start).
+    public var publicURL: String?
+    public var sessionLifetime: TimeInterval
+    /// Adds the system's group memberships (NSS, `getgrouplist`) to those of `groups.yaml`.
+    public var useSystemGroups: Bool
+    public var durability: SQLiteDurability
+    public var checkpointInterval: TimeInterval
+    public var expirySweepInterval: TimeInterval
+    public var maximumBodySize: Int
+    public var failedLoginsPerUser: LoginLimit
+    public var failedLoginsPerAddress: LoginLimit
+
+    public struct LoginLimit: Sendable {
+        public var failures: Int
+        public var window: TimeInterval
+
+        public init(failures: Int, window: TimeInterval) {
+            self.failures = failures
+            self.window = window
+        }
+    }
+
+    public init(
+        host: String = "127.0.0.1", port: Int = 8080, dataDirectory: URL, policyDirectory: URL,
+        pamService: String = "countersign", pamConfigDirectory: String? = nil, publicURL: String? = nil,
+        sessionLifetime: TimeInterval = 12 * 3600, useSystemGroups: Bool = false, durability: SQLiteDurability = .full,
+        checkpointInterval: TimeInterval = 300, expirySweepInterval: TimeInterval = 5, maximumBodySize: Int = 64 * 1024,
+        failedLoginsPerUser: LoginLimit = .init(failures: 5, window: 900),
+        failedLoginsPerAddress: LoginLimit = .init(failures: 20, window: 900)
+    ) {
+        self.host = host
+        self.port = port
+        self.dataDirectory = dataDirectory
+        self.policyDirectory = policyDirectory
+        self.pamService = pamService
+        self.pamConfigDirectory = pamConfigDirectory
+        self.publicURL = publicURL
+        self.sessionLifetime = sessionLifetime
+        self.useSystemGroups = useSystemGroups
+        self.durability = durability
+        self.checkpointInterval = checkpointInterval
+        self.expirySweepInterval = expirySweepInterval
+        self.maximumBodySize = maximumBodySize
+        self.failedLoginsPerUser = failedLoginsPerUser
+        self.failedLoginsPerAddress = failedLoginsPerAddress
+    }
+
+    public var databasePath: String { dataDirectory.appendingPathComponent("countersign.sqlite").path }
+}

@@ -1,0 +1,87 @@
+import CountersignAPI
+import CountersignCore
+import CountersignStore
+import Foundation
+
+/// The request operations behind the API: the policy admits, the core rules decide, the store
+/// commits the change with its audit events. Nothing here decides a rule of its own.
+struct RequestDesk: Sendable {
+    let store: any GatewayStore
+    let policies: PolicyHolder
+    let directory: MembershipDirectory
+    let clock: any WallClock
+    let metrics: GatewayMetrics
+
+    func create(_ body: CreateRequestBody, by caller: Actor) async throws -> AccessRequest {
+        let draft = try RequestDraftParser.draft(from: body)
+        let now = clock.now()
+        let admission: Admission
+        do {
+            admission = try policies.current.policy.admit(draft, from: caller)
+        } catch {
+            // Refusals are audited too: repeated attempts at unmatched targets are worth seeing.
+            _ = try await store.appendAudit([AuditEvent(
+                time: now, actor: caller.name.rawValue, action: .requestRefused, subject: draft.target.kind.rawValue,
+                details: draft.target.attributes.merging(["code": error.code.rawValue, "message": error.message]) { $1 }
+            )])
+            metrics.auditAppended()
+            throw error
+        }
+        let request = admission.request(id: RequestID.random(), requester: caller.name, draft: draft, at: now)
+        let stored = try await store.createRequest(request)
+        metrics.auditAppended()
+        return stored
+    }
+
+    func act(on id: RequestID, _ action: RequestAction) async throws -> AccessRequest {
+        let now = clock.now()
+        let updated = try await store.update(id, at: now) { request in
+            try RequestRules.apply(action, to: request, at: now)
+        }
+        metrics.auditAppended()
+        return updated
+    }
+
+    /// The request if the caller may see it; otherwise it does not exist for them.
+    func request(_ id: RequestID, for caller: Actor) async throws -> AccessRequest {
+        guard let request = try await store.request(id), RequestRules.mayView(request, actor: caller) else {
+            throw GatewayError.notFound("request \(id)")
+        }
+        return request
+    }
+
+    func list(_ scope: RequestScope, states: Set<RequestState>, search: String?, before cursor: RequestCursor?, limit: Int, for caller: Actor) async throws -> (requests: [AccessRequest], next: RequestCursor?) {
+        let query = try RequestQuery(
+            requester: scope == .mine ? caller.name : nil,
+            states: scope == .reviewable ? [.pending] : states,
+            search: search, limit: limit, before: cursor
+        )
+        let page = try await store.requests(query)
+        let visible = page.filter { request in
+            switch scope {
+            case .mine: true
+            case .reviewable: RequestRules.mayReview(request, actor: caller) && !request.approvals.contains { $0.approver == caller.name }
+            case .all: RequestRules.mayView(request, actor: caller)
+            }
+        }
+        let next = page.count == limit ? page.last.map(RequestCursor.init(after:)) : nil
+        return (visible, next)
+    }
+}
+
+enum RequestScope: String, Sendable, CaseIterable {
+    case mine
+    case reviewable
+    case all
+}
+
+extension RequestCursor {
+    /// The cursor as the API hands it out: `<created_at ms>.<id>`.
+    var token: String { "\(createdAt.millisecondsSinceEpoch).\(id)" }
+
+    init?(token: String) {
+        let parts = token.split(separator: ".", omittingEmptySubsequences: false)
+        guard parts.count == 2, let milliseconds = Int64(parts[0]), let id = try? RequestID(String(parts[1])) else { return nil }
+        self.init(createdAt: Date(millisecondsSinceEpoch: milliseconds), id: id)
+    }
+}

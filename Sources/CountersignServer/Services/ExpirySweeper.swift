@@ -1,0 +1,38 @@
+import CountersignCore
+import CountersignStore
+import Logging
+import ServiceLifecycle
+
+/// Moves requests past their deadlines to `expired` (each with its audit event) and drops dead
+/// sessions. Actions on an overdue request are refused by the core rules even between sweeps;
+/// the sweep makes the stored state and the audit log say so too.
+struct ExpirySweeper: Service {
+    let store: any GatewayStore
+    let clock: any WallClock
+    let interval: Duration
+    let metrics: GatewayMetrics
+    let logger: Logger
+
+    func run() async throws {
+        await cancelWhenGracefulShutdown {
+            while !Task.isCancelled {
+                await sweep()
+                try? await Task.sleep(for: interval)
+            }
+        }
+    }
+
+    func sweep() async {
+        let now = clock.now()
+        do {
+            let expired = try await store.expireDue(at: now, limit: 500)
+            if !expired.isEmpty {
+                metrics.auditAppended(expired.count)
+                logger.info("expired requests", metadata: ["count": "\(expired.count)"])
+            }
+            try await store.deleteExpiredSessions(at: now)
+        } catch {
+            logger.error("expiry sweep failed", metadata: ["error": "\(error)"])
+        }
+    }
+}

@@ -1,0 +1,187 @@
+import CountersignCore
+import Foundation
+import GRDB
+
+/// Requests and their approvals as rows of `requests` and `approvals`.
+enum RequestRows {
+    static let columns = """
+        id, kind, requester, service, environment, commit_ref, host, login, duration_seconds, reason, ticket,
+        created_at, content_digest, rule_name, requirement, pending_expires_at, access_duration_seconds,
+        state, updated_at, access_expires_at, denied_by, denial_reason, denied_at, closed_by, close_reason
+        """
+
+    static func insert(_ request: AccessRequest, in db: Database) throws {
+        var service, environment, commit, host, login: String?
+        var durationSeconds: Int?
+        switch request.target {
+        case .deploy(let deploy):
+            (service, environment, commit) = (deploy.service, deploy.environment, deploy.commit.description)
+        case .ssh(let ssh):
+            (host, login, durationSeconds) = (ssh.host, ssh.login, ssh.durationSeconds)
+        }
+        try db.execute(
+            sql: """
+                INSERT INTO requests (id, kind, requester, service, environment, commit_ref, host, login,
+                    duration_seconds, reason, ticket, created_at, content_digest, rule_name, requirement,
+                    pending_expires_at, access_duration_seconds, state, updated_at)
+                VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+                """,
+            arguments: [
+                request.id.rawValue, request.kind.rawValue, request.requester.rawValue, service, environment, commit,
+                host, login, durationSeconds, request.reason, request.ticket, request.createdAt.millisecondsSinceEpoch,
+                Data(request.canonicalContent.sha256), request.ruleName,
+                try StoredJSON.encode(StoredRequirement(request.requirement)),
+                request.pendingExpiresAt.millisecondsSinceEpoch, request.accessDurationSeconds,
+                request.state.rawValue, request.updatedAt.millisecondsSinceEpoch,
+            ]
+        )
+        try persistProgress(of: request, from: nil, in: db)
+    }
+
+    /// Writes what may change after creation. Approvals are only ever added: an approval once
+    /// recorded is evidence, and the store refuses a change that would rewrite it.
+    static func persistProgress(of request: AccessRequest, from previous: AccessRequest?, in db: Database) throws {
+        let kept = previous?.approvals ?? []
+        guard request.approvals.starts(with: kept) else {
+            throw StoreError(.invalidChange, "a change to request \(request.id) may add approvals but not alter recorded ones")
+        }
+        if previous != nil {
+            try db.execute(
+                sql: """
+                    UPDATE requests SET state = ?, updated_at = ?, access_expires_at = ?, denied_by = ?,
+                        denial_reason = ?, denied_at = ?, closed_by = ?, close_reason = ?
+                    WHERE id = ?
+                    """,
+                arguments: [
+                    request.state.rawValue, request.updatedAt.millisecondsSinceEpoch,
+                    request.accessExpiresAt?.millisecondsSinceEpoch, request.denial?.by.rawValue,
+                    request.denial?.reason, request.denial?.at.millisecondsSinceEpoch,
+                    request.closedBy?.rawValue, request.closeReason, request.id.rawValue,
+                ]
+            )
+        }
+        for (position, approval) in request.approvals.enumerated().dropFirst(kept.count) {
+            try db.execute(
+                sql: """
+                    INSERT INTO approvals (request_id, position, approver, groups, approved_at, method)
+                    VALUES (?, ?, ?, ?, ?, ?)
+                    """,
+                arguments: [
+                    request.id.rawValue, position, approval.approver.rawValue,
+                    try StoredJSON.encode(approval.groups.sorted()), approval.at.millisecondsSinceEpoch,
+                    approval.method.rawValue,
+                ]
+            )
+        }
+    }
+
+    static func exists(_ id: RequestID, in db: Database) throws -> Bool {
+        try Bool.fetchOne(db, sql: "SELECT EXISTS (SELECT 1 FROM requests WHERE id = ?)", arguments: [id.rawValue]) ?? false
+    }
+
+    static func fetch(_ id: RequestID, in db: Database) throws -> AccessRequest? {
+        try fetchAll(sql: "SELECT \(columns) FROM requests WHERE id = ?", arguments: [id.rawValue], in: db).first
+    }
+
+    /// Requests selected by `sql` (which must select `columns`), with their approvals, in the
+    /// order the statement returns them.
+    static func fetchAll(sql: String, arguments: StatementArguments, in db: Database) throws -> [AccessRequest] {
+        let rows = try Row.fetchAll(db, sql: sql, arguments: arguments)
+        guard !rows.isEmpty else { return [] }
+        let ids = rows.compactMap { try? $0.decode(String.self, forColumn: "id") }
+        let approvals = try approvals(of: ids, in: db)
+        return try rows.map { row in try decode(row, approvals: approvals) }
+    }
+
+    private static func approvals(of ids: [String], in db: Database) throws -> [String: [Approval]] {
+        let rows = try Row.fetchAll(
+            db,
+            sql: """
+                SELECT request_id, position, approver, groups, approved_at, method FROM approvals
+                WHERE request_id IN (SELECT value FROM json_each(?)) ORDER BY request_id, position
+                """,
+            arguments: [try StoredJSON.encode(ids)]
+        )
+        var approvals: [String: [Approval]] = [:]
+        for row in rows {
+            let requestID = (try? row.decode(String.self, forColumn: "request_id")) ?? "?"
+            let position = (try? row.decode(Int64.self, forColumn: "position")).map(String.init) ?? "?"
+            let stored = StoredRow(row: row, table: "approvals", key: "\(requestID)/\(position)")
+            let method = try stored.value("method", as: String.self)
+            guard let approvalMethod = ApprovalMethod(rawValue: method) else {
+                throw stored.corrupt("unknown approval method")
+            }
+            approvals[requestID, default: []].append(Approval(
+                approver: try stored.domain("approver", Username.init),
+                groups: Set(try stored.json("groups", as: [String].self)),
+                at: try stored.time("approved_at"),
+                method: approvalMethod
+            ))
+        }
+        return approvals
+    }
+
+    private static func decode(_ row: Row, approvals: [String: [Approval]]) throws(StoreError) -> AccessRequest {
+        let rawID = (try? row.decode(String.self, forColumn: "id")) ?? "?"
+        let stored = StoredRow(row: row, table: "requests", key: rawID)
+        let id = try stored.domain("id", RequestID.init)
+        let kind = try stored.domain("kind") { text throws(DomainError) in
+            guard let kind = RequestKind(rawValue: text) else { throw DomainError(.invalidField, "unknown kind") }
+            return kind
+        }
+        let target: RequestTarget
+        switch kind {
+        case .deploy:
+            let service = try stored.value("service", as: String.self)
+            let environment = try stored.value("environment", as: String.self)
+            let commit = try stored.domain("commit_ref", ArtifactReference.init)
+            target = .deploy(try stored.build("deploy target") { () throws(DomainError) in
+                try DeployTarget(service: service, environment: environment, commit: commit)
+            })
+        case .ssh:
+            let host = try stored.value("host", as: String.self)
+            let login = try stored.value("login", as: String.self)
+            let duration = try stored.value("duration_seconds", as: Int.self)
+            target = .ssh(try stored.build("ssh target") { () throws(DomainError) in
+                try SSHTarget(host: host, login: login, durationSeconds: duration)
+            })
+        }
+        let reason = try stored.value("reason", as: String.self)
+        let ticket = try stored.value("ticket", as: String.self)
+        // The same checks as at creation: a row edited to carry control characters must not reach
+        // a reviewer's screen.
+        let draft = try stored.build("content") { () throws(DomainError) in
+            try RequestDraft(target: target, reason: reason, ticket: ticket)
+        }
+        let storedRequirement = try stored.json("requirement", as: StoredRequirement.self)
+        let state = try stored.domain("state") { text throws(DomainError) in
+            guard let state = RequestState(rawValue: text) else { throw DomainError(.invalidField, "unknown state") }
+            return state
+        }
+        let deniedBy = try stored.optionalDomain("denied_by", Username.init)
+        let denial: Denial?
+        if let deniedBy {
+            denial = Denial(by: deniedBy, reason: try stored.value("denial_reason", as: String.self), at: try stored.time("denied_at"))
+        } else {
+            denial = nil
+        }
+        let request = AccessRequest(
+            restoring: id, requester: try stored.domain("requester", Username.init), target: draft.target,
+            reason: draft.reason, ticket: draft.ticket, createdAt: try stored.time("created_at"),
+            ruleName: try stored.value("rule_name", as: String.self),
+            requirement: try stored.build("requirement", storedRequirement.requirement),
+            pendingExpiresAt: try stored.time("pending_expires_at"),
+            accessDurationSeconds: try stored.value("access_duration_seconds", as: Int.self),
+            state: state, updatedAt: try stored.time("updated_at"), approvals: approvals[id.rawValue] ?? [],
+            denial: denial, accessExpiresAt: try stored.optionalTime("access_expires_at"),
+            closedBy: try stored.optionalDomain("closed_by", Username.init),
+            closeReason: try stored.value("close_reason", as: String?.self)
+        )
+        // Approvals are bound to the content digest: content edited behind the gateway's back must
+        // not be shown as what reviewers approved.
+        guard try stored.bytes("content_digest", count: 32) == request.canonicalContent.sha256 else {
+            throw stored.corrupt("content does not match its stored digest")
+        }
+        return request
+    }
+}

@@ -1,0 +1,137 @@
+import CountersignCore
+import Foundation
+import GRDB
+
+extension SQLiteStore {
+    public func createRequest(_ request: AccessRequest) async throws -> AccessRequest {
+        try await write { db in
+            guard try !RequestRows.exists(request.id, in: db) else {
+                throw StoreError(.alreadyExists, "request \(request.id) already exists")
+            }
+            try RequestRows.insert(request, in: db)
+            _ = try AuditRows.append([RequestRules.creationEvent(for: request)], in: db)
+            return request
+        }
+    }
+
+    public func request(_ id: RequestID) async throws -> AccessRequest? {
+        try await read { db in try RequestRows.fetch(id, in: db) }
+    }
+
+    public func requests(_ query: RequestQuery) async throws -> [AccessRequest] {
+        let (conditions, arguments) = Self.filter(query)
+        let whereClause = conditions.isEmpty ? "" : "WHERE " + conditions.joined(separator: " AND ")
+        let sql = """
+            SELECT \(RequestRows.columns) FROM requests \(whereClause)
+            ORDER BY created_at DESC, id DESC LIMIT \(query.limit)
+            """
+        return try await read { db in try RequestRows.fetchAll(sql: sql, arguments: arguments, in: db) }
+    }
+
+    public func update(
+        _ id: RequestID, at now: Date, _ decide: @Sendable (AccessRequest) throws -> RequestChange
+    ) async throws -> AccessRequest {
+        try await write { db in
+            guard let current = try RequestRows.fetch(id, in: db) else {
+                throw StoreError(.notFound, "no request \(id)")
+            }
+            let change = try decide(current)
+            guard change.request.id == id else {
+                throw StoreError(.invalidChange, "a change to request \(id) returned request \(change.request.id)")
+            }
+            try RequestRows.persistProgress(of: change.request, from: current, in: db)
+            _ = try AuditRows.append(change.events, in: db)
+            return change.request
+        }
+    }
+
+    public func expireDue(at now: Date, limit: Int) async throws -> [AccessRequest] {
+        guard limit > 0 else { return [] }
+        let nowMilliseconds = now.millisecondsSinceEpoch
+        return try await write { db in
+            // The literal states let SQLite use the two partial deadline indexes.
+            let ids = try String.fetchAll(
+                db,
+                sql: """
+                    SELECT id FROM requests WHERE state = 'pending' AND pending_expires_at <= ?1
+                    UNION ALL
+                    SELECT id FROM requests WHERE state = 'approved' AND access_expires_at <= ?1
+                    LIMIT ?2
+                    """,
+                arguments: [nowMilliseconds, limit]
+            )
+            var expired: [AccessRequest] = []
+            for rawID in ids {
+                guard let id = try? RequestID(rawID) else {
+                    throw StoreError.corruptRow(table: "requests", key: rawID, "id is not a request id")
+                }
+                guard let current = try RequestRows.fetch(id, in: db) else { continue }
+                let change = try RequestRules.apply(.expire, to: current, at: now)
+                try RequestRows.persistProgress(of: change.request, from: current, in: db)
+                _ = try AuditRows.append(change.events, in: db)
+                expired.append(change.request)
+            }
+            return expired
+        }
+    }
+
+    public func requestCounts() async throws -> [RequestCount] {
+        let stored = try await read { db in
+            try Row.fetchAll(db, sql: "SELECT kind, state, count(*) AS count FROM requests GROUP BY kind, state")
+                .map { row in
+                    let stored = StoredRow(row: row, table: "requests", key: "counts")
+                    return (try stored.value("kind", as: String.self), try stored.value("state", as: String.self), try stored.value("count", as: Int.self))
+                }
+        }
+        let counts = Dictionary(stored.map { ("\($0.0)/\($0.1)", $0.2) }, uniquingKeysWith: +)
+        // Every combination, zeros included, so a gauge falls back to 0 instead of keeping its
+        // last value when the last request leaves a state.
+        return RequestKind.allCases.flatMap { kind in
+            RequestState.allCases.map { state in
+                RequestCount(kind: kind, state: state, count: counts["\(kind.rawValue)/\(state.rawValue)"] ?? 0)
+            }
+        }
+    }
+
+    /// The WHERE conditions of a listing, every value bound as an argument.
+    private static func filter(_ query: RequestQuery) -> ([String], StatementArguments) {
+        var conditions: [String] = []
+        var arguments = StatementArguments()
+        if let requester = query.requester {
+            conditions.append("requester = ?")
+            arguments += [requester.rawValue]
+        }
+        if !query.states.isEmpty {
+            conditions.append("state IN (\(placeholders(query.states.count)))")
+            arguments += StatementArguments(query.states.map(\.rawValue).sorted())
+        }
+        if !query.kinds.isEmpty {
+            conditions.append("kind IN (\(placeholders(query.kinds.count)))")
+            arguments += StatementArguments(query.kinds.map(\.rawValue).sorted())
+        }
+        if let search = query.search {
+            let searched = ["id", "requester", "service", "environment", "commit_ref", "host", "login", "reason", "ticket"]
+            conditions.append("(" + searched.map { "\($0) LIKE ? ESCAPE '\\'" }.joined(separator: " OR ") + ")")
+            arguments += StatementArguments(Array(repeating: likePattern(containing: search), count: searched.count))
+        }
+        if let cursor = query.before {
+            conditions.append("(created_at, id) < (?, ?)")
+            arguments += [cursor.createdAt.millisecondsSinceEpoch, cursor.id.rawValue]
+        }
+        return (conditions, arguments)
+    }
+
+    /// `%text%` where the text's own `%`, `_` and `\` match literally.
+    static func likePattern(containing text: String) -> String {
+        var escaped = ""
+        for character in text {
+            if character == "%" || character == "_" || character == "\\" { escaped.append("\\") }
+            escaped.append(character)
+        }
+        return "%\(escaped)%"
+    }
+
+    private static func placeholders(_ count: Int) -> String {
+        Array(repeating: "?", count: count).joined(separator: ", ")
+    }
+}

@@ -1,0 +1,134 @@
+import GRDB
+
+/// The versioned schema of a Countersign database. Each migration is applied once, in order, in
+/// its own transaction; a release adds migrations and never edits a shipped one.
+enum StoreSchema {
+    /// `PRAGMA application_id` of every Countersign database ("CSGN"): tells our file from any
+    /// other SQLite file before a migration or a verification touches it.
+    static let applicationID: Int32 = 0x4353_474E
+
+    static var migrator: DatabaseMigrator {
+        var migrator = DatabaseMigrator()
+        migrator.registerMigration("v1", migrate: createVersion1)
+        return migrator
+    }
+
+    /// The identifier of the last migration: a database whose applied migrations end elsewhere is
+    /// of another version.
+    static var currentVersion: String { "v1" }
+
+    private static func createVersion1(_ db: Database) throws {
+        // Spelled out rather than taken from the enums: a shipped migration must not change
+        // meaning when the core gains a kind or a state; that takes a new migration.
+        let states = "'pending', 'approved', 'denied', 'cancelled', 'expired', 'revoked'"
+        let kinds = "'deploy', 'ssh'"
+        try db.execute(sql: "PRAGMA application_id = \(applicationID)")
+        // Times are INTEGER milliseconds since the epoch, the precision the core hashes them at.
+        // The requirement is JSON so that the policy snapshot a request was created under stays
+        // with it, whatever the policy files say later.
+        try db.execute(sql: """
+            CREATE TABLE requests (
+                id TEXT PRIMARY KEY NOT NULL CHECK (length(id) = 20),
+                kind TEXT NOT NULL CHECK (kind IN (\(kinds))),
+                requester TEXT NOT NULL,
+                service TEXT,
+                environment TEXT,
+                commit_ref TEXT,
+                host TEXT,
+                login TEXT,
+                duration_seconds INTEGER,
+                reason TEXT NOT NULL,
+                ticket TEXT NOT NULL,
+                created_at INTEGER NOT NULL,
+                content_digest BLOB NOT NULL CHECK (length(content_digest) = 32),
+                rule_name TEXT NOT NULL,
+                requirement TEXT NOT NULL CHECK (json_valid(requirement)),
+                pending_expires_at INTEGER NOT NULL,
+                access_duration_seconds INTEGER NOT NULL CHECK (access_duration_seconds > 0),
+                state TEXT NOT NULL CHECK (state IN (\(states))),
+                updated_at INTEGER NOT NULL,
+                access_expires_at INTEGER,
+                denied_by TEXT,
+                denial_reason TEXT,
+                denied_at INTEGER,
+                closed_by TEXT,
+                close_reason TEXT,
+                CHECK (kind <> 'deploy' OR (service IS NOT NULL AND environment IS NOT NULL AND commit_ref IS NOT NULL
+                    AND host IS NULL AND login IS NULL AND duration_seconds IS NULL)),
+                CHECK (kind <> 'ssh' OR (host IS NOT NULL AND login IS NOT NULL AND duration_seconds IS NOT NULL
+                    AND service IS NULL AND environment IS NULL AND commit_ref IS NULL)),
+                CHECK ((denied_by IS NULL) = (denial_reason IS NULL) AND (denied_by IS NULL) = (denied_at IS NULL)),
+                CHECK (state <> 'approved' OR access_expires_at IS NOT NULL)
+            ) STRICT
+            """)
+        // Listing is newest first with a (created_at, id) keyset; expiry scans only open requests.
+        try db.execute(sql: """
+            CREATE INDEX requests_by_creation ON requests (created_at, id);
+            CREATE INDEX requests_by_requester ON requests (requester, created_at, id);
+            CREATE INDEX requests_pending_deadline ON requests (pending_expires_at) WHERE state = 'pending';
+            CREATE INDEX requests_access_deadline ON requests (access_expires_at) WHERE state = 'approved';
+            """)
+        // One row per approver (an approver counts once); `position` keeps the order they came in.
+        try db.execute(sql: """
+            CREATE TABLE approvals (
+                request_id TEXT NOT NULL REFERENCES requests (id) ON DELETE RESTRICT,
+                position INTEGER NOT NULL CHECK (position >= 0),
+                approver TEXT NOT NULL,
+                groups TEXT NOT NULL CHECK (json_valid(groups)),
+                approved_at INTEGER NOT NULL,
+                method TEXT NOT NULL,
+                PRIMARY KEY (request_id, position),
+                UNIQUE (request_id, approver)
+            ) STRICT, WITHOUT ROWID
+            """)
+        try db.execute(sql: """
+            CREATE TABLE audit_events (
+                sequence INTEGER PRIMARY KEY CHECK (sequence >= 1),
+                time INTEGER NOT NULL,
+                actor TEXT NOT NULL,
+                action TEXT NOT NULL,
+                subject TEXT NOT NULL,
+                details TEXT NOT NULL CHECK (json_valid(details)),
+                previous_hash BLOB NOT NULL CHECK (length(previous_hash) = 32),
+                hash BLOB NOT NULL UNIQUE CHECK (length(hash) = 32)
+            ) STRICT;
+            CREATE INDEX audit_events_by_subject ON audit_events (subject, sequence);
+            """)
+        try db.execute(sql: """
+            CREATE TABLE audit_checkpoints (
+                sequence INTEGER PRIMARY KEY CHECK (sequence >= 1),
+                head_hash BLOB NOT NULL CHECK (length(head_hash) = 32),
+                signed_at INTEGER NOT NULL,
+                signature BLOB NOT NULL CHECK (length(signature) = 64)
+            ) STRICT
+            """)
+        // The application never edits history; these make a bug (or an injected statement) that
+        // tries fail loudly instead of silently breaking the chain. Someone with the file can
+        // still drop them, which is what the hash chain and signed checkpoints are for.
+        for table in ["audit_events", "audit_checkpoints"] {
+            try db.execute(sql: """
+                CREATE TRIGGER \(table)_no_update BEFORE UPDATE ON \(table)
+                BEGIN SELECT RAISE(ABORT, '\(table) is append-only'); END;
+                CREATE TRIGGER \(table)_no_delete BEFORE DELETE ON \(table)
+                BEGIN SELECT RAISE(ABORT, '\(table) is append-only'); END;
+                """)
+        }
+        // Only the SHA-256 of a session token is kept: a copy of the file lets nobody log in.
+        try db.execute(sql: """
+            CREATE TABLE sessions (
+                token_hash BLOB PRIMARY KEY NOT NULL CHECK (length(token_hash) = 32),
+                username TEXT NOT NULL,
+                created_at INTEGER NOT NULL,
+                expires_at INTEGER NOT NULL CHECK (expires_at > created_at)
+            ) STRICT, WITHOUT ROWID;
+            CREATE INDEX sessions_by_expiry ON sessions (expires_at);
+            """)
+        // A real write for /readyz: taking a lock alone would not notice a full disk.
+        try db.execute(sql: """
+            CREATE TABLE store_heartbeat (
+                id INTEGER PRIMARY KEY CHECK (id = 1),
+                beats INTEGER NOT NULL
+            ) STRICT
+            """)
+    }
+}

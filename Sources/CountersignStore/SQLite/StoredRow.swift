@@ -1,0 +1,83 @@
+import CountersignCore
+import Foundation
+import GRDB
+
+/// One row read back from disk, decoded without trusting it: a missing column, a wrong type or a
+/// value the domain refuses becomes `corrupt_row` naming the table and key, never a crash.
+struct StoredRow {
+    let row: Row
+    let table: String
+    let key: String
+
+    func value<Value: DatabaseValueConvertible>(_ column: String, as type: Value.Type = Value.self) throws(StoreError) -> Value {
+        do {
+            return try row.decode(Value.self, forColumn: column)
+        } catch {
+            throw corrupt("\(column) is missing or not of its type")
+        }
+    }
+
+    func time(_ column: String) throws(StoreError) -> Date {
+        Date(millisecondsSinceEpoch: try value(column, as: Int64.self))
+    }
+
+    func optionalTime(_ column: String) throws(StoreError) -> Date? {
+        try value(column, as: Int64?.self).map(Date.init(millisecondsSinceEpoch:))
+    }
+
+    func bytes(_ column: String, count: Int) throws(StoreError) -> [UInt8] {
+        let data = try value(column, as: Data.self)
+        guard data.count == count else { throw corrupt("\(column) is \(data.count) bytes, not \(count)") }
+        return Array(data)
+    }
+
+    /// A text column parsed by a domain initialiser, which checks its shape.
+    func domain<Value>(_ column: String, _ parse: (String) throws(DomainError) -> Value) throws(StoreError) -> Value {
+        let text = try value(column, as: String.self)
+        do {
+            return try parse(text)
+        } catch {
+            throw corrupt("\(column): \(error.message)")
+        }
+    }
+
+    func optionalDomain<Value>(_ column: String, _ parse: (String) throws(DomainError) -> Value) throws(StoreError) -> Value? {
+        guard try value(column, as: String?.self) != nil else { return nil }
+        return try domain(column, parse)
+    }
+
+    func json<Value: Decodable>(_ column: String, as type: Value.Type) throws(StoreError) -> Value {
+        let text = try value(column, as: String.self)
+        do {
+            return try StoredJSON.decode(Value.self, from: text)
+        } catch {
+            throw corrupt("\(column) is not the expected JSON")
+        }
+    }
+
+    /// A domain value rebuilt from several columns.
+    func build<Value>(_ what: String, _ make: () throws(DomainError) -> Value) throws(StoreError) -> Value {
+        do {
+            return try make()
+        } catch {
+            throw corrupt("\(what): \(error.message)")
+        }
+    }
+
+    func corrupt(_ reason: String) -> StoreError {
+        .corruptRow(table: table, key: key, reason)
+    }
+}
+
+/// JSON as the store writes it: keys sorted, so the same value is always the same text.
+enum StoredJSON {
+    static func encode(_ value: some Encodable) throws -> String {
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
+        return String(decoding: try encoder.encode(value), as: UTF8.self)
+    }
+
+    static func decode<Value: Decodable>(_ type: Value.Type, from text: String) throws -> Value {
+        try JSONDecoder().decode(Value.self, from: Data(text.utf8))
+    }
+}

@@ -1,0 +1,109 @@
+import ArgumentParser
+import CountersignPolicyFiles
+import CountersignServer
+import CountersignStore
+import Foundation
+import Logging
+
+@main
+struct Countersignd: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "countersignd",
+        abstract: "The Countersign gateway: multi-party approval for deploys and SSH access.",
+        discussion: """
+        Serves the JSON API under /v1 (documented at /openapi.yaml), /healthz, /readyz and /metrics.
+        Every option can also be set through the environment variable named in its help.
+        SIGTERM or SIGINT shuts down gracefully (a final signed audit checkpoint is written);
+        SIGHUP reloads the policy directory (a policy that fails to load keeps the old one in force).
+        """
+    )
+
+    @Option(help: "Address to listen on, HOST:PORT. [env: COUNTERSIGN_LISTEN]")
+    var listen: String = Environment.value("COUNTERSIGN_LISTEN") ?? "127.0.0.1:8080"
+
+    @Option(help: "Directory for the SQLite database and the checkpoint signing key. [env: COUNTERSIGN_DATA_DIR]")
+    var dataDir: String = Environment.value("COUNTERSIGN_DATA_DIR") ?? "data"
+
+    @Option(help: "Policy directory (groups.yaml, rule files, tests/). [env: COUNTERSIGN_POLICIES]")
+    var policies: String = Environment.value("COUNTERSIGN_POLICIES") ?? "policies"
+
+    @Option(help: "PAM service name used to check passwords. [env: COUNTERSIGN_PAM_SERVICE]")
+    var pamService: String = Environment.value("COUNTERSIGN_PAM_SERVICE") ?? "countersign"
+
+    @Option(help: "PAM configuration directory (pam_start_confdir) instead of /etc/pam.d. [env: COUNTERSIGN_PAM_CONFIG_DIR]")
+    var pamConfigDir: String?
+
+    @Option(help: "Origin reviewers use in a browser, e.g. https://countersign.example.com. [env: COUNTERSIGN_PUBLIC_URL]")
+    var publicURL: String?
+
+    @Option(help: "How long a login session lasts, e.g. 12h. [env: COUNTERSIGN_SESSION_LIFETIME]")
+    var sessionLifetime: String = Environment.value("COUNTERSIGN_SESSION_LIFETIME") ?? "12h"
+
+    @Flag(help: "Add the system's group memberships (NSS) to those of groups.yaml. [env: COUNTERSIGN_SYSTEM_GROUPS=1]")
+    var systemGroups: Bool = Environment.value("COUNTERSIGN_SYSTEM_GROUPS") == "1"
+
+    @Option(help: "SQLite durability: full (fsync every commit; nothing acknowledged is lost on power failure) or normal (faster; survives a crash of the process, may lose the last commits on power failure). [env: COUNTERSIGN_DURABILITY]")
+    var durability: String = Environment.value("COUNTERSIGN_DURABILITY") ?? "full"
+
+    @Option(help: "How often to sign an audit checkpoint, e.g. 5m. [env: COUNTERSIGN_CHECKPOINT_INTERVAL]")
+    var checkpointInterval: String = Environment.value("COUNTERSIGN_CHECKPOINT_INTERVAL") ?? "5m"
+
+    @Option(help: "Log level: trace, debug, info, notice, warning, error. [env: COUNTERSIGN_LOG_LEVEL]")
+    var logLevel: String = Environment.value("COUNTERSIGN_LOG_LEVEL") ?? "info"
+
+    func validate() throws {
+        _ = try address()
+        guard PolicyDuration.seconds(from: sessionLifetime) != nil else { throw ValidationError("--session-lifetime must be a duration such as 12h") }
+        guard PolicyDuration.seconds(from: checkpointInterval) != nil else { throw ValidationError("--checkpoint-interval must be a duration such as 5m") }
+        guard SQLiteDurability(rawValue: durability) != nil else { throw ValidationError("--durability must be full or normal") }
+        guard Logger.Level(rawValue: logLevel) != nil else { throw ValidationError("--log-level must be one of trace, debug, info, notice, warning, error") }
+    }
+
+    func run() async throws {
+        let level = Logger.Level(rawValue: logLevel) ?? .info
+        LoggingSystem.bootstrap { label in
+            var handler = StreamLogHandler.standardError(label: label)
+            handler.logLevel = level
+            return handler
+        }
+        let (host, port) = try address()
+        let configuration = GatewayConfiguration(
+            host: host, port: port,
+            dataDirectory: URL(fileURLWithPath: dataDir),
+            policyDirectory: URL(fileURLWithPath: policies),
+            pamService: pamService,
+            pamConfigDirectory: pamConfigDir ?? Environment.value("COUNTERSIGN_PAM_CONFIG_DIR"),
+            publicURL: publicURL ?? Environment.value("COUNTERSIGN_PUBLIC_URL"),
+            sessionLifetime: TimeInterval(PolicyDuration.seconds(from: sessionLifetime) ?? 43_200),
+            useSystemGroups: systemGroups,
+            durability: SQLiteDurability(rawValue: durability) ?? .full,
+            checkpointInterval: TimeInterval(PolicyDuration.seconds(from: checkpointInterval) ?? 300)
+        )
+        let gateway: Gateway
+        do {
+            gateway = try await buildGateway(configuration: configuration) { port in
+                print("countersignd listening on http://\(host):\(port)")
+                fflush(nil)
+            }
+        } catch {
+            // Start-up refusals (a policy that does not load, an unusable data directory, an
+            // insecure key file) are the operator's to fix: say what, without a usage dump.
+            FileHandle.standardError.write(Data("countersignd: cannot start: \(error)\n".utf8))
+            throw ExitCode(2)
+        }
+        try await gateway.application.runService()
+    }
+
+    private func address() throws -> (String, Int) {
+        guard let colon = listen.lastIndex(of: ":"), let port = Int(listen[listen.index(after: colon)...]), (0...65_535).contains(port) else {
+            throw ValidationError("--listen must be HOST:PORT, e.g. 127.0.0.1:8080")
+        }
+        return (String(listen[..<colon]), port)
+    }
+}
+
+enum Environment {
+    static func value(_ name: String) -> String? {
+        ProcessInfo.processInfo.environment[name].flatMap { $0.isEmpty ? nil : $0 }
+    }
+}

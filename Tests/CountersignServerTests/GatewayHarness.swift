@@ -1,0 +1,122 @@
+import CountersignAPI
+import CountersignCore
+import CountersignServer
+import Foundation
+import Hummingbird
+import HummingbirdTesting
+import HTTPTypes
+import NIOCore
+import Testing
+
+/// A real gateway for one test: a fresh data directory with its SQLite file, the repository's
+/// example policies (or a copy to edit), the demo PAM users through a real PAM configuration
+/// directory, and a manual clock. Requests go over loopback HTTP.
+struct GatewayHarness {
+    static let repositoryRoot = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
+    static let examplePolicies = repositoryRoot.appendingPathComponent("policies")
+
+    let directory: URL
+    let clock: ManualClock
+    let gateway: Gateway
+    let configuration: GatewayConfiguration
+
+    static func make(
+        policies: URL = examplePolicies,
+        _ configure: (inout GatewayConfiguration) -> Void = { _ in }
+    ) async throws -> GatewayHarness {
+        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("countersign-server-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+        let pam = directory.appendingPathComponent("pam")
+        try run(repositoryRoot.appendingPathComponent("scripts/demo-pam.sh").path, [pam.path])
+        var configuration = GatewayConfiguration(
+            port: 0, dataDirectory: directory.appendingPathComponent("data"), policyDirectory: policies,
+            pamService: "countersign", pamConfigDirectory: pam.path
+        )
+        configure(&configuration)
+        let clock = ManualClock()
+        let gateway = try await buildGateway(configuration: configuration, clock: clock)
+        return GatewayHarness(directory: directory, clock: clock, gateway: gateway, configuration: configuration)
+    }
+
+    /// Copies the example policies somewhere a test may edit them.
+    static func editablePolicies() throws -> URL {
+        let copy = FileManager.default.temporaryDirectory.appendingPathComponent("countersign-policies-\(UUID().uuidString)")
+        try FileManager.default.copyItem(at: examplePolicies, to: copy)
+        return copy
+    }
+
+    func run(_ body: @Sendable (API) async throws -> Void) async throws {
+        defer { try? FileManager.default.removeItem(at: directory) }
+        try await gateway.application.test(.live) { client in
+            try await body(API(client: client))
+        }
+    }
+
+    static func run(_ executable: String, _ arguments: [String]) throws {
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: executable)
+        process.arguments = arguments
+        process.standardOutput = FileHandle.nullDevice
+        try process.run()
+        process.waitUntilExit()
+        guard process.terminationStatus == 0 else { throw HarnessError("\(executable) exited \(process.terminationStatus)") }
+    }
+}
+
+struct HarnessError: Error, CustomStringConvertible {
+    let description: String
+    init(_ description: String) { self.description = description }
+}
+
+/// The JSON API as a test speaks it.
+struct API: Sendable {
+    let client: any TestClientProtocol
+
+    static let commit = "0123456789abcdef0123456789abcdef01234567"
+
+    func login(_ user: String, password: String? = nil) async throws -> String {
+        let response = try await send(.post, "/v1/login", body: LoginBody(username: user, password: password ?? "\(user)-demo-pw"))
+        try #require(response.status == .ok, "login of \(user) answered \(response.status)")
+        return try decode(LoginResponse.self, response).token
+    }
+
+    func send(_ method: HTTPRequest.Method, _ path: String, body: (some Encodable)? = Optional<String>.none, token: String? = nil, headers: HTTPFields = [:]) async throws -> TestResponse {
+        var fields = headers
+        if let token { fields[.authorization] = "Bearer \(token)" }
+        var buffer: ByteBuffer?
+        if let body {
+            fields[.contentType] = fields[.contentType] ?? "application/json"
+            buffer = ByteBuffer(bytes: try APICoding.makeEncoder().encode(body))
+        }
+        return try await client.execute(uri: path, method: method, headers: fields, body: buffer)
+    }
+
+    func raw(_ method: HTTPRequest.Method, _ path: String, bytes: [UInt8], token: String?, contentType: String = "application/json") async throws -> TestResponse {
+        var fields = HTTPFields()
+        if let token { fields[.authorization] = "Bearer \(token)" }
+        fields[.contentType] = contentType
+        return try await client.execute(uri: path, method: method, headers: fields, body: ByteBuffer(bytes: bytes))
+    }
+
+    func decode<Value: Decodable>(_ type: Value.Type, _ response: TestResponse) throws -> Value {
+        try APICoding.makeDecoder().decode(Value.self, from: Data(buffer: response.body))
+    }
+
+    func errorCode(_ response: TestResponse) throws -> String {
+        try decode(APIErrorBody.self, response).error.code
+    }
+
+    /// Files a payments production deploy (needs 1 payments-owners AND 1 sre; no hardware key).
+    func filePaymentsDeploy(as token: String) async throws -> RequestView {
+        let response = try await send(.post, "/v1/requests", body: CreateRequestBody(
+            kind: "deploy", service: "payments-api", environment: "production", commit: Self.commit,
+            reason: "Roll out the settlement rounding fix", ticket: "CHG-1042"
+        ), token: token)
+        try #require(response.status == .created, "filing answered \(response.status): \(String(buffer: response.body))")
+        return try decode(RequestView.self, response)
+    }
+
+    func act(_ action: String, _ id: String, token: String, reason: String? = nil) async throws -> TestResponse {
+        try await send(.post, "/v1/requests/\(id)/\(action)", body: reason.map(ReasonBody.init), token: token)
+    }
+}

@@ -1,0 +1,193 @@
+#if canImport(Glibc)
+import Glibc
+#endif
+import Foundation
+import Testing
+
+/// Where `swift build` put the executables under test: beside the test bundle.
+enum Binaries {
+    static let directory: URL = {
+        let bundle = URL(fileURLWithPath: "/proc/self/exe").resolvingSymlinksInPath().deletingLastPathComponent()
+        if FileManager.default.fileExists(atPath: bundle.appendingPathComponent("countersignd").path) { return bundle }
+        return repositoryRoot.appendingPathComponent(".build/debug")
+    }()
+
+    static let repositoryRoot = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
+    static var daemon: URL { directory.appendingPathComponent("countersignd") }
+    static var cli: URL { directory.appendingPathComponent("countersign") }
+}
+
+struct ProcessFailure: Error, CustomStringConvertible {
+    let description: String
+    init(_ description: String) { self.description = description }
+}
+
+/// A scratch directory per test, removed at the end.
+struct Scratch {
+    let url: URL
+
+    init() throws {
+        url = FileManager.default.temporaryDirectory.appendingPathComponent("countersign-e2e-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: url, withIntermediateDirectories: true)
+    }
+
+    func path(_ name: String) -> String { url.appendingPathComponent(name).path }
+
+    func remove() { try? FileManager.default.removeItem(at: url) }
+}
+
+/// A real `countersignd` on 127.0.0.1 with an ephemeral port, its own data directory and the demo
+/// PAM users.
+final class Daemon: @unchecked Sendable {
+    let process = Process()
+    let port: Int
+    let dataDirectory: String
+    private let output: Pipe
+
+    var url: String { "http://127.0.0.1:\(port)" }
+
+    init(scratch: Scratch, policies: String = Binaries.repositoryRoot.appendingPathComponent("policies").path, extraArguments: [String] = []) throws {
+        let pam = scratch.path("pam")
+        if !FileManager.default.fileExists(atPath: pam) {
+            try Command.run(Binaries.repositoryRoot.appendingPathComponent("scripts/demo-pam.sh").path, [pam]).requireSuccess()
+        }
+        dataDirectory = scratch.path("data")
+        process.executableURL = Binaries.daemon
+        process.arguments = [
+            "--listen", "127.0.0.1:0", "--data-dir", dataDirectory, "--policies", policies,
+            "--pam-service", "countersign", "--pam-config-dir", pam, "--log-level", "warning",
+        ] + extraArguments
+        output = Pipe()
+        process.standardOutput = output
+        process.standardError = FileHandle.nullDevice
+        try process.run()
+        port = try Self.readPort(from: output.fileHandleForReading, process: process)
+    }
+
+    /// Reads stdout until the "listening on" line, bounded so a daemon that never starts fails the
+    /// test instead of hanging it.
+    private static func readPort(from handle: FileHandle, process: Process) throws -> Int {
+        let deadline = Date().addingTimeInterval(30)
+        var text = ""
+        while Date() < deadline {
+            var poller = pollfd(fd: handle.fileDescriptor, events: Int16(POLLIN), revents: 0)
+            guard poll(&poller, 1, 200) >= 0 else { break }
+            if poller.revents != 0 {
+                let chunk = handle.availableData
+                if chunk.isEmpty { break }
+                text += String(decoding: chunk, as: UTF8.self)
+                if let line = text.split(separator: "\n").first(where: { $0.contains("listening on http://127.0.0.1:") }),
+                   let port = Int(line.split(separator: ":").last ?? "") {
+                    return port
+                }
+            }
+            if !process.isRunning { break }
+        }
+        process.terminate()
+        throw ProcessFailure("countersignd did not start: \(text)")
+    }
+
+    func signal(_ number: Int32) {
+        kill(process.processIdentifier, number)
+    }
+
+    @discardableResult
+    func stop(signal number: Int32 = SIGTERM) -> Int32 {
+        guard process.isRunning else { return process.terminationStatus }
+        kill(process.processIdentifier, number)
+        process.waitUntilExit()
+        return process.terminationStatus
+    }
+
+    deinit {
+        if process.isRunning {
+            kill(process.processIdentifier, SIGKILL)
+            process.waitUntilExit()
+        }
+    }
+}
+
+struct CommandResult {
+    let status: Int32
+    let standardOutput: String
+    let standardError: String
+
+    func requireSuccess() throws {
+        guard status == 0 else { throw ProcessFailure("exit \(status): \(standardError)") }
+    }
+}
+
+enum Command {
+    /// Runs a program to completion with a bounded wait, feeding `input` on standard input.
+    static func run(_ executable: String, _ arguments: [String], input: String? = nil, environment: [String: String] = [:], timeout: TimeInterval = 60) throws -> CommandResult {
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: executable)
+        process.arguments = arguments
+        var merged = ProcessInfo.processInfo.environment
+        merged.merge(environment) { $1 }
+        process.environment = merged
+        let stdout = Pipe()
+        let stderr = Pipe()
+        let stdin = Pipe()
+        process.standardOutput = stdout
+        process.standardError = stderr
+        process.standardInput = stdin
+        try process.run()
+        if let input { stdin.fileHandleForWriting.write(Data(input.utf8)) }
+        try? stdin.fileHandleForWriting.close()
+        // Drain both pipes concurrently so a chatty child can never block on a full pipe.
+        let collected = DrainedOutput()
+        let group = DispatchGroup()
+        for (pipe, isError) in [(stdout, false), (stderr, true)] {
+            group.enter()
+            DispatchQueue.global().async {
+                let data = pipe.fileHandleForReading.readDataToEndOfFile()
+                collected.store(data, isError: isError)
+                group.leave()
+            }
+        }
+        if group.wait(timeout: .now() + timeout) == .timedOut {
+            process.terminate()
+            throw ProcessFailure("\(executable) \(arguments.joined(separator: " ")) timed out")
+        }
+        process.waitUntilExit()
+        return CommandResult(status: process.terminationStatus, standardOutput: collected.output, standardError: collected.error)
+    }
+}
+
+final class DrainedOutput: @unchecked Sendable {
+    private let lock = NSLock()
+    private var outputData = Data()
+    private var errorData = Data()
+
+    func store(_ data: Data, isError: Bool) {
+        lock.withLock { if isError { errorData = data } else { outputData = data } }
+    }
+
+    var output: String { lock.withLock { String(decoding: outputData, as: UTF8.self) } }
+    var error: String { lock.withLock { String(decoding: errorData, as: UTF8.self) } }
+}
+
+/// The `countersign` CLI as one user runs it: their own config directory (credentials file).
+struct CLI {
+    let server: String
+    let home: String
+
+    init(server: String, scratch: Scratch, user: String) {
+        self.server = server
+        home = scratch.path("home-\(user)")
+    }
+
+    @discardableResult
+    func run(_ arguments: String..., input: String? = nil) throws -> CommandResult {
+        try run(arguments, input: input)
+    }
+
+    func run(_ arguments: [String], input: String? = nil) throws -> CommandResult {
+        try Command.run(Binaries.cli.path, arguments, input: input, environment: ["XDG_CONFIG_HOME": home, "COUNTERSIGN_SERVER": server])
+    }
+
+    func login(_ user: String) throws {
+        try run("login", "-u", user, "--password-stdin", input: "\(user)-demo-pw\n").requireSuccess()
+    }
+}

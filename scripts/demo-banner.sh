@@ -1,0 +1,26 @@
+#!/usr/bin/env bash
+# Prints how to use the demo gateway that `make run` is about to start.
+listen="${1:-127.0.0.1:8080}"
+cat <<TXT
+
+  Countersign demo gateway — http://${listen}
+  Data: ./data (SQLite, WAL, synchronous=FULL)   Policies: ./policies   API: http://${listen}/openapi.yaml
+
+  Demo users (PAM, password = <name>-demo-pw):
+    alice  payments, engineering            bob    payments, payments-owners, engineering
+    carol  payments-owners, sre, engineering  dave   sre, engineering
+    erin   auditors, admins
+
+  Walkthrough, in a second terminal (the CLI is .build/debug/countersign):
+    export PATH="\$PWD/.build/debug:\$PATH" COUNTERSIGN_SERVER=http://${listen}
+    echo alice-demo-pw | countersign login -u alice --password-stdin
+    countersign request deploy --service payments-api --environment production \\
+        --commit 0123456789abcdef0123456789abcdef01234567 --reason "Fix settlement rounding" --ticket CHG-1042
+    countersign requests --mine
+    echo bob-demo-pw | countersign login -u bob --password-stdin && countersign approve ID    # payments-owners
+    echo dave-demo-pw | countersign login -u dave --password-stdin && countersign approve ID  # sre: now approved
+    echo erin-demo-pw | countersign login -u erin --password-stdin && countersign audit verify && countersign audit tail
+
+  Stop with Ctrl-C (a final signed audit checkpoint is written).
+
+TXT
