@@ -48,7 +48,7 @@ configuration.prepareDatabase { db in
     try db.execute(sql: "PRAGMA synchronous = \(durability == .full ? "FULL" : "NORMAL")")
 }
 let raw = try DatabasePool(path: directory.appendingPathComponent("raw.sqlite").path, configuration: configuration)
-try await raw.write { db in try db.execute(sql: "CREATE TABLE t (id INTEGER PRIMARY KEY, payload TEXT NOT NULL)") }
+try raw.write { db in try db.execute(sql: "CREATE TABLE t (id INTEGER PRIMARY KEY, payload TEXT NOT NULL)") }
 let rawSeconds = try await seconds {
     for index in 0..<(requests * 2) {
         try await raw.write { db in try db.execute(sql: "INSERT INTO t (payload) VALUES (?)", arguments: ["row \(index) of the raw baseline"]) }

@@ -71,6 +71,8 @@ public enum PolicyDirectory {
         var ruleItems = 0
         var firstDefinition: [String: ParsedRule] = [:]
         for file in files {
+            // Past the rule bound, only groups.yaml is still read: the error is already reported.
+            if ruleItems > maximumRules && file.name != GroupsFile.name { continue }
             var fileLog = DiagnosticLog(file: file.name)
             defer { contents.diagnostics += fileLog.entries }
             let root: Node
@@ -108,7 +110,6 @@ public enum PolicyDirectory {
                 firstDefinition[parsed.rule.name] = parsed
                 contents.rules.append(parsed)
             }
-            if ruleItems > maximumRules { break }
         }
         if !contents.groupsFileFound {
             log.warning(.missingGroupsFile, at: .none, "there is no \(GroupsFile.name): no group has members, so no approval clause can be met")

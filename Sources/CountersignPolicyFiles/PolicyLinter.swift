@@ -57,7 +57,7 @@ public enum PolicyLinter {
         guard best.isSatisfied else {
             let index = best.clauses.firstIndex { !$0.isSatisfied } ?? 0
             let members = groups.directory.members(of: best.clauses[index].clause.group).sorted().map(\.rawValue)
-            log.error(.unsatisfiable, at: parsed.clauses[index].position, "rule \(rule.name) can never be approved: each approver fills one seat, and the best anyone can do is \(best) (\(best.clauses[index].clause.group): \(members.isEmpty ? "no members" : members.joined(separator: ", ")))")
+            log.error(.unsatisfiable, at: parsed.clauses[index].position, "rule \(rule.name) can never be approved: counting each person once, everyone in \(GroupsFile.name) together reaches only \(best) (\(best.clauses[index].clause.group): \(members.isEmpty ? "no members" : members.joined(separator: ", ")))")
             return log.entries
         }
 

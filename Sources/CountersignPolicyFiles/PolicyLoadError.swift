@@ -12,7 +12,7 @@ public struct PolicyLoadError: Error, Hashable, Sendable, CustomStringConvertibl
 
     public var description: String {
         let count = errors.count
-        let heading = "policy refused: \(count) error\(count == 1 ? "" : "s")"
+        let heading = "policy files refused: \(count) error\(count == 1 ? "" : "s")"
         return ([heading] + diagnostics.map(\.description)).joined(separator: "\n")
     }
 }

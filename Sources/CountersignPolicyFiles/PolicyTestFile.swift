@@ -69,7 +69,7 @@ enum PolicyTestFile {
         case .ssh: ["host", "login", "duration"]
         case nil: []
         }
-        let what = kind.map { "a \($0) request" } ?? "a request"
+        let what = kind.map { "\($0.withArticle) request" } ?? "a request"
         guard let fields = log.fields(of: node, what, allowed: commonRequestKeys + specific, required: ["kind", "requester", "reason"] + required) else { return nil }
 
         var requester: Username?

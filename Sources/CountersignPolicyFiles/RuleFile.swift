@@ -89,7 +89,7 @@ enum RuleFile {
         // With an unknown kind, any attribute is let through: the kind's own error says enough.
         let allowed = kind.map { PolicyRule.attributeNames(for: $0).sorted() }
             ?? RequestKind.allCases.flatMap { PolicyRule.attributeNames(for: $0) }.sorted()
-        let what = kind.map { "the match of a \($0) rule" } ?? "a match"
+        let what = kind.map { "the match of \($0.withArticle) rule" } ?? "a match"
         guard let fields = log.fields(of: node, what, allowed: allowed) else { return [:] }
         var globs: [String: Glob] = [:]
         for attribute in allowed {

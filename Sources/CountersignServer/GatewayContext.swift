@@ -17,6 +17,8 @@ public struct GatewayContext: RequestContext {
     public var coreContext: CoreRequestContextStorage
     public let remoteAddress: String
     public var identity: CallerIdentity?
+    /// A token was presented but is unknown, revoked or expired.
+    var presentedStaleToken = false
     public var maxUploadSize: Int { 64 * 1024 }
 
     public init(source: ApplicationRequestContextSource) {
@@ -29,7 +31,10 @@ public struct GatewayContext: RequestContext {
 
     func requireIdentity() throws(GatewayError) -> CallerIdentity {
         guard let identity else {
-            throw GatewayError(status: .unauthorized, code: APIErrorCode.unauthenticated, message: "log in first: no valid session token was presented")
+            let message = presentedStaleToken
+                ? "the session token is invalid or has expired; log in again"
+                : "log in first: no session token was presented"
+            throw GatewayError(status: .unauthorized, code: APIErrorCode.unauthenticated, message: message)
         }
         return identity
     }

@@ -14,14 +14,18 @@ public final class GatewayMetrics: Sendable {
     private let policyReloadsFailed: Counter
     private let checkpoints: Counter
 
+    private static var logins: MetricNameDescriptor { MetricNameDescriptor(namespace: "countersign", metricName: "logins", unitName: "total", helpText: "Login attempts by outcome.") }
+    private static var reloads: MetricNameDescriptor { MetricNameDescriptor(namespace: "countersign", metricName: "policy_reloads", unitName: "total", helpText: "Policy loads and reloads by result.") }
+    private static var requests: MetricNameDescriptor { MetricNameDescriptor(namespace: "countersign", metricName: "requests", unitName: "", helpText: "Requests by kind and state.") }
+
     public init() {
-        loginsSucceeded = registry.makeCounter(name: "countersign_logins_total", labels: [("outcome", "succeeded")], help: "Login attempts by outcome.")
-        loginsFailed = registry.makeCounter(name: "countersign_logins_total", labels: [("outcome", "failed")], help: "Login attempts by outcome.")
-        loginsThrottled = registry.makeCounter(name: "countersign_logins_total", labels: [("outcome", "throttled")], help: "Login attempts by outcome.")
-        auditAppends = registry.makeCounter(name: "countersign_audit_appends_total", help: "Events appended to the audit log.")
-        policyReloadsSucceeded = registry.makeCounter(name: "countersign_policy_reloads_total", labels: [("result", "succeeded")], help: "Policy loads and reloads by result.")
-        policyReloadsFailed = registry.makeCounter(name: "countersign_policy_reloads_total", labels: [("result", "failed")], help: "Policy loads and reloads by result.")
-        checkpoints = registry.makeCounter(name: "countersign_audit_checkpoints_total", help: "Signed audit checkpoints written.")
+        loginsSucceeded = registry.makeCounter(descriptor: Self.logins, labels: [("outcome", "succeeded")])
+        loginsFailed = registry.makeCounter(descriptor: Self.logins, labels: [("outcome", "failed")])
+        loginsThrottled = registry.makeCounter(descriptor: Self.logins, labels: [("outcome", "throttled")])
+        auditAppends = registry.makeCounter(descriptor: MetricNameDescriptor(namespace: "countersign", metricName: "audit_appends", unitName: "total", helpText: "Events appended to the audit log."))
+        policyReloadsSucceeded = registry.makeCounter(descriptor: Self.reloads, labels: [("result", "succeeded")])
+        policyReloadsFailed = registry.makeCounter(descriptor: Self.reloads, labels: [("result", "failed")])
+        checkpoints = registry.makeCounter(descriptor: MetricNameDescriptor(namespace: "countersign", metricName: "audit_checkpoints", unitName: "total", helpText: "Signed audit checkpoints written."))
     }
 
     func loginSucceeded() { loginsSucceeded.increment() }
@@ -37,7 +41,7 @@ public final class GatewayMetrics: Sendable {
         let counted = Dictionary(requestCounts.map { ("\($0.kind.rawValue)/\($0.state.rawValue)", $0.count) }, uniquingKeysWith: +)
         for kind in RequestKind.allCases {
             for state in RequestState.allCases {
-                registry.makeGauge(name: "countersign_requests", labels: [("kind", kind.rawValue), ("state", state.rawValue)], help: "Requests by kind and state.")
+                registry.makeGauge(descriptor: Self.requests, labels: [("kind", kind.rawValue), ("state", state.rawValue)])
                     .set(Double(counted["\(kind.rawValue)/\(state.rawValue)"] ?? 0))
             }
         }

@@ -111,14 +111,13 @@ public final class SessionAuthority: Sendable {
         metrics.auditAppended()
     }
 
-    /// The identity behind an `Authorization` header. A header that is present but wrong is an
-    /// error, not an anonymous call: a client with a stale token must be told to log in again.
-    func identity(forAuthorizationHeader header: String) async throws -> CallerIdentity {
-        let unauthenticated = GatewayError(status: .unauthorized, code: APIErrorCode.unauthenticated, message: "the session token is invalid or has expired; log in again")
-        guard header.utf8.count <= 256, header.hasPrefix("Bearer ") else { throw unauthenticated }
+    /// The identity behind an `Authorization` header, or nil when the token is malformed,
+    /// unknown, revoked or expired.
+    func identity(forAuthorizationHeader header: String) async throws -> CallerIdentity? {
+        guard header.utf8.count <= 256, header.hasPrefix("Bearer ") else { return nil }
         let token = String(header.dropFirst("Bearer ".count))
-        guard token.hasPrefix(Self.tokenPrefix), token.utf8.count <= 128 else { throw unauthenticated }
-        guard let session = try await store.session(tokenHash: Self.hash(token), at: clock.now()) else { throw unauthenticated }
+        guard token.hasPrefix(Self.tokenPrefix), token.utf8.count <= 128 else { return nil }
+        guard let session = try await store.session(tokenHash: Self.hash(token), at: clock.now()) else { return nil }
         return CallerIdentity(actor: Actor(name: session.username, groups: directory.groups(of: session.username)), session: session)
     }
 

@@ -24,7 +24,9 @@ public protocol GatewayStore: Sendable {
 
     /// Changes one request, in one write transaction: loads it, asks `decide` what it becomes
     /// (normally `RequestRules.apply(action, to:at:)`), persists the result and appends the change's
-    /// audit events. `decide` sees the committed state it changes, never a stale copy.
+    /// audit events. `decide` sees the committed state it changes, never a stale copy. `now` is
+    /// the time the caller decides at; the change itself carries the times the rules stamped, so
+    /// SQLite needs nothing more, but a backend that stamps rows of its own has the same clock.
     func update(
         _ id: RequestID, at now: Date, _ decide: @Sendable (AccessRequest) throws -> RequestChange
     ) async throws -> AccessRequest

@@ -16,7 +16,7 @@ struct EventCase: Sendable, CustomTestStringConvertible {
 
 @Suite("Audit events of request changes")
 struct RequestAuditEventTests {
-    static let approvedDigest = Start.pending.request.contentDigest
+    static let approvedDigest = Fixture.pendingRequest().contentDigest
 
     static let table: [EventCase] = [
         EventCase(
@@ -63,7 +63,7 @@ struct RequestAuditEventTests {
     @Test("each change produces its audit events", arguments: table)
     func events(_ row: EventCase) throws {
         let now = Fixture.created.addingTimeInterval(row.offset)
-        let change = try RequestRules.apply(row.action, to: row.start.request, at: now)
+        let change = try RequestRules.apply(row.action, to: try row.start.request, at: now)
         try #require(change.events.count == row.expected.count)
         for (event, (action, actor, details)) in zip(change.events, row.expected) {
             #expect(event.action == action)
@@ -76,7 +76,7 @@ struct RequestAuditEventTests {
 
     @Test("the creation event carries the whole content, the rule and the content digest")
     func creation() {
-        let request = Start.pending.request
+        let request = try Start.pending.request
         let event = RequestRules.creationEvent(for: request)
         #expect(event.action == .requestCreated)
         #expect(event.actor == "alice")

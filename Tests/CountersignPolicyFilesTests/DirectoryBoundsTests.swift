@@ -39,6 +39,20 @@ struct DirectoryBoundsTests {
         #expect(fixture.loadDiagnostics().map(\.code) == [.tooManyFiles])
     }
 
+    @Test("more than 10,000 rules are refused at the first one too many")
+    func tooManyRules() throws {
+        let rule = "  - { name: r%05d, kind: deploy, requesters: [payments], approvals: [{ count: 1, group: sre }] }\n"
+        let half = PolicyDirectory.maximumRules / 2
+        let first = "rules:\n" + (0..<half).map { String(format: rule, $0) }.joined()
+        let second = "rules:\n" + (half...PolicyDirectory.maximumRules).map { String(format: rule, $0) }.joined()
+        let fixture = try PolicyFixture.withGroups(["a.yaml": first, "b.yaml": second])
+        defer { fixture.remove() }
+        let diagnostics = fixture.loadDiagnostics()
+        #expect(diagnostics.map(\.code) == [.tooManyRules])
+        #expect(diagnostics.first?.file == "b.yaml")
+        #expect(diagnostics.first?.line == half + 2)
+    }
+
     @Test("an empty directory has no rules, and that is an error")
     func emptyDirectory() throws {
         let fixture = try PolicyFixture([:])

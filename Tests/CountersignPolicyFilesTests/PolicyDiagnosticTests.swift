@@ -28,7 +28,7 @@ struct PolicyDiagnosticTests {
     @Test("a load error lists every diagnostic under a count of errors")
     func loadError() {
         let error = PolicyLoadError(diagnostics: [diagnostic, diagnostic])
-        #expect(error.description.split(separator: "\n").first == "policy refused: 2 errors")
+        #expect(error.description.split(separator: "\n").first == "policy files refused: 2 errors")
         #expect(error.errors.count == 2)
     }
 }

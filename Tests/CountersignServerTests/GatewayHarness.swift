@@ -5,6 +5,7 @@ import Foundation
 import Hummingbird
 import HummingbirdTesting
 import HTTPTypes
+import Logging
 import NIOCore
 import Testing
 
@@ -34,7 +35,9 @@ struct GatewayHarness {
         )
         configure(&configuration)
         let clock = ManualClock()
-        let gateway = try await buildGateway(configuration: configuration, clock: clock)
+        var logger = Logger(label: "countersignd-test")
+        logger.logLevel = .warning
+        let gateway = try await buildGateway(configuration: configuration, clock: clock, logger: logger)
         return GatewayHarness(directory: directory, clock: clock, gateway: gateway, configuration: configuration)
     }
 

@@ -227,11 +227,13 @@ struct RequestAPITests {
 
     @Test("Lists filter by scope and state, and refuse unknown filters")
     func listing() async throws {
-        try await GatewayHarness.make().run { api in
+        let harness = try await GatewayHarness.make()
+        try await harness.run { api in
             let alice = try await api.login("alice")
             let bob = try await api.login("bob")
             let dave = try await api.login("dave")
             let first = try await api.filePaymentsDeploy(as: alice)
+            harness.clock.advance(by: 1)
             let second = try await api.filePaymentsDeploy(as: alice)
             _ = try await api.act("cancel", second.id, token: alice)
 

@@ -138,3 +138,18 @@ struct SessionAPITests {
         }
     }
 }
+
+@Suite("Logging in again")
+struct ReloginTests {
+    @Test("A client holding a revoked token can still log in again")
+    func staleTokenDoesNotBlockLogin() async throws {
+        try await GatewayHarness.make().run { api in
+            let token = try await api.login("alice")
+            _ = try await api.send(.post, "/v1/logout", token: token)
+            let again = try await api.send(.post, "/v1/login", body: LoginBody(username: "alice", password: "alice-demo-pw"), token: token)
+            #expect(again.status == .ok)
+            let stale = try await api.send(.get, "/v1/whoami", token: token)
+            #expect(try api.decode(APIErrorBody.self, stale).error.message.contains("log in again"))
+        }
+    }
+}

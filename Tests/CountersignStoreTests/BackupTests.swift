@@ -2,6 +2,7 @@
 import CountersignCore
 import Crypto
 import Foundation
+import GRDB
 import Testing
 
 @Suite("Online backups")
@@ -34,8 +35,20 @@ struct BackupTests {
             let destination = scratch.directory + "/backups/today.sqlite"
             try FileManager.default.createDirectory(atPath: scratch.directory + "/backups", withIntermediateDirectories: false)
             try await scratch.store.backup(to: destination)
-            #expect(SecureFiles.permissions(of: destination) == 0o600)
+            #expect(permissions(of: destination) == 0o600)
             #expect(try FileManager.default.contentsOfDirectory(atPath: scratch.directory + "/backups") == ["today.sqlite"])
+            let journal = try await DatabaseQueue(path: destination).read { db in try String.fetchOne(db, sql: "PRAGMA journal_mode") }
+            #expect(journal == "delete", "a backup is one self-contained file, with no WAL to lose beside it")
+        }
+    }
+
+    @Test("a store opened read-only, as the CLI opens it, can take a backup")
+    func backupFromReadOnlyStore() async throws {
+        try await withScratchStore { scratch in
+            let request = try await scratch.store.createRequest(try Fixtures.deploy(at: scratch.clock.now()))
+            let destination = scratch.directory + "/offline-copy.sqlite"
+            try await SQLiteStore.openReadOnly(path: scratch.databasePath).backup(to: destination)
+            #expect(try await SQLiteStore.openReadOnly(path: destination).request(request.id) == request)
         }
     }
 

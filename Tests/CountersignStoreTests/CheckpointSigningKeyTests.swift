@@ -10,9 +10,9 @@ struct CheckpointSigningKeyTests {
         try await withTemporaryDirectory { root in
             let directory = root + "/keys"
             _ = try CheckpointSigningKey.loadOrCreate(directory: directory)
-            #expect(SecureFiles.permissions(of: directory) == 0o700)
-            #expect(SecureFiles.permissions(of: directory + "/checkpoint-signing.key") == 0o600)
-            #expect(SecureFiles.permissions(of: directory + "/checkpoint-signing.pub") == 0o644)
+            #expect(permissions(of: directory) == 0o700)
+            #expect(permissions(of: directory + "/checkpoint-signing.key") == 0o600)
+            #expect(permissions(of: directory + "/checkpoint-signing.pub") == 0o644)
         }
     }
 
@@ -47,6 +47,19 @@ struct CheckpointSigningKeyTests {
                 try CheckpointSigningKey.loadOrCreate(directory: directory)
             }
             #expect(FileManager.default.contents(atPath: path)?.count == 31)
+        }
+    }
+
+    @Test("a public key file that belongs to another key is refused rather than left to fail every verification")
+    func mismatchedPublicKey() async throws {
+        try await withTemporaryDirectory { directory in
+            _ = try CheckpointSigningKey.loadOrCreate(directory: directory)
+            let publicPath = directory + "/checkpoint-signing.pub"
+            try FileManager.default.removeItem(atPath: publicPath)
+            let stranger = CheckpointSigningKey.publicKeyText(Curve25519.Signing.PrivateKey().publicKey)
+            #expect(FileManager.default.createFile(atPath: publicPath, contents: Data(stranger.utf8)))
+            let error = #expect(throws: StoreError.self) { try CheckpointSigningKey.loadOrCreate(directory: directory) }
+            #expect(error?.code == .invalidKeyFile)
         }
     }
 

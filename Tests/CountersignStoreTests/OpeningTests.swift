@@ -13,9 +13,9 @@ struct OpeningTests {
             let path = directory + "/gateway.sqlite"
             let store = try SQLiteStore.open(path: path)
             _ = try await store.appendAudit([AuditEvent(time: Date(), actor: "system", action: .policyLoaded, subject: "policies")])
-            #expect(SecureFiles.permissions(of: directory) == 0o700)
-            #expect(SecureFiles.permissions(of: path) == 0o600)
-            #expect(SecureFiles.permissions(of: path + "-wal") == 0o600)
+            #expect(permissions(of: directory) == 0o700)
+            #expect(permissions(of: path) == 0o600)
+            #expect(permissions(of: path + "-wal") == 0o600)
         }
     }
 
@@ -58,6 +58,19 @@ struct OpeningTests {
             #expect(error?.code == .schemaMismatch)
             let tables = try DatabaseQueue(path: path).read { db in try String.fetchAll(db, sql: "SELECT name FROM sqlite_schema") }
             #expect(tables == ["notes"])
+        }
+    }
+
+    @Test("a database written by a newer Countersign is refused, not migrated or crashed on")
+    func refusesNewerSchema() async throws {
+        try await withTemporaryDirectory { directory in
+            let path = directory + "/gateway.sqlite"
+            _ = try SQLiteStore.open(path: path)
+            try await DatabaseQueue(path: path).write { db in
+                try db.execute(sql: "INSERT INTO grdb_migrations (identifier) VALUES ('v2-from-the-future')")
+            }
+            let error = #expect(throws: StoreError.self) { try SQLiteStore.open(path: path) }
+            #expect(error?.code == .schemaMismatch)
         }
     }
 

@@ -61,6 +61,14 @@ struct ReadOnlyStoreTests {
 
         var testDescription: String { rawValue }
 
+        /// What the refusal says, so an operator knows which of the two problems they have.
+        var explanation: String {
+            switch self {
+            case .textFile, .otherApplicationsDatabase, .emptyDatabase: "not a Countersign database"
+            case .newerCountersign: "newer version of Countersign"
+            }
+        }
+
         func make(at path: String) throws {
             switch self {
             case .textFile:
@@ -86,6 +94,7 @@ struct ReadOnlyStoreTests {
             let before = fileDigest(path)
             let error = #expect(throws: StoreError.self) { try SQLiteStore.openReadOnly(path: path) }
             #expect(error?.code == .schemaMismatch)
+            #expect(error?.message.contains(impostor.explanation) == true)
             #expect(fileDigest(path) == before)
         }
     }

@@ -71,6 +71,7 @@ struct RequestListingTests {
             ("cache-3", [3]),       // host
             ("redis", [3]),         // login
             ("INC-1", [0]),         // ticket
+            ("0123456789abcdef0", [4, 2, 0]),  // commit
             ("rollout", [2]),       // reason
             ("bob", [2, 1]),        // requester
             ("PAYMENTS", [0]),      // case-insensitive

@@ -4,7 +4,8 @@ import CountersignStore
 import Hummingbird
 
 /// Resolves `Authorization: Bearer …` into the caller's identity, once, for every route behind it.
-/// Routes decide for themselves whether an identity is required (`context.requireIdentity()`).
+/// Routes decide for themselves whether an identity is required (`context.requireIdentity()`),
+/// so a stale token never stands in the way of logging in again.
 struct AuthenticationMiddleware: RouterMiddleware {
     typealias Context = GatewayContext
 
@@ -14,6 +15,7 @@ struct AuthenticationMiddleware: RouterMiddleware {
         var context = context
         if let header = request.headers[.authorization] {
             context.identity = try await sessions.identity(forAuthorizationHeader: header)
+            context.presentedStaleToken = context.identity == nil
         }
         return try await next(request, context)
     }

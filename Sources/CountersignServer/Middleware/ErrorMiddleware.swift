@@ -3,6 +3,7 @@ import CountersignCore
 import CountersignStore
 import Hummingbird
 import Logging
+import NIOCore
 
 /// Turns every failure into the JSON error shape with a precise status. Errors nobody planned for
 /// become a bare 500 `internal`: logged here with the request id, never shown to the caller.
@@ -19,6 +20,8 @@ struct ErrorMiddleware<Context: RequestContext>: RouterMiddleware {
             throw GatewayError(error)
         } catch let error as HTTPError {
             throw Self.translate(error)
+        } catch is NIOTooManyBytesError {
+            throw Self.translate(HTTPError(.contentTooLarge))
         } catch {
             context.logger.error("unexpected failure", metadata: ["error": "\(String(reflecting: type(of: error)))"])
             throw GatewayError(status: .internalServerError, code: APIErrorCode.internalError, message: "the gateway failed to handle this request; nothing was changed")

@@ -71,13 +71,6 @@ enum SecureFiles {
         }
     }
 
-    /// Permission bits of the file at `path` itself (not a symlink's target), or nil if none.
-    static func permissions(of path: String) -> mode_t? {
-        var status = stat()
-        guard lstat(path, &status) == 0 else { return nil }
-        return status.st_mode & 0o7777
-    }
-
     static func exists(_ path: String) -> Bool {
         var status = stat()
         return lstat(path, &status) == 0

@@ -63,7 +63,7 @@ enum RequestRows {
         for (position, approval) in request.approvals.enumerated().dropFirst(kept.count) {
             try db.execute(
                 sql: """
-                    INSERT INTO approvals (request_id, position, approver, groups, approved_at, method)
+                    INSERT INTO approvals (request_id, position, approver, approver_groups, approved_at, method)
                     VALUES (?, ?, ?, ?, ?, ?)
                     """,
                 arguments: [
@@ -97,7 +97,7 @@ enum RequestRows {
         let rows = try Row.fetchAll(
             db,
             sql: """
-                SELECT request_id, position, approver, groups, approved_at, method FROM approvals
+                SELECT request_id, position, approver, approver_groups, approved_at, method FROM approvals
                 WHERE request_id IN (SELECT value FROM json_each(?)) ORDER BY request_id, position
                 """,
             arguments: [try StoredJSON.encode(ids)]
@@ -113,7 +113,7 @@ enum RequestRows {
             }
             approvals[requestID, default: []].append(Approval(
                 approver: try stored.domain("approver", Username.init),
-                groups: Set(try stored.json("groups", as: [String].self)),
+                groups: Set(try stored.json("approver_groups", as: [String].self)),
                 at: try stored.time("approved_at"),
                 method: approvalMethod
             ))

@@ -74,7 +74,7 @@ enum StoreSchema {
                 request_id TEXT NOT NULL REFERENCES requests (id) ON DELETE RESTRICT,
                 position INTEGER NOT NULL CHECK (position >= 0),
                 approver TEXT NOT NULL,
-                groups TEXT NOT NULL CHECK (json_valid(groups)),
+                approver_groups TEXT NOT NULL CHECK (json_valid(approver_groups)),
                 approved_at INTEGER NOT NULL,
                 method TEXT NOT NULL,
                 PRIMARY KEY (request_id, position),

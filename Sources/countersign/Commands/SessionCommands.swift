@@ -18,7 +18,7 @@ struct Login: AsyncParsableCommand {
 
     func run() async throws {
         try await reportingFailures {
-            let client = try gateway.client(requireLogin: false)
+            let client = try gateway.client(requireLogin: false).withoutToken
             guard let user = username ?? ProcessInfo.processInfo.environment["USER"] else {
                 throw CLIFailure.input("give --username")
             }

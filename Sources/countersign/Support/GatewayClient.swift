@@ -11,6 +11,16 @@ struct GatewayClient {
     let token: String?
 
     static let defaultServer = "http://127.0.0.1:8080"
+
+    /// One client for the process, never shut down (the process ends first). Connection attempts
+    /// are not retried: a gateway that refuses connections is reported at once (exit 4) rather
+    /// than after the request deadline.
+    private static let http: HTTPClient = {
+        var configuration = HTTPClient.Configuration()
+        configuration.timeout.connect = .seconds(5)
+        configuration.connectionPool.retryConnectionEstablishment = false
+        return HTTPClient(eventLoopGroupProvider: .singleton, configuration: configuration)
+    }()
     static let responseLimit = 16 * 1024 * 1024
 
     /// The server named on the command line, else in the environment, else where we logged in.
@@ -27,6 +37,9 @@ struct GatewayClient {
         }
         return GatewayClient(server: normalized, token: token)
     }
+
+    /// Logging in must not present an old token: the new session replaces it.
+    var withoutToken: GatewayClient { GatewayClient(server: server, token: nil) }
 
     func get<Response: Decodable>(_ path: String, as type: Response.Type) async throws(CLIFailure) -> Response {
         try decode(Response.self, from: try await send(.GET, path, body: nil))
@@ -62,7 +75,7 @@ struct GatewayClient {
         let status: HTTPResponseStatus
         let data: Data
         do {
-            let response = try await HTTPClient.shared.execute(request, timeout: .seconds(30))
+            let response = try await Self.http.execute(request, timeout: .seconds(30))
             status = response.status
             data = Data(try await response.body.collect(upTo: Self.responseLimit).readableBytesView)
         } catch {
@@ -99,6 +112,8 @@ struct GatewayClient {
 
     private static func describe(_ error: any Error) -> String {
         let text = String(describing: error)
+        if text.contains("Connection refused") { return "connection refused" }
+        if text.lowercased().contains("timeout") || text.contains("timed out") { return "timed out" }
         return text.count > 200 ? String(text.prefix(200)) + "…" : text
     }
 }

@@ -63,3 +63,8 @@ func storeErrorCode(_ body: () async throws -> Void) async -> StoreError.Code? {
         return nil
     }
 }
+
+/// Permission bits of the file at `path`, or nil if there is none.
+func permissions(of path: String) -> Int? {
+    (try? FileManager.default.attributesOfItem(atPath: path)[.posixPermissions] as? Int) ?? nil
+}
