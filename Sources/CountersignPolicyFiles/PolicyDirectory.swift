@@ -52,10 +52,70 @@ public enum PolicyDirectory {
     struct Contents {
         var diagnostics: [PolicyDiagnostic] = []
         var files: [PolicyFile] = []
-        /// Nil when groups.yaml is missing or has errors.
+        /// Nil when groups.yaml has errors; empty when it is missing.
         var groups: GroupsFile?
-        var groupsFileFound = false
         var rules: [ParsedRule] = []
+        /// Rule items seen, whether or not they could be read: counted against the bound.
+        private(set) var ruleItems = 0
+        private var groupsFileFound = false
+        /// Where each rule name was first defined.
+        private var definitions: [String: String] = [:]
+
+        mutating func readGroups(_ file: PolicyFile) {
+            groupsFileFound = true
+            var log = DiagnosticLog(file: file.name)
+            defer { diagnostics += log.entries }
+            switch YAMLDocument.parse(file, log: &log) {
+            case .invalid:
+                return
+            case .empty:
+                log.warning(.emptyFile, at: .none, "the file is empty: no group has members")
+                groups = GroupsFile()
+            case .root(let root):
+                let errorsBefore = log.errorCount
+                let parsed = GroupsFile.parse(root, log: &log)
+                if log.errorCount == errorsBefore { groups = parsed }
+            }
+        }
+
+        mutating func readRules(_ file: PolicyFile) {
+            // Past the rule bound nothing more is read: the error is already reported.
+            guard ruleItems <= maximumRules else { return }
+            var log = DiagnosticLog(file: file.name)
+            defer { diagnostics += log.entries }
+            guard case .root(let root) = YAMLDocument.parse(file, log: &log) else {
+                if log.entries.isEmpty { log.warning(.emptyFile, at: .none, "the file is empty") }
+                return
+            }
+            let nodes = RuleFile.ruleNodes(root, log: &log)
+            if nodes.isEmpty && log.entries.isEmpty { log.warning(.emptyFile, at: SourcePosition(of: root), "the file holds no rules") }
+            for node in nodes {
+                ruleItems += 1
+                guard ruleItems <= maximumRules else {
+                    log.error(.tooManyRules, at: SourcePosition(of: node), "the policy has more than \(maximumRules) rules; the rest are not read")
+                    return
+                }
+                guard let parsed = RuleFile.parseRule(node, log: &log) else { continue }
+                if let first = definitions[parsed.rule.name] {
+                    log.error(.duplicateRule, at: parsed.position, "rule name '\(parsed.rule.name)' is already used at \(first); rule names must be unique")
+                    continue
+                }
+                definitions[parsed.rule.name] = parsed.location
+                rules.append(parsed)
+            }
+        }
+
+        /// Directory-level findings, once every file is read.
+        mutating func finish(_ log: inout DiagnosticLog) {
+            if !groupsFileFound {
+                log.warning(.missingGroupsFile, at: .none, "there is no \(GroupsFile.name): no group has members, so no approval clause can be met")
+                groups = GroupsFile()
+            }
+            if ruleItems == 0 && !(log.entries + diagnostics).contains(where: \.isError) {
+                log.error(.noRules, at: .none, "the policy directory holds no rules: every request would be refused")
+            }
+            diagnostics = log.entries + diagnostics
+        }
     }
 
     static func read(_ directory: URL) -> Contents {
@@ -67,58 +127,14 @@ public enum PolicyDirectory {
             return contents
         }
         contents.files = files
-
-        var ruleItems = 0
-        var firstDefinition: [String: ParsedRule] = [:]
         for file in files {
-            // Past the rule bound, only groups.yaml is still read: the error is already reported.
-            if ruleItems > maximumRules && file.name != GroupsFile.name { continue }
-            var fileLog = DiagnosticLog(file: file.name)
-            defer { contents.diagnostics += fileLog.entries }
-            let root: Node
-            switch YAMLDocument.parse(file, log: &fileLog) {
-            case .invalid:
-                if file.name == GroupsFile.name { contents.groupsFileFound = true }
-                continue
-            case .empty:
-                if file.name == GroupsFile.name { contents.groupsFileFound = true; contents.groups = GroupsFile() }
-                fileLog.warning(.emptyFile, at: .none, "holds nothing")
-                continue
-            case .root(let node):
-                root = node
-            }
             if file.name == GroupsFile.name {
-                contents.groupsFileFound = true
-                let errorsBefore = fileLog.errorCount
-                let groups = GroupsFile.parse(root, log: &fileLog)
-                if fileLog.errorCount == errorsBefore { contents.groups = groups }
-                continue
-            }
-            let nodes = RuleFile.ruleNodes(root, log: &fileLog)
-            if nodes.isEmpty { fileLog.warning(.emptyFile, at: SourcePosition(of: root), "holds no rules") }
-            for node in nodes {
-                ruleItems += 1
-                guard ruleItems <= maximumRules else {
-                    fileLog.error(.tooManyRules, at: SourcePosition(of: node), "the policy has more than \(maximumRules) rules; the rest are not read")
-                    break
-                }
-                guard let parsed = RuleFile.parseRule(node, log: &fileLog) else { continue }
-                if let first = firstDefinition[parsed.rule.name] {
-                    fileLog.error(.duplicateRule, at: parsed.position, "rule name '\(parsed.rule.name)' is already used at \(first.location); rule names must be unique")
-                    continue
-                }
-                firstDefinition[parsed.rule.name] = parsed
-                contents.rules.append(parsed)
+                contents.readGroups(file)
+            } else {
+                contents.readRules(file)
             }
         }
-        if !contents.groupsFileFound {
-            log.warning(.missingGroupsFile, at: .none, "there is no \(GroupsFile.name): no group has members, so no approval clause can be met")
-            contents.groups = GroupsFile()
-        }
-        if ruleItems == 0 && !(log.entries + contents.diagnostics).contains(where: \.isError) {
-            log.error(.noRules, at: .none, "the policy directory holds no rules: every request would be refused")
-        }
-        contents.diagnostics = log.entries + contents.diagnostics
+        contents.finish(&log)
         return contents
     }
 }

@@ -74,26 +74,26 @@ struct PolicyFileReader {
 
     private func readFile(_ path: String, root rootPath: String, log: inout DiagnosticLog) -> [UInt8]? {
         guard let resolved = Self.realPath(path) else {
-            log.error(.unreadable, at: .none, "cannot be opened (a broken symbolic link?)")
+            log.error(.unreadable, at: .none, "the file cannot be opened (a broken symbolic link?)")
             return nil
         }
         guard Self.isInside(resolved, rootPath) else {
-            log.error(.symlinkEscape, at: .none, "is a symbolic link to \(resolved), outside the policy directory; refused")
+            log.error(.symlinkEscape, at: .none, "the file is a symbolic link that leads outside the policy directory; refused")
             return nil
         }
         // Refuse devices and FIFOs before opening: reading one could block or never end.
         guard let attributes = try? FileManager.default.attributesOfItem(atPath: resolved),
               attributes[.type] as? FileAttributeType == .typeRegular
         else {
-            log.error(.unreadable, at: .none, "is not a regular file")
+            log.error(.unreadable, at: .none, "not a regular file; refused")
             return nil
         }
         if let size = attributes[.size] as? NSNumber, size.intValue > maximumFileBytes {
-            log.error(.fileTooLarge, at: .none, "is \(size.intValue) bytes; a policy file may be at most \(maximumFileBytes) bytes")
+            log.error(.fileTooLarge, at: .none, "the file is \(size.intValue) bytes; a policy file may be at most \(maximumFileBytes) bytes")
             return nil
         }
         guard let handle = FileHandle(forReadingAtPath: resolved) else {
-            log.error(.unreadable, at: .none, "cannot be opened for reading")
+            log.error(.unreadable, at: .none, "the file cannot be opened for reading")
             return nil
         }
         defer { try? handle.close() }
@@ -102,11 +102,11 @@ struct PolicyFileReader {
             // The size was checked above, but the file may have grown since: never read past the bound.
             data = try handle.read(upToCount: maximumFileBytes + 1) ?? Data()
         } catch {
-            log.error(.unreadable, at: .none, "cannot be read: \(error.localizedDescription)")
+            log.error(.unreadable, at: .none, "the file cannot be read: \(error.localizedDescription)")
             return nil
         }
         guard data.count <= maximumFileBytes else {
-            log.error(.fileTooLarge, at: .none, "is larger than \(maximumFileBytes) bytes, the most a policy file may be")
+            log.error(.fileTooLarge, at: .none, "the file is larger than \(maximumFileBytes) bytes, the most a policy file may be")
             return nil
         }
         return Array(data)

@@ -17,9 +17,16 @@ enum YAMLDocument {
         case invalid
     }
 
+    private static let anchorProblem = "anchors and aliases (&name, *name) are not allowed in policy files: write each value out where it applies"
+    private static let tagProblem = "explicit tags (!!int, !custom) are not allowed in policy files: write the plain value; each key knows its type"
+
     static func parse(_ file: PolicyFile, log: inout DiagnosticLog) -> Parsed {
         guard let text = String(validating: file.bytes, as: UTF8.self) else {
-            log.error(.badEncoding, at: .none, "is not UTF-8 text")
+            log.error(.badEncoding, at: .none, "the file is not UTF-8 text")
+            return .invalid
+        }
+        if let anchor = firstAnchorLikeToken(in: text) {
+            log.error(.unsupportedYAML, at: anchor, "\(anchorProblem) (in text, put no space before '&')")
             return .invalid
         }
         do {
@@ -27,8 +34,8 @@ enum YAMLDocument {
             guard let root = try parser.singleRoot() else { return .empty }
             // Anchors are held weakly by nodes and strongly by the parser, so it must outlive the check.
             let unsupported = withExtendedLifetime(parser) { firstUnsupportedFeature(in: root) }
-            if let (node, feature) = unsupported {
-                log.error(.unsupportedYAML, at: SourcePosition(of: node), "\(feature) are not allowed in policy files: write each value out where it applies")
+            if let (node, problem) = unsupported {
+                log.error(.unsupportedYAML, at: SourcePosition(of: node), problem)
                 return .invalid
             }
             return .root(root)
@@ -36,32 +43,67 @@ enum YAMLDocument {
             record(error, text: text, into: &log)
             return .invalid
         } catch {
-            log.error(.yamlSyntax, at: .none, "cannot be parsed: \(error)")
+            log.error(.yamlSyntax, at: .none, "the file cannot be parsed: \(error)")
             return .invalid
         }
+    }
+
+    /// Where the first `&name` that could be an anchor is, looking at the text alone.
+    ///
+    /// Yams compares mapping keys by hashing them whole, so a key that is an alias of an
+    /// alias-inflated node costs time exponential in the file's size before any node can be
+    /// checked. No anchor, no alias: this scan runs first. It ignores quoting and comments
+    /// on purpose (telling them apart takes a YAML scanner, and getting that wrong would let an
+    /// anchor through), so `"Tom &Jerry"` is refused too; a false alarm names its line.
+    static func firstAnchorLikeToken(in text: String) -> SourcePosition? {
+        var line = 1
+        var column = 0
+        var previous: Unicode.Scalar = "\n"
+        var anchorStart: SourcePosition?
+        for scalar in text.unicodeScalars {
+            column += 1
+            if let start = anchorStart {
+                if !isSeparator(scalar) { return start }
+                anchorStart = nil
+            }
+            if scalar == "&", isSeparator(previous) || "[{,:?-".unicodeScalars.contains(previous) {
+                anchorStart = SourcePosition(line: line, column: column)
+            }
+            if scalar == "\n" {
+                line += 1
+                column = 0
+            }
+            previous = scalar
+        }
+        return nil
+    }
+
+    /// Characters that cannot be part of an anchor name, as libyaml reads them.
+    private static func isSeparator(_ scalar: Unicode.Scalar) -> Bool {
+        scalar.properties.isWhitespace || "[]{},".unicodeScalars.contains(scalar)
     }
 
     /// The first anchor, alias or explicit tag, in document order. Does not descend into an
     /// anchored node, so a tree inflated by aliases is never walked.
     private static func firstUnsupportedFeature(in node: Node) -> (Node, String)? {
-        if node.anchor != nil { return (node, "anchors and aliases (&name, *name)") }
+        if node.anchor != nil { return (node, anchorProblem) }
         switch node {
         case .scalar(let scalar):
-            return isPlain(scalar.tag, kind: .str) ? nil : (node, "explicit tags (!!int, !custom)")
+            return isPlain(scalar.tag, kind: .str) ? nil : (node, tagProblem)
         case .mapping(let mapping):
-            if !isPlain(mapping.tag, kind: .map) { return (node, "explicit tags (!!map, !custom)") }
+            if !isPlain(mapping.tag, kind: .map) { return (node, tagProblem) }
             for (key, value) in mapping {
                 if let found = firstUnsupportedFeature(in: key) ?? firstUnsupportedFeature(in: value) { return found }
             }
             return nil
         case .sequence(let sequence):
-            if !isPlain(sequence.tag, kind: .seq) { return (node, "explicit tags (!!seq, !custom)") }
+            if !isPlain(sequence.tag, kind: .seq) { return (node, tagProblem) }
             for element in sequence {
                 if let found = firstUnsupportedFeature(in: element) { return found }
             }
             return nil
         case .alias:
-            return (node, "anchors and aliases (&name, *name)")
+            return (node, anchorProblem)
         }
     }
 
@@ -85,7 +127,7 @@ enum YAMLDocument {
             let keys = duplicates.map { "'\($0)'" }.joined(separator: ", ")
             log.error(.duplicateKey, at: SourcePosition(context.mark), "key \(keys) is written more than once in the same mapping")
         default:
-            log.error(.yamlSyntax, at: .none, "cannot be parsed: \(error)")
+            log.error(.yamlSyntax, at: .none, "the file cannot be parsed: \(error)")
         }
     }
 

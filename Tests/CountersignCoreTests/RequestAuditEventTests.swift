@@ -75,7 +75,7 @@ struct RequestAuditEventTests {
     }
 
     @Test("the creation event carries the whole content, the rule and the content digest")
-    func creation() {
+    func creation() throws {
         let request = try Start.pending.request
         let event = RequestRules.creationEvent(for: request)
         #expect(event.action == .requestCreated)

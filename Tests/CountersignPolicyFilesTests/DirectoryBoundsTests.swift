@@ -108,17 +108,30 @@ struct DirectoryBoundsTests {
         #expect(fixture.loadDiagnostics().map(\.code) == [.badEncoding])
     }
 
-    @Test("aliases cannot inflate a small file into a huge tree")
-    func billionLaughs() throws {
+    /// Ten levels of ten aliases each: a billion nodes from 1 KB, if anything expanded them.
+    static func laughs(levels: Int, then tail: String) -> String {
         var text = "a0: &a0 [x, x, x, x, x, x, x, x, x, x]\n"
-        for level in 1...9 {
+        for level in 1..<levels {
             let previous = Array(repeating: "*a\(level - 1)", count: 10).joined(separator: ", ")
             text += "a\(level): &a\(level) [\(previous)]\n"
         }
-        let fixture = try PolicyFixture.withGroups(["deploy.yaml": text])
+        return text + tail
+    }
+
+    @Test("aliases cannot inflate a small file into a huge tree", .timeLimit(.minutes(1)))
+    func billionLaughs() throws {
+        let fixture = try PolicyFixture.withGroups(["deploy.yaml": Self.laughs(levels: 10, then: "")])
         defer { fixture.remove() }
         let diagnostics = fixture.loadDiagnostics()
         #expect(diagnostics.map(\.code) == [.unsupportedYAML])
         #expect(diagnostics.first?.line == 1)
+        #expect(diagnostics.first?.column == 5)
+    }
+
+    @Test("an alias used as a mapping key is refused before YAML compares keys", .timeLimit(.minutes(1)))
+    func aliasedKeys() throws {
+        let fixture = try PolicyFixture.withGroups(["deploy.yaml": Self.laughs(levels: 10, then: "m: { ? *a9 : 1, ? *a8 : 2 }\n")])
+        defer { fixture.remove() }
+        #expect(fixture.loadDiagnostics().map(\.code) == [.unsupportedYAML])
     }
 }

@@ -30,13 +30,17 @@ public final class SQLiteStore: GatewayStore {
         configuration.foreignKeysEnabled = true
         configuration.label = "countersign"
         do {
+            // Looked at read-only first: opening a pool already switches the file to WAL, which
+            // must not happen to some other program's database.
+            try DatabaseQueue(path: path, configuration: readOnlyConfiguration).read { db in
+                try checkIdentity(db, path: path, allowEmpty: true)
+            }
             let pool = try DatabasePool(path: path, configuration: configuration)
             // Set after the pool is open: GRDB switches a new writer connection to WAL and, with
             // it, to synchronous NORMAL, which would silently undo a setting made any earlier.
             try pool.writeWithoutTransaction { db in
                 try db.execute(sql: "PRAGMA synchronous = \(durability.pragmaValue)")
             }
-            try pool.read { db in try checkIdentity(db, path: path, allowEmpty: true) }
             try StoreSchema.migrator.migrate(pool)
             return SQLiteStore(database: pool, path: path, isReadOnly: false)
         } catch {
@@ -51,12 +55,8 @@ public final class SQLiteStore: GatewayStore {
         guard SecureFiles.exists(path) else {
             throw StoreError(.notFound, "no database at \(path)")
         }
-        var configuration = Configuration()
-        configuration.readonly = true
-        configuration.busyMode = .timeout(busyTimeout)
-        configuration.label = "countersign.readonly"
         do {
-            let queue = try DatabaseQueue(path: path, configuration: configuration)
+            let queue = try DatabaseQueue(path: path, configuration: readOnlyConfiguration)
             try queue.read { db in
                 try checkIdentity(db, path: path, allowEmpty: false)
                 let migrator = StoreSchema.migrator
@@ -69,6 +69,14 @@ public final class SQLiteStore: GatewayStore {
         } catch {
             throw StoreError(translating: error)
         }
+    }
+
+    private static var readOnlyConfiguration: Configuration {
+        var configuration = Configuration()
+        configuration.readonly = true
+        configuration.busyMode = .timeout(busyTimeout)
+        configuration.label = "countersign.readonly"
+        return configuration
     }
 
     /// Refuses a file that is some other program's SQLite database, or one written by a newer
