@@ -5,10 +5,12 @@ import GRDB
 
 /// Durable commits per second through the store (request create + approve, each one commit with
 /// its audit append) beside a raw SQLite INSERT loop with the same journal and synchronous mode,
-/// in the same run on the same disk. Usage: countersign-bench-store [commits] [full|normal]
+/// on the same disk. The two alternate in rounds, so a disk or CPU hiccup lands on both, and the
+/// median ratio is reported. Usage: countersign-bench-store [commits per round] [full|normal] [rounds]
 let arguments = CommandLine.arguments
 let requests = max(50, Int(arguments.dropFirst().first ?? "") ?? 1000) / 2
 let durability = SQLiteDurability(rawValue: arguments.dropFirst(2).first ?? "full") ?? .full
+let rounds = max(1, Int(arguments.dropFirst(3).first ?? "") ?? 5)
 let directory = FileManager.default.temporaryDirectory.appendingPathComponent("countersign-bench-\(UUID().uuidString)")
 try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
 defer { try? FileManager.default.removeItem(at: directory) }
@@ -30,32 +32,42 @@ let draft = try RequestDraft(
     reason: "Benchmark the durable path", ticket: "CHG-1"
 )
 let clock = SystemClock()
-let storeSeconds = try await seconds {
-    for _ in 0..<requests {
-        let now = clock.now()
-        let request = AccessRequest(
-            id: RequestID.random(), requester: requester, draft: draft, createdAt: now, ruleName: "bench",
-            requirement: requirement, pendingExpiresAt: now.addingTimeInterval(3600), accessDurationSeconds: 3600
-        )
-        _ = try await store.createRequest(request)
-        _ = try await store.update(request.id, at: now) { try RequestRules.apply(.approve(approver, method: .session), to: $0, at: now) }
-    }
-}
 
-// Raw SQLite: one INSERT per transaction, same WAL and synchronous mode, same number of commits.
-var configuration = Configuration()
-configuration.prepareDatabase { db in
+// Raw SQLite: one INSERT per transaction. The mode is set once the pool is open: GRDB switches a
+// new WAL writer to synchronous NORMAL, so a setting made in prepareDatabase would be undone.
+let raw = try DatabasePool(path: directory.appendingPathComponent("raw.sqlite").path)
+try raw.writeWithoutTransaction { db in
     try db.execute(sql: "PRAGMA synchronous = \(durability == .full ? "FULL" : "NORMAL")")
+    try db.execute(sql: "CREATE TABLE t (id INTEGER PRIMARY KEY, payload TEXT NOT NULL)")
 }
-let raw = try DatabasePool(path: directory.appendingPathComponent("raw.sqlite").path, configuration: configuration)
-try raw.write { db in try db.execute(sql: "CREATE TABLE t (id INTEGER PRIMARY KEY, payload TEXT NOT NULL)") }
-let rawSeconds = try await seconds {
-    for index in 0..<(requests * 2) {
-        try await raw.write { db in try db.execute(sql: "INSERT INTO t (payload) VALUES (?)", arguments: ["row \(index) of the raw baseline"]) }
-    }
-}
+// 2 is FULL, 1 NORMAL: printed so the comparison's premise is read off the connection itself.
+let rawSynchronous = try raw.writeWithoutTransaction { db in try Int.fetchOne(db, sql: "PRAGMA synchronous") ?? -1 }
 
 let commits = Double(requests * 2)
-let storeRate = commits / storeSeconds
-let rawRate = commits / rawSeconds
-print(String(format: "store_commits_per_second=%.0f raw_insert_commits_per_second=%.0f ratio=%.2f commits=%d synchronous=%@", storeRate, rawRate, storeRate / rawRate, requests * 2, durability.rawValue))
+var ratios: [Double] = []
+for round in 1...rounds {
+    let storeSeconds = try await seconds {
+        for _ in 0..<requests {
+            let now = clock.now()
+            let request = AccessRequest(
+                id: RequestID.random(), requester: requester, draft: draft, createdAt: now, ruleName: "bench",
+                requirement: requirement, pendingExpiresAt: now.addingTimeInterval(3600), accessDurationSeconds: 3600
+            )
+            _ = try await store.createRequest(request)
+            _ = try await store.update(request.id, at: now) { try RequestRules.apply(.approve(approver, method: .session), to: $0, at: now) }
+        }
+    }
+    let rawSeconds = try await seconds {
+        for index in 0..<(requests * 2) {
+            try await raw.write { db in try db.execute(sql: "INSERT INTO t (payload) VALUES (?)", arguments: ["row \(index) of the raw baseline"]) }
+        }
+    }
+    let storeRate = commits / storeSeconds
+    let rawRate = commits / rawSeconds
+    ratios.append(storeRate / rawRate)
+    print(String(
+        format: "round=%d store_commits_per_second=%.0f raw_insert_commits_per_second=%.0f ratio=%.2f commits=%d synchronous=%@ raw_pragma_synchronous=%d",
+        round, storeRate, rawRate, storeRate / rawRate, requests * 2, durability.rawValue, rawSynchronous
+    ))
+}
+print(String(format: "median_ratio=%.2f synchronous=%@ rounds=%d", ratios.sorted()[ratios.count / 2], durability.rawValue, rounds))

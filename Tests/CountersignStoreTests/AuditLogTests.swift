@@ -52,6 +52,21 @@ struct AuditLogTests {
         }
     }
 
+    @Test(
+        "details with quotes, backslashes, control characters and non-ASCII text read back exactly and verify",
+        arguments: ["say \"no\"", #"C:\path\"#, "line\nbreak\ttab\r\u{0}\u{1f}", "naïve ☃ 🔑 \u{2028}", ""]
+    )
+    func awkwardDetailsRoundTrip(_ value: String) async throws {
+        try await withScratchStore { scratch in
+            let event = AuditEvent(time: scratch.clock.now(), actor: "alice", action: .requestDenied, subject: "r", details: [value: value, "plain": "x"])
+            _ = try await scratch.store.appendAudit([event])
+            #expect(try await scratch.store.auditRecords(after: 0, limit: 1).first?.event == event)
+            let valid = try await scratch.store.database.read { db in try Bool.fetchOne(db, sql: "SELECT json_valid(details) FROM audit_events") }
+            #expect(valid == true)
+            #expect(try await scratch.store.verifyAudit(publicKey: key.publicKey).isIntact)
+        }
+    }
+
     @Test("an untouched log verifies")
     func intactLogVerifies() async throws {
         try await withScratchStore { scratch in

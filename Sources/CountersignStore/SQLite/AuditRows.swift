@@ -10,7 +10,7 @@ enum AuditRows {
     /// transaction: SQLite serialises writers, so the head read here is still the head at insert
     /// time and the chain never forks.
     static func append(_ events: [AuditEvent], in db: Database) throws -> [AuditRecord] {
-        let head = try Row.fetchOne(db, sql: "SELECT sequence, hash FROM audit_events ORDER BY sequence DESC LIMIT 1")
+        let head = try Row.fetchOne(db.cachedStatement(sql: "SELECT sequence, hash FROM audit_events ORDER BY sequence DESC LIMIT 1"))
             .map { row in
                 let stored = StoredRow(row: row, table: "audit_events", key: "head")
                 return (sequence: try stored.value("sequence", as: Int64.self), hash: try stored.bytes("hash", count: 32))
@@ -24,11 +24,11 @@ enum AuditRows {
                 sequence: sequence, event: event, previousHash: previousHash,
                 hash: AuditChain.hash(sequence: sequence, event: event, previousHash: previousHash)
             )
-            try db.execute(
+            try db.executeCached(
                 sql: "INSERT INTO audit_events (\(columns)) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
                 arguments: [
                     record.sequence, event.time.millisecondsSinceEpoch, event.actor, event.action.rawValue,
-                    event.subject, try StoredJSON.encode(event.details), Data(record.previousHash), Data(record.hash),
+                    event.subject, StoredJSON.encode(event.details), Data(record.previousHash), Data(record.hash),
                 ]
             )
             records.append(record)

@@ -19,7 +19,7 @@ enum RequestRows {
         case .ssh(let ssh):
             (host, login, durationSeconds) = (ssh.host, ssh.login, ssh.durationSeconds)
         }
-        try db.execute(
+        try db.executeCached(
             sql: """
                 INSERT INTO requests (id, kind, requester, service, environment, commit_ref, host, login,
                     duration_seconds, reason, ticket, created_at, content_digest, rule_name, requirement,
@@ -46,7 +46,7 @@ enum RequestRows {
             throw StoreError(.invalidChange, "a change to request \(request.id) may add approvals but not alter recorded ones")
         }
         if previous != nil {
-            try db.execute(
+            try db.executeCached(
                 sql: """
                     UPDATE requests SET state = ?, updated_at = ?, access_expires_at = ?, denied_by = ?,
                         denial_reason = ?, denied_at = ?, closed_by = ?, close_reason = ?
@@ -61,14 +61,14 @@ enum RequestRows {
             )
         }
         for (position, approval) in request.approvals.enumerated().dropFirst(kept.count) {
-            try db.execute(
+            try db.executeCached(
                 sql: """
                     INSERT INTO approvals (request_id, position, approver, approver_groups, approved_at, method)
                     VALUES (?, ?, ?, ?, ?, ?)
                     """,
                 arguments: [
                     request.id.rawValue, position, approval.approver.rawValue,
-                    try StoredJSON.encode(approval.groups.sorted()), approval.at.millisecondsSinceEpoch,
+                    StoredJSON.encode(approval.groups.sorted()), approval.at.millisecondsSinceEpoch,
                     approval.method.rawValue,
                 ]
             )
@@ -76,32 +76,44 @@ enum RequestRows {
     }
 
     static func exists(_ id: RequestID, in db: Database) throws -> Bool {
-        try Bool.fetchOne(db, sql: "SELECT EXISTS (SELECT 1 FROM requests WHERE id = ?)", arguments: [id.rawValue]) ?? false
+        try Bool.fetchOne(db.cachedStatement(sql: "SELECT EXISTS (SELECT 1 FROM requests WHERE id = ?)"), arguments: [id.rawValue]) ?? false
     }
 
     static func fetch(_ id: RequestID, in db: Database) throws -> AccessRequest? {
-        try fetchAll(sql: "SELECT \(columns) FROM requests WHERE id = ?", arguments: [id.rawValue], in: db).first
+        try fetchAll(db.cachedStatement(sql: "SELECT \(columns) FROM requests WHERE id = ?"), arguments: [id.rawValue], in: db).first
     }
 
-    /// Requests selected by `sql` (which must select `columns`), with their approvals, in the
-    /// order the statement returns them.
-    static func fetchAll(sql: String, arguments: StatementArguments, in db: Database) throws -> [AccessRequest] {
-        let rows = try Row.fetchAll(db, sql: sql, arguments: arguments)
+    /// Requests selected by `statement` (which must select `columns`), with their approvals, in
+    /// the order the statement returns them.
+    static func fetchAll(_ statement: Statement, arguments: StatementArguments, in db: Database) throws -> [AccessRequest] {
+        let rows = try Row.fetchAll(statement, arguments: arguments)
         guard !rows.isEmpty else { return [] }
         let ids = rows.compactMap { try? $0.decode(String.self, forColumn: "id") }
-        let approvals = try approvals(of: ids, in: db)
+        let approvals = try ids.count == 1 ? approvals(of: ids[0], in: db) : approvals(of: ids, in: db)
         return try rows.map { row in try decode(row, approvals: approvals) }
     }
 
+    private static let approvalColumns = "request_id, position, approver, approver_groups, approved_at, method"
+
+    /// The approvals of one request: what every decision reads, so a plain key lookup.
+    private static func approvals(of id: String, in db: Database) throws -> [String: [Approval]] {
+        try decodeApprovals(Row.fetchAll(
+            db.cachedStatement(sql: "SELECT \(approvalColumns) FROM approvals WHERE request_id = ? ORDER BY position"),
+            arguments: [id]
+        ))
+    }
+
     private static func approvals(of ids: [String], in db: Database) throws -> [String: [Approval]] {
-        let rows = try Row.fetchAll(
-            db,
-            sql: """
-                SELECT request_id, position, approver, approver_groups, approved_at, method FROM approvals
+        try decodeApprovals(Row.fetchAll(
+            db.cachedStatement(sql: """
+                SELECT \(approvalColumns) FROM approvals
                 WHERE request_id IN (SELECT value FROM json_each(?)) ORDER BY request_id, position
-                """,
-            arguments: [try StoredJSON.encode(ids)]
-        )
+                """),
+            arguments: [StoredJSON.encode(ids)]
+        ))
+    }
+
+    private static func decodeApprovals(_ rows: [Row]) throws(StoreError) -> [String: [Approval]] {
         var approvals: [String: [Approval]] = [:]
         for row in rows {
             let requestID = (try? row.decode(String.self, forColumn: "request_id")) ?? "?"

@@ -25,7 +25,8 @@ extension SQLiteStore {
             SELECT \(RequestRows.columns) FROM requests \(whereClause)
             ORDER BY created_at DESC, id DESC LIMIT \(query.limit)
             """
-        return try await read { db in try RequestRows.fetchAll(sql: sql, arguments: arguments, in: db) }
+        // Not cached: the text varies with the filters, and the cache would keep every variant.
+        return try await read { db in try RequestRows.fetchAll(db.makeStatement(sql: sql), arguments: arguments, in: db) }
     }
 
     public func update(

@@ -23,7 +23,7 @@ extension SQLiteStore {
     public func session(tokenHash: [UInt8], at now: Date) async throws -> LoginSession? {
         let session = try await read { db in
             try Row.fetchOne(
-                db, sql: "SELECT token_hash, username, created_at, expires_at FROM sessions WHERE token_hash = ?",
+                db.cachedStatement(sql: "SELECT token_hash, username, created_at, expires_at FROM sessions WHERE token_hash = ?"),
                 arguments: [Data(tokenHash)]
             ).map { row throws(StoreError) in
                 // Even a token hash stays out of error messages.

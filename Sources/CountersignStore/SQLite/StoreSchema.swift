@@ -90,7 +90,7 @@ enum StoreSchema {
                 subject TEXT NOT NULL,
                 details TEXT NOT NULL CHECK (json_valid(details)),
                 previous_hash BLOB NOT NULL CHECK (length(previous_hash) = 32),
-                hash BLOB NOT NULL UNIQUE CHECK (length(hash) = 32)
+                hash BLOB NOT NULL CHECK (length(hash) = 32)
             ) STRICT;
             CREATE INDEX audit_events_by_subject ON audit_events (subject, sequence);
             """)
