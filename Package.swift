@@ -47,6 +47,12 @@ let package = Package(
             ],
             swiftSettings: swiftSettings
         ),
+        // WebAuthn ceremonies: strict CBOR, COSE keys, registration and assertion verification.
+        .target(
+            name: "WebAuthn",
+            dependencies: [.product(name: "Crypto", package: "swift-crypto")],
+            swiftSettings: swiftSettings
+        ),
         .systemLibrary(name: "CPAM", path: "Sources/CPAM"),
         .target(name: "PAMAuth", dependencies: ["CPAM"], swiftSettings: swiftSettings),
         // JSON wire types shared by the server and the CLI.
@@ -100,6 +106,12 @@ let package = Package(
         ),
         .testTarget(name: "CountersignStoreTests", dependencies: ["CountersignStore"], swiftSettings: swiftSettings),
         .testTarget(name: "PAMAuthTests", dependencies: ["PAMAuth"], swiftSettings: swiftSettings),
+        .testTarget(
+            name: "WebAuthnTests",
+            dependencies: ["WebAuthn", .product(name: "Crypto", package: "swift-crypto")],
+            resources: [.copy("Vectors")],
+            swiftSettings: swiftSettings
+        ),
         .testTarget(
             name: "CountersignServerTests",
             dependencies: [
