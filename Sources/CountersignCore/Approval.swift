@@ -1,10 +1,34 @@
 import Foundation
 
-/// How an approval was made. Hardware-key approvals arrive with the WebAuthn work and carry
-/// their evidence; until then the only method is an authenticated API call.
+/// How an approval was made.
 public enum ApprovalMethod: String, Hashable, Sendable, Codable {
     /// An authenticated session, without a hardware key: only where the policy explicitly allows.
     case session
+    /// A touch of an enrolled hardware security key, over a challenge bound to the request's
+    /// content (`ApprovalChallenge`); the approval carries its `HardwareKeyEvidence`.
+    case hardwareKey = "hardware_key"
+}
+
+/// What a hardware-key approval leaves behind: everything an auditor needs to re-derive the
+/// challenge from the stored request and re-verify the key's signature, trusting nothing else.
+public struct HardwareKeyEvidence: Hashable, Sendable {
+    public let credentialID: [UInt8]
+    /// The key's COSE public key, as enrolled.
+    public let publicKey: [UInt8]
+    public let authenticatorData: [UInt8]
+    public let clientDataJSON: [UInt8]
+    public let signature: [UInt8]
+    /// The nonce of the `ApprovalChallenge` the key signed.
+    public let nonce: [UInt8]
+
+    public init(credentialID: [UInt8], publicKey: [UInt8], authenticatorData: [UInt8], clientDataJSON: [UInt8], signature: [UInt8], nonce: [UInt8]) {
+        self.credentialID = credentialID
+        self.publicKey = publicKey
+        self.authenticatorData = authenticatorData
+        self.clientDataJSON = clientDataJSON
+        self.signature = signature
+        self.nonce = nonce
+    }
 }
 
 /// One reviewer's approval. The approver's groups are kept as they were at approval time so that
@@ -14,12 +38,23 @@ public struct Approval: Hashable, Sendable {
     public let groups: Set<String>
     public let at: Date
     public let method: ApprovalMethod
+    /// Present exactly when `method` is `hardwareKey`.
+    public let evidence: HardwareKeyEvidence?
 
     public init(approver: Username, groups: Set<String>, at: Date, method: ApprovalMethod) {
         self.approver = approver
         self.groups = groups
         self.at = at
         self.method = method
+        self.evidence = nil
+    }
+
+    public init(approver: Username, groups: Set<String>, at: Date, evidence: HardwareKeyEvidence) {
+        self.approver = approver
+        self.groups = groups
+        self.at = at
+        self.method = .hardwareKey
+        self.evidence = evidence
     }
 }
 

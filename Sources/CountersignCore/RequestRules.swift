@@ -2,7 +2,11 @@ import Foundation
 
 /// Something someone (or time) does to a request.
 public enum RequestAction: Hashable, Sendable {
+    /// Approval from an authenticated session, where the rule sets `hardware_key: false`.
     case approve(Actor, method: ApprovalMethod)
+    /// Approval by a hardware key whose signature the caller has verified against the challenge
+    /// derived from this request's content (the store does both in one transaction).
+    case approveWithHardwareKey(Actor, HardwareKeyEvidence)
     case deny(Actor, reason: String)
     case cancel(Actor)
     case revoke(Actor, reason: String)
@@ -60,7 +64,8 @@ public enum RequestRules {
 
     public static func apply(_ action: RequestAction, to request: AccessRequest, at now: Date) throws(DomainError) -> RequestChange {
         switch action {
-        case .approve(let actor, let method): try approve(request, by: actor, method: method, at: now)
+        case .approve(let actor, let method): try approve(request, by: actor, method: method, evidence: nil, at: now)
+        case .approveWithHardwareKey(let actor, let evidence): try approve(request, by: actor, method: .hardwareKey, evidence: evidence, at: now)
         case .deny(let actor, let reason): try deny(request, by: actor, reason: reason, at: now)
         case .cancel(let actor): try cancel(request, by: actor, at: now)
         case .revoke(let actor, let reason): try revoke(request, by: actor, reason: reason, at: now)
@@ -68,7 +73,9 @@ public enum RequestRules {
         }
     }
 
-    private static func approve(_ request: AccessRequest, by actor: Actor, method: ApprovalMethod, at now: Date) throws(DomainError) -> RequestChange {
+    private static func approve(
+        _ request: AccessRequest, by actor: Actor, method: ApprovalMethod, evidence: HardwareKeyEvidence?, at now: Date
+    ) throws(DomainError) -> RequestChange {
         // Checked first and whatever the policy says: no rule can make a requester their own approver.
         guard actor.name != request.requester else {
             throw DomainError(.selfApproval, "you cannot approve your own request")
@@ -80,11 +87,17 @@ public enum RequestRules {
         guard !request.approvals.contains(where: { $0.approver == actor.name }) else {
             throw DomainError(.alreadyApproved, "you have already approved this request; an approver counts once")
         }
-        if request.requirement.hardwareKeyRequired {
+        let approval: Approval
+        switch (method, evidence) {
+        case (.hardwareKey, let evidence?):
+            approval = Approval(approver: actor.name, groups: actor.groups, at: now.truncatedToMilliseconds, evidence: evidence)
+        case (.session, nil) where !request.requirement.hardwareKeyRequired:
+            approval = Approval(approver: actor.name, groups: actor.groups, at: now.truncatedToMilliseconds, method: .session)
+        default:
             throw DomainError(.hardwareKeyRequired, "rule \(request.ruleName) requires approval with an enrolled hardware security key")
         }
         var next = request
-        next.approvals.append(Approval(approver: actor.name, groups: actor.groups, at: now.truncatedToMilliseconds, method: method))
+        next.approvals.append(approval)
         next.updatedAt = now.truncatedToMilliseconds
         let progress = next.progress
         var events = [event(.approvalRecorded, next, actor: actor.name.rawValue, at: now, ["progress": progress.description, "method": method.rawValue])]

@@ -80,6 +80,7 @@ struct TransitionCase: Sendable, CustomTestStringConvertible {
 @Suite("Request rules")
 struct RequestRulesTests {
     static func approveBy(_ actor: Actor) -> RequestAction { .approve(actor, method: .session) }
+    static func approveWithKey(_ actor: Actor) -> RequestAction { .approveWithHardwareKey(actor, Fixture.evidence) }
 
     static let table: [TransitionCase] = [
         // Approving.
@@ -109,6 +110,16 @@ struct RequestRulesTests {
                        .pendingHardwareKey, approveBy(Cast.alice), .refused(.selfApproval)),
         TransitionCase("a hardware-key rule still refuses the ineligible as such",
                        .pendingHardwareKey, approveBy(Cast.mallory), .refused(.notEligible)),
+        TransitionCase("a rule demanding a hardware key accepts a hardware-key approval",
+                       .pendingHardwareKey, approveWithKey(Cast.bob), .moves(to: .pending)),
+        TransitionCase("a hardware-key approval is accepted where a session one would be too",
+                       .pending, approveWithKey(Cast.bob), .moves(to: .pending)),
+        TransitionCase("a hardware key never lets the requester approve",
+                       .pendingHardwareKey, approveWithKey(Cast.alice), .refused(.selfApproval)),
+        TransitionCase("a hardware key does not make the ineligible eligible",
+                       .pendingHardwareKey, approveWithKey(Cast.mallory), .refused(.notEligible)),
+        TransitionCase("a session approval cannot claim the hardware-key method without evidence",
+                       .pendingHardwareKey, .approve(Cast.bob, method: .hardwareKey), .refused(.hardwareKeyRequired)),
         TransitionCase("an approval a millisecond before the pending deadline counts",
                        .partlyApproved, approveBy(Cast.dave), at: 3599.999, .moves(to: .approved)),
         TransitionCase("an approval at the pending deadline is refused as expired",
@@ -221,6 +232,14 @@ struct RequestRulesTests {
             }
             #expect(error?.code == .invalidState)
         }
+    }
+
+    @Test("a hardware-key approval keeps its evidence and method")
+    func evidenceIsKept() throws {
+        let change = try RequestRules.apply(Self.approveWithKey(Cast.bob), to: try Start.pendingHardwareKey.request, at: Fixture.created.addingTimeInterval(60))
+        #expect(change.request.approvals.last?.method == .hardwareKey)
+        #expect(change.request.approvals.last?.evidence == Fixture.evidence)
+        #expect(change.events.first?.details["method"] == "hardware_key")
     }
 
     @Test("the requester is refused as self-approval whatever the state", arguments: Start.allCases)

@@ -67,6 +67,11 @@ enum Fixture {
     static let pendingLifetime: TimeInterval = 3600
     static let accessSeconds = 1800
     static let id = try! RequestID("0123456789abcdefghjk")
+    /// Evidence as the store would pass it after verifying it; the rules only carry it.
+    static let evidence = HardwareKeyEvidence(
+        credentialID: [1, 2, 3], publicKey: [0xA4], authenticatorData: [UInt8](repeating: 5, count: 37),
+        clientDataJSON: Array("{}".utf8), signature: [6, 7], nonce: [UInt8](repeating: 8, count: 32)
+    )
     static let commit = try! ArtifactReference("4b825dc642cb6eb9a060e54bf8d69288fbee4904")
 
     static let deployDraft = try! RequestDraft(
