@@ -20,6 +20,8 @@ public struct StoreError: Error, Hashable, Sendable, CustomStringConvertible {
         case invalidQuery = "invalid_query"
         /// A decision returned a change the store will not persist (another request, rewritten approvals).
         case invalidChange = "invalid_change"
+        /// A per-user bound on open items (challenges) is reached.
+        case limitReached = "limit_reached"
         /// A key file is readable by group or others, so the key may already be known to them.
         case insecureKeyFile = "insecure_key_file"
         /// A key file exists but does not hold a key of the expected shape.

@@ -72,6 +72,19 @@ enum RequestRows {
                     approval.method.rawValue,
                 ]
             )
+            if let evidence = approval.evidence {
+                try db.executeCached(
+                    sql: """
+                        INSERT INTO approval_evidence (request_id, position, credential_id, public_key, authenticator_data,
+                            client_data_json, signature, nonce)
+                        VALUES (?, ?, ?, ?, ?, ?, ?, ?)
+                        """,
+                    arguments: [
+                        request.id.rawValue, position, Data(evidence.credentialID), Data(evidence.publicKey),
+                        Data(evidence.authenticatorData), Data(evidence.clientDataJSON), Data(evidence.signature), Data(evidence.nonce),
+                    ]
+                )
+            }
         }
     }
 
@@ -93,12 +106,17 @@ enum RequestRows {
         return try rows.map { row in try decode(row, approvals: approvals) }
     }
 
-    private static let approvalColumns = "request_id, position, approver, approver_groups, approved_at, method"
+    /// Approvals with their evidence, if any (a hardware-key approval has exactly one row of it).
+    private static let approvalsWithEvidence = """
+        SELECT a.request_id, a.position, a.approver, a.approver_groups, a.approved_at, a.method,
+            e.credential_id, e.public_key, e.authenticator_data, e.client_data_json, e.signature, e.nonce
+        FROM approvals a LEFT JOIN approval_evidence e ON e.request_id = a.request_id AND e.position = a.position
+        """
 
     /// The approvals of one request: what every decision reads, so a plain key lookup.
     private static func approvals(of id: String, in db: Database) throws -> [String: [Approval]] {
         try decodeApprovals(Row.fetchAll(
-            db.cachedStatement(sql: "SELECT \(approvalColumns) FROM approvals WHERE request_id = ? ORDER BY position"),
+            db.cachedStatement(sql: "\(approvalsWithEvidence) WHERE a.request_id = ? ORDER BY a.position"),
             arguments: [id]
         ))
     }
@@ -106,8 +124,8 @@ enum RequestRows {
     private static func approvals(of ids: [String], in db: Database) throws -> [String: [Approval]] {
         try decodeApprovals(Row.fetchAll(
             db.cachedStatement(sql: """
-                SELECT \(approvalColumns) FROM approvals
-                WHERE request_id IN (SELECT value FROM json_each(?)) ORDER BY request_id, position
+                \(approvalsWithEvidence)
+                WHERE a.request_id IN (SELECT value FROM json_each(?)) ORDER BY a.request_id, a.position
                 """),
             arguments: [StoredJSON.encode(ids)]
         ))
@@ -123,12 +141,24 @@ enum RequestRows {
             guard let approvalMethod = ApprovalMethod(rawValue: method) else {
                 throw stored.corrupt("unknown approval method")
             }
-            approvals[requestID, default: []].append(Approval(
-                approver: try stored.domain("approver", Username.init),
-                groups: Set(try stored.json("approver_groups", as: [String].self)),
-                at: try stored.time("approved_at"),
-                method: approvalMethod
-            ))
+            let approver = try stored.domain("approver", Username.init)
+            let groups = Set(try stored.json("approver_groups", as: [String].self))
+            let at = try stored.time("approved_at")
+            let evidence = try stored.optionalBlob("credential_id").map { credentialID throws(StoreError) in
+                HardwareKeyEvidence(
+                    credentialID: credentialID, publicKey: try stored.blob("public_key"),
+                    authenticatorData: try stored.blob("authenticator_data"), clientDataJSON: try stored.blob("client_data_json"),
+                    signature: try stored.blob("signature"), nonce: try stored.bytes("nonce", count: 32)
+                )
+            }
+            switch (approvalMethod, evidence) {
+            case (.hardwareKey, let evidence?):
+                approvals[requestID, default: []].append(Approval(approver: approver, groups: groups, at: at, evidence: evidence))
+            case (.session, nil):
+                approvals[requestID, default: []].append(Approval(approver: approver, groups: groups, at: at, method: .session))
+            default:
+                throw stored.corrupt("a \(method) approval \(evidence == nil ? "without" : "with") hardware-key evidence")
+            }
         }
         return approvals
     }

@@ -10,12 +10,13 @@ enum StoreSchema {
     static var migrator: DatabaseMigrator {
         var migrator = DatabaseMigrator()
         migrator.registerMigration("v1", migrate: createVersion1)
+        migrator.registerMigration("v2-hardware-keys", migrate: addHardwareKeys)
         return migrator
     }
 
     /// The identifier of the last migration: a database whose applied migrations end elsewhere is
     /// of another version.
-    static var currentVersion: String { "v1" }
+    static var currentVersion: String { "v2-hardware-keys" }
 
     private static func createVersion1(_ db: Database) throws {
         // Spelled out rather than taken from the enums: a shipped migration must not change
@@ -129,6 +130,82 @@ enum StoreSchema {
                 id INTEGER PRIMARY KEY CHECK (id = 1),
                 beats INTEGER NOT NULL
             ) STRICT
+            """)
+    }
+
+    /// Enrolled keys, their one-time invites, ceremony challenges and the evidence of each
+    /// hardware-key approval.
+    private static func addHardwareKeys(_ db: Database) throws {
+        // The WebAuthn user handle: random, so it tells an authenticator nothing about the name.
+        try db.execute(sql: """
+            CREATE TABLE key_holders (
+                username TEXT PRIMARY KEY NOT NULL,
+                user_handle BLOB NOT NULL UNIQUE CHECK (length(user_handle) = 16)
+            ) STRICT, WITHOUT ROWID
+            """)
+        try db.execute(sql: """
+            CREATE TABLE enrolled_keys (
+                credential_id BLOB PRIMARY KEY NOT NULL CHECK (length(credential_id) BETWEEN 1 AND 1023),
+                owner TEXT NOT NULL REFERENCES key_holders (username) ON DELETE RESTRICT,
+                name TEXT NOT NULL CHECK (length(name) BETWEEN 1 AND 64),
+                public_key BLOB NOT NULL,
+                sign_count INTEGER NOT NULL CHECK (sign_count BETWEEN 0 AND 4294967295),
+                backup_eligible INTEGER NOT NULL CHECK (backup_eligible IN (0, 1)),
+                aaguid BLOB NOT NULL CHECK (length(aaguid) = 16),
+                attestation TEXT NOT NULL,
+                enrolled_at INTEGER NOT NULL,
+                last_used_at INTEGER,
+                flagged_at INTEGER,
+                UNIQUE (owner, name)
+            ) STRICT;
+            CREATE INDEX enrolled_keys_by_owner ON enrolled_keys (owner, enrolled_at);
+            """)
+        // Only the SHA-256 of an invite code is kept, as for session tokens.
+        try db.execute(sql: """
+            CREATE TABLE enrolment_invites (
+                code_hash BLOB PRIMARY KEY NOT NULL CHECK (length(code_hash) = 32),
+                username TEXT NOT NULL,
+                created_by TEXT NOT NULL,
+                created_at INTEGER NOT NULL,
+                expires_at INTEGER NOT NULL CHECK (expires_at > created_at),
+                used_at INTEGER
+            ) STRICT, WITHOUT ROWID
+            """)
+        try db.execute(sql: """
+            CREATE TABLE ceremony_challenges (
+                id TEXT PRIMARY KEY NOT NULL CHECK (length(id) = 32),
+                purpose TEXT NOT NULL CHECK (purpose IN ('registration', 'approval')),
+                username TEXT NOT NULL,
+                challenge BLOB CHECK (challenge IS NULL OR length(challenge) = 32),
+                request_id TEXT REFERENCES requests (id) ON DELETE RESTRICT,
+                content_digest BLOB CHECK (content_digest IS NULL OR length(content_digest) = 32),
+                nonce BLOB CHECK (nonce IS NULL OR length(nonce) = 32),
+                issued_at INTEGER NOT NULL,
+                used_at INTEGER,
+                CHECK ((purpose = 'registration') = (challenge IS NOT NULL)),
+                CHECK ((purpose = 'approval') = (request_id IS NOT NULL AND content_digest IS NOT NULL AND nonce IS NOT NULL))
+            ) STRICT, WITHOUT ROWID;
+            CREATE INDEX ceremony_challenges_by_user ON ceremony_challenges (username, issued_at);
+            """)
+        // What a key signed for an approval, kept forever beside it: `audit verify-approvals`
+        // re-derives the challenge from the request and checks the signature with these alone.
+        try db.execute(sql: """
+            CREATE TABLE approval_evidence (
+                request_id TEXT NOT NULL,
+                position INTEGER NOT NULL,
+                credential_id BLOB NOT NULL,
+                public_key BLOB NOT NULL,
+                authenticator_data BLOB NOT NULL CHECK (length(authenticator_data) >= 37),
+                client_data_json BLOB NOT NULL,
+                signature BLOB NOT NULL,
+                nonce BLOB NOT NULL CHECK (length(nonce) = 32),
+                PRIMARY KEY (request_id, position),
+                FOREIGN KEY (request_id, position) REFERENCES approvals (request_id, position) ON DELETE RESTRICT
+            ) STRICT, WITHOUT ROWID;
+            CREATE TRIGGER approval_evidence_no_update BEFORE UPDATE ON approval_evidence
+            BEGIN SELECT RAISE(ABORT, 'approval_evidence is append-only'); END;
+            CREATE TRIGGER approval_evidence_no_delete BEFORE DELETE ON approval_evidence
+            BEGIN SELECT RAISE(ABORT, 'approval_evidence is append-only'); END;
             """)
     }
 }

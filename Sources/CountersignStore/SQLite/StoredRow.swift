@@ -31,6 +31,15 @@ struct StoredRow {
         return Array(data)
     }
 
+    /// A BLOB of any length.
+    func blob(_ column: String) throws(StoreError) -> [UInt8] {
+        Array(try value(column, as: Data.self))
+    }
+
+    func optionalBlob(_ column: String) throws(StoreError) -> [UInt8]? {
+        try value(column, as: Data?.self).map { Array($0) }
+    }
+
     /// A text column parsed by a domain initialiser, which checks its shape.
     func domain<Value>(_ column: String, _ parse: (String) throws(DomainError) -> Value) throws(StoreError) -> Value {
         let text = try value(column, as: String.self)
