@@ -26,7 +26,8 @@ run: build
 	@scripts/demo-pam.sh $(DATA_DIR)/pam >/dev/null
 	@scripts/demo-banner.sh $(LISTEN)
 	@exec $(BIN)/countersignd --listen $(LISTEN) --data-dir $(DATA_DIR) --policies policies \
-	  --pam-service countersign --pam-config-dir "$$(pwd)/$(DATA_DIR)/pam" --durability full
+	  --pam-service countersign --pam-config-dir "$$(pwd)/$(DATA_DIR)/pam" --durability full \
+	  --public-url http://localhost:$(lastword $(subst :, ,$(LISTEN)))
 
 test: deps
 	$(SWIFT) build --build-tests

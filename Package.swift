@@ -60,7 +60,7 @@ let package = Package(
         .target(
             name: "CountersignServer",
             dependencies: [
-                "CountersignCore", "CountersignPolicyFiles", "CountersignStore", "PAMAuth", "CountersignAPI",
+                "CountersignCore", "CountersignPolicyFiles", "CountersignStore", "PAMAuth", "CountersignAPI", "WebAuthn",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "Metrics", package: "swift-metrics"),
@@ -115,8 +115,9 @@ let package = Package(
         .testTarget(
             name: "CountersignServerTests",
             dependencies: [
-                "CountersignServer", "CountersignAPI", "CountersignCore",
+                "CountersignServer", "CountersignAPI", "CountersignCore", "WebAuthn",
                 .product(name: "HummingbirdTesting", package: "hummingbird"),
+                .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "GRDB", package: "GRDB.swift"),
                 .product(name: "Yams", package: "Yams"),
                 .product(name: "Logging", package: "swift-log"),

@@ -26,4 +26,7 @@ public enum APIErrorCode {
     public static let storageUnavailable = "storage_unavailable"
     public static let authenticationUnavailable = "authentication_unavailable"
     public static let internalError = "internal"
+    public static let noEnrolledKey = "no_enrolled_key"
+    public static let keysUnavailable = "hardware_keys_unavailable"
+    public static let limitReached = "limit_reached"
 }

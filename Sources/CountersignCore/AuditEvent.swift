@@ -27,6 +27,11 @@ public struct AuditAction: RawRepresentable, Hashable, Sendable, Codable, Custom
     public static let policyReloadFailed = AuditAction(rawValue: "policy.reload_failed")
     public static let auditCheckpoint = AuditAction(rawValue: "audit.checkpoint")
     public static let backupTaken = AuditAction(rawValue: "admin.backup")
+    public static let keyInviteCreated = AuditAction(rawValue: "key.invite_created")
+    public static let keyEnrolled = AuditAction(rawValue: "key.enrolled")
+    public static let keyRemoved = AuditAction(rawValue: "key.removed")
+    public static let keyApprovalRefused = AuditAction(rawValue: "key.approval_refused")
+    public static let keyPossiblyCloned = AuditAction(rawValue: "key.possibly_cloned")
 }
 
 /// One thing that happened, before the store gives it a place in the chain.

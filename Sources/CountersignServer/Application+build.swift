@@ -5,6 +5,7 @@ import Crypto
 import Foundation
 import Hummingbird
 import Logging
+import WebAuthn
 
 /// Everything a running gateway is made of, built once from the configuration. `countersignd`
 /// runs `application`; tests build the same thing with a temporary directory, port 0 and a
@@ -33,12 +34,14 @@ public enum GatewayBuildError: Error, CustomStringConvertible {
     case policy(PolicyLoadError)
     case dataDirectory(String)
     case openAPIDocumentMissing
+    case publicURL(String)
 
     public var description: String {
         switch self {
         case .policy(let error): "the policy directory does not load:\n\(error)"
         case .dataDirectory(let message): "the data directory is unusable: \(message)"
         case .openAPIDocumentMissing: "the OpenAPI document is missing from the server's resources"
+        case .publicURL(let message): "the public URL is unusable: \(message)"
         }
     }
 }
@@ -95,6 +98,11 @@ public func buildGateway(
     SessionController(sessions: sessions, bodyLimit: configuration.maximumBodySize).register(on: routes)
     RequestController(desk: desk, policies: policies, bodyLimit: configuration.maximumBodySize).register(on: routes)
     AuditController(store: store, checkpointKey: signingKey.publicKey).register(on: routes)
+    let keys = HardwareKeyDesk(
+        store: store, requests: desk, relyingParty: try configuration.relyingParty(), attestation: configuration.attestation.rawValue,
+        clock: clock, metrics: metrics
+    )
+    KeyController(keys: keys, bodyLimit: configuration.maximumBodySize).register(on: routes)
 
     let sweeper = ExpirySweeper(store: store, clock: clock, interval: .seconds(configuration.expirySweepInterval), metrics: metrics, logger: logger)
     let checkpoints = CheckpointService(store: store, signingKey: signingKey, clock: clock, interval: .seconds(configuration.checkpointInterval), metrics: metrics, logger: logger)

@@ -20,8 +20,16 @@ public struct GatewayConfiguration: Sendable {
     public var checkpointInterval: TimeInterval
     public var expirySweepInterval: TimeInterval
     public var maximumBodySize: Int
+    /// The attestation conveyance preference sent to browsers at key enrolment.
+    public var attestation: AttestationPreference
     public var failedLoginsPerUser: LoginLimit
     public var failedLoginsPerAddress: LoginLimit
+
+    /// WebAuthn `attestation`: `none` asks for no statement; `direct` asks for the authenticator's
+    /// own (packed self attestation is verified; certificate chains are refused for now).
+    public enum AttestationPreference: String, Sendable, CaseIterable {
+        case none, direct
+    }
 
     public struct LoginLimit: Sendable {
         public var failures: Int
@@ -38,6 +46,7 @@ public struct GatewayConfiguration: Sendable {
         pamService: String = "countersign", pamConfigDirectory: String? = nil, publicURL: String? = nil,
         sessionLifetime: TimeInterval = 12 * 3600, useSystemGroups: Bool = false, durability: SQLiteDurability = .full,
         checkpointInterval: TimeInterval = 300, expirySweepInterval: TimeInterval = 5, maximumBodySize: Int = 64 * 1024,
+        attestation: AttestationPreference = .none,
         failedLoginsPerUser: LoginLimit = .init(failures: 5, window: 900),
         failedLoginsPerAddress: LoginLimit = .init(failures: 20, window: 900)
     ) {
@@ -54,6 +63,7 @@ public struct GatewayConfiguration: Sendable {
         self.checkpointInterval = checkpointInterval
         self.expirySweepInterval = expirySweepInterval
         self.maximumBodySize = maximumBodySize
+        self.attestation = attestation
         self.failedLoginsPerUser = failedLoginsPerUser
         self.failedLoginsPerAddress = failedLoginsPerAddress
     }

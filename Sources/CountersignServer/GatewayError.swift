@@ -4,6 +4,7 @@ import CountersignStore
 import Foundation
 import Hummingbird
 import HTTPTypes
+import WebAuthn
 
 /// An error that knows its HTTP answer: a status, a stable code and a message for people. The
 /// message never holds a secret or an internal detail (paths, SQL, stack traces).
@@ -49,6 +50,8 @@ extension GatewayError {
             self.init(status: .notFound, code: APIErrorCode.notFound, message: error.message)
         case .invalidQuery:
             self.init(status: .badRequest, code: DomainError.Code.invalidField.rawValue, message: error.message)
+        case .limitReached:
+            self.init(status: .tooManyRequests, code: APIErrorCode.limitReached, message: error.message)
         default:
             // The store's own message may name files or SQL: log it, answer in general terms.
             self.init(status: .serviceUnavailable, code: APIErrorCode.storageUnavailable, message: "the gateway's storage refused the operation; nothing was changed")
@@ -61,5 +64,17 @@ extension GatewayError {
 
     static func malformed(_ message: String) -> GatewayError {
         GatewayError(status: .badRequest, code: APIErrorCode.malformedBody, message: message)
+    }
+}
+
+extension GatewayError: DecisionRefusal {
+    /// WebAuthn refusals: a response that cannot be read is the client's mistake (400); one that
+    /// reads but fails a check is refused (403). The code names the check.
+    init(_ error: WebAuthnError) {
+        let status: HTTPResponse.Status = switch error.code {
+        case .malformedCBOR, .malformedStructure, .malformedClientData, .unsupportedKey, .invalidKey, .inputTooLarge: .badRequest
+        default: .forbidden
+        }
+        self.init(status: status, code: error.code.rawValue, message: error.reason)
     }
 }

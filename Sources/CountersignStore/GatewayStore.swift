@@ -8,8 +8,8 @@ import Foundation
 ///
 /// Every method that changes a request or a session also appends its audit events, in the same
 /// transaction: either both commit or neither does. When the audit append fails, the action fails
-/// (fail closed). Errors are `StoreError`, except that `update` rethrows the `DomainError` of its
-/// decision unchanged.
+/// (fail closed). Errors are `StoreError`, except that a decision closure's `DecisionRefusal`
+/// (such as a `DomainError`) is rethrown unchanged.
 public protocol GatewayStore: Sendable {
     // MARK: Requests
 

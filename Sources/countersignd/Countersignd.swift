@@ -48,6 +48,9 @@ struct Countersignd: AsyncParsableCommand {
     @Option(help: "How often to sign an audit checkpoint, e.g. 5m. [env: COUNTERSIGN_CHECKPOINT_INTERVAL]")
     var checkpointInterval: String = Environment.value("COUNTERSIGN_CHECKPOINT_INTERVAL") ?? "5m"
 
+    @Option(help: "Attestation asked of security keys at enrolment: none, or direct (the key's own statement; only self attestation is accepted for now). [env: COUNTERSIGN_ATTESTATION]")
+    var attestation: String = Environment.value("COUNTERSIGN_ATTESTATION") ?? "none"
+
     @Option(help: "Log level: trace, debug, info, notice, warning, error. [env: COUNTERSIGN_LOG_LEVEL]")
     var logLevel: String = Environment.value("COUNTERSIGN_LOG_LEVEL") ?? "info"
 
@@ -56,6 +59,7 @@ struct Countersignd: AsyncParsableCommand {
         guard PolicyDuration.seconds(from: sessionLifetime) != nil else { throw ValidationError("--session-lifetime must be a duration such as 12h") }
         guard PolicyDuration.seconds(from: checkpointInterval) != nil else { throw ValidationError("--checkpoint-interval must be a duration such as 5m") }
         guard SQLiteDurability(rawValue: durability) != nil else { throw ValidationError("--durability must be full or normal") }
+        guard GatewayConfiguration.AttestationPreference(rawValue: attestation) != nil else { throw ValidationError("--attestation must be none or direct") }
         guard Logger.Level(rawValue: logLevel) != nil else { throw ValidationError("--log-level must be one of trace, debug, info, notice, warning, error") }
     }
 
@@ -77,7 +81,8 @@ struct Countersignd: AsyncParsableCommand {
             sessionLifetime: TimeInterval(PolicyDuration.seconds(from: sessionLifetime) ?? 43_200),
             useSystemGroups: systemGroups,
             durability: SQLiteDurability(rawValue: durability) ?? .full,
-            checkpointInterval: TimeInterval(PolicyDuration.seconds(from: checkpointInterval) ?? 300)
+            checkpointInterval: TimeInterval(PolicyDuration.seconds(from: checkpointInterval) ?? 300),
+            attestation: GatewayConfiguration.AttestationPreference(rawValue: attestation) ?? .none
         )
         let gateway: Gateway
         do {

@@ -110,6 +110,13 @@ struct RequestController {
     }
 
     private func requestID(_ context: GatewayContext) throws -> CountersignCore.RequestID {
+        try RequestPath.id(context)
+    }
+}
+
+/// The `{id}` of a `/v1/requests/{id}/…` route: an id that cannot exist is simply not found.
+enum RequestPath {
+    static func id(_ context: GatewayContext) throws -> CountersignCore.RequestID {
         guard let raw = context.parameters.get("id") else { throw GatewayError.notFound("request") }
         do {
             return try CountersignCore.RequestID(raw)

@@ -25,12 +25,20 @@ extension StoreError {
         }
     }
 
-    /// As `init(translating:)`, but a decision's `DomainError` and a task's cancellation pass
-    /// through unchanged: they are answers for the caller, not storage failures.
+    /// As `init(translating:)`, but a decision's refusal (`DecisionRefusal`, `DomainError` among
+    /// them) and a task's cancellation pass through unchanged: they are answers for the caller,
+    /// not storage failures.
     static func translatingKeepingDomain(_ error: any Error) -> any Error {
         switch error {
-        case is DomainError, is CancellationError: error
+        case is any DecisionRefusal, is CancellationError: error
         default: StoreError(translating: error)
         }
     }
 }
+
+/// An error a caller's decision closure throws on purpose (a rule or a signature check said no).
+/// The store rolls the transaction back and rethrows it unchanged, where any other error becomes
+/// a `StoreError`.
+public protocol DecisionRefusal: Error {}
+
+extension DomainError: DecisionRefusal {}
