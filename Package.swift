@@ -53,6 +53,18 @@ let package = Package(
             dependencies: [.product(name: "Crypto", package: "swift-crypto")],
             swiftSettings: swiftSettings
         ),
+        // Test support: a software authenticator that answers the gateway's ceremonies.
+        .target(
+            name: "WebAuthnTesting",
+            dependencies: [.product(name: "Crypto", package: "swift-crypto")],
+            swiftSettings: swiftSettings
+        ),
+        // Re-verifies stored hardware-key approvals against their requests: for auditors.
+        .target(
+            name: "ApprovalVerification",
+            dependencies: ["CountersignCore", "CountersignStore", "CountersignAPI", "WebAuthn"],
+            swiftSettings: swiftSettings
+        ),
         .systemLibrary(name: "CPAM", path: "Sources/CPAM"),
         .target(name: "PAMAuth", dependencies: ["CPAM"], swiftSettings: swiftSettings),
         // JSON wire types shared by the server and the CLI.
@@ -60,7 +72,7 @@ let package = Package(
         .target(
             name: "CountersignServer",
             dependencies: [
-                "CountersignCore", "CountersignPolicyFiles", "CountersignStore", "PAMAuth", "CountersignAPI", "WebAuthn",
+                "CountersignCore", "CountersignPolicyFiles", "CountersignStore", "PAMAuth", "CountersignAPI", "WebAuthn", "ApprovalVerification",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "Metrics", package: "swift-metrics"),
@@ -84,7 +96,7 @@ let package = Package(
         .executableTarget(
             name: "countersign",
             dependencies: [
-                "CountersignCore", "CountersignAPI", "CountersignStore", "CountersignPolicyFiles",
+                "CountersignCore", "CountersignAPI", "CountersignStore", "CountersignPolicyFiles", "ApprovalVerification",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "Crypto", package: "swift-crypto"),
@@ -115,7 +127,7 @@ let package = Package(
         .testTarget(
             name: "CountersignServerTests",
             dependencies: [
-                "CountersignServer", "CountersignAPI", "CountersignCore", "WebAuthn",
+                "CountersignServer", "CountersignAPI", "CountersignCore", "WebAuthn", "WebAuthnTesting",
                 .product(name: "HummingbirdTesting", package: "hummingbird"),
                 .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "GRDB", package: "GRDB.swift"),
@@ -127,7 +139,7 @@ let package = Package(
         .testTarget(
             name: "EndToEndTests",
             dependencies: [
-                "CountersignAPI",
+                "CountersignAPI", "WebAuthn", "WebAuthnTesting",
                 .product(name: "GRDB", package: "GRDB.swift"),
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
             ],

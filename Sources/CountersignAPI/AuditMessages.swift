@@ -59,3 +59,37 @@ public struct AuditVerificationView: Codable, Sendable, Equatable {
         self.firstFault = firstFault
     }
 }
+
+/// `GET /v1/audit/verify-approvals` and `countersign audit verify-approvals --json`.
+public struct ApprovalVerificationView: Codable, Sendable, Equatable {
+    public struct Fault: Codable, Sendable, Equatable {
+        public let requestId: String
+        public let approver: String
+        public let position: Int
+        public let code: String
+        public let message: String
+
+        public init(requestId: String, approver: String, position: Int, code: String, message: String) {
+            self.requestId = requestId
+            self.approver = approver
+            self.position = position
+            self.code = code
+            self.message = message
+        }
+    }
+
+    public let ok: Bool
+    public let requestsRead: Int
+    public let approvalsVerified: Int
+    /// Approvals made without a key (rules with `hardware_key: false`): nothing to verify.
+    public let sessionApprovals: Int
+    public let faults: [Fault]
+
+    public init(ok: Bool, requestsRead: Int, approvalsVerified: Int, sessionApprovals: Int, faults: [Fault]) {
+        self.ok = ok
+        self.requestsRead = requestsRead
+        self.approvalsVerified = approvalsVerified
+        self.sessionApprovals = sessionApprovals
+        self.faults = faults
+    }
+}

@@ -97,9 +97,10 @@ public func buildGateway(
     HealthController(store: store, policies: policies, metrics: metrics, openAPIDocument: ByteBuffer(bytes: openAPIDocument)).register(on: routes)
     SessionController(sessions: sessions, bodyLimit: configuration.maximumBodySize).register(on: routes)
     RequestController(desk: desk, policies: policies, bodyLimit: configuration.maximumBodySize).register(on: routes)
-    AuditController(store: store, checkpointKey: signingKey.publicKey).register(on: routes)
+    let relyingParty = try configuration.relyingParty()
+    AuditController(store: store, checkpointKey: signingKey.publicKey, relyingParty: relyingParty).register(on: routes)
     let keys = HardwareKeyDesk(
-        store: store, requests: desk, relyingParty: try configuration.relyingParty(), attestation: configuration.attestation.rawValue,
+        store: store, requests: desk, relyingParty: relyingParty, attestation: configuration.attestation.rawValue,
         clock: clock, metrics: metrics
     )
     KeyController(keys: keys, bodyLimit: configuration.maximumBodySize).register(on: routes)

@@ -1,8 +1,10 @@
 import CountersignAPI
 import CountersignServer
 import Foundation
+import GRDB
 import HTTPTypes
 import Testing
+import WebAuthnTesting
 import WebAuthn
 
 @Suite("Hardware-key enrolment and approvals through the API")
@@ -82,6 +84,43 @@ struct HardwareKeyAPITests {
             #expect(actions.filter { $0 == "key.enrolled" }.count == 2)
             #expect(actions.contains("request.approved"))
             #expect(!audit.events.contains { $0.details.values.contains { $0.contains("-") && $0.count == 32 } }, "an invite code reached the audit log")
+        }
+    }
+
+    @Test("Auditors re-verify every key approval from the stored request alone; an edited approval or request is named")
+    func verifyApprovals() async throws {
+        let harness = try await Self.harness()
+        let database = harness.configuration.databasePath
+        try await harness.run { api in
+            let (alice, carol, dave, erin) = (try await api.login("alice"), try await api.login("carol"), try await api.login("dave"), try await api.login("erin"))
+            var carolsKey = SoftwareAuthenticator()
+            var davesKey = SoftwareAuthenticator()
+            _ = try await Self.enrol(api, "carol", token: carol, admin: erin, authenticator: carolsKey)
+            _ = try await Self.enrol(api, "dave", token: dave, admin: erin, authenticator: davesKey)
+            let filed = try await Self.fileKeyDeploy(api, token: alice)
+            _ = try await Self.approve(api, filed.id, token: carol, authenticator: &carolsKey)
+            _ = try await Self.approve(api, filed.id, token: dave, authenticator: &davesKey)
+            let session = try await api.filePaymentsDeploy(as: alice)
+            _ = try await api.act("approve", session.id, token: carol)
+
+            #expect(try await api.send(.get, "/v1/audit/verify-approvals", token: alice).status == .forbidden)
+            let intact = try api.decode(ApprovalVerificationView.self, try await api.send(.get, "/v1/audit/verify-approvals", token: erin))
+            #expect(intact.ok)
+            #expect(intact.approvalsVerified == 2)
+            #expect(intact.sessionApprovals == 1)
+
+            // Someone with the file swaps dave's signature for carol's: dave's approval is named.
+            try await Tamper.sql(database, "UPDATE approval_evidence SET signature = (SELECT signature FROM approval_evidence WHERE position = 0) WHERE position = 1")
+            let swapped = try api.decode(ApprovalVerificationView.self, try await api.send(.get, "/v1/audit/verify-approvals", token: erin))
+            #expect(!swapped.ok)
+            #expect(swapped.faults.map(\.approver) == ["dave"])
+            #expect(swapped.faults.first?.code == "bad_signature")
+
+            // Re-attributing carol's approval to erin changes the challenge it must have signed.
+            try await Tamper.sql(database, "UPDATE approvals SET approver = 'erin' WHERE position = 0 AND method = 'hardware_key'")
+            let reattributed = try api.decode(ApprovalVerificationView.self, try await api.send(.get, "/v1/audit/verify-approvals", token: erin))
+            #expect(reattributed.faults.map(\.approver).sorted() == ["dave", "erin"])
+            #expect(reattributed.faults.first { $0.approver == "erin" }?.code == "challenge_mismatch")
         }
     }
 
@@ -219,6 +258,19 @@ struct HardwareKeyAPITests {
             let response = try await api.send(.post, "/v1/keys/registration-options", token: carol)
             #expect(response.status == .serviceUnavailable)
             #expect(try api.errorCode(response) == "hardware_keys_unavailable")
+        }
+    }
+}
+
+/// What someone with write access to the SQLite file could do, append-only triggers first.
+enum Tamper {
+    static func sql(_ path: String, _ statement: String) async throws {
+        let database = try DatabaseQueue(path: path)
+        try await database.write { db in
+            for trigger in try String.fetchAll(db, sql: "SELECT name FROM sqlite_master WHERE type = 'trigger'") {
+                try db.execute(sql: "DROP TRIGGER \(trigger)")
+            }
+            try db.execute(sql: statement)
         }
     }
 }

@@ -1,13 +1,17 @@
+import ApprovalVerification
 import CountersignAPI
 import CountersignCore
 import CountersignStore
 import Crypto
 import Hummingbird
+import WebAuthn
 
-/// `GET /v1/audit` and `GET /v1/audit/verify`: for the auditors group only.
+/// `GET /v1/audit`, `GET /v1/audit/verify` and `GET /v1/audit/verify-approvals`: for the
+/// auditors group only.
 struct AuditController {
     let store: any GatewayStore
     let checkpointKey: Curve25519.Signing.PublicKey
+    let relyingParty: RelyingParty?
 
     static let defaultPageSize = 100
     static let maximumPageSize = 1000
@@ -15,6 +19,7 @@ struct AuditController {
     func register(on routes: RouteRecorder) {
         routes.on(.get, "/v1/audit", use: page)
         routes.on(.get, "/v1/audit/verify", use: verify)
+        routes.on(.get, "/v1/audit/verify-approvals", use: verifyApprovals)
     }
 
     @Sendable func page(_ request: Request, context: GatewayContext) async throws -> JSONResponse<AuditPageView> {
@@ -47,6 +52,11 @@ struct AuditController {
         try requireAuditor(context)
         let result = try await store.verifyAudit(publicKey: checkpointKey)
         return JSONResponse(AuditVerificationView(result))
+    }
+
+    @Sendable func verifyApprovals(_ request: Request, context: GatewayContext) async throws -> JSONResponse<ApprovalVerificationView> {
+        try requireAuditor(context)
+        return JSONResponse(ApprovalVerificationView(try await ApprovalVerifier.verify(store, relyingParty: relyingParty)))
     }
 
     private func requireAuditor(_ context: GatewayContext) throws {

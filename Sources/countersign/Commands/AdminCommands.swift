@@ -1,4 +1,5 @@
 import ArgumentParser
+import CountersignAPI
 import CountersignStore
 import Foundation
 
@@ -6,7 +7,7 @@ struct AdminCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "admin",
         abstract: "Operator tasks on the gateway's data.",
-        subcommands: [AdminBackup.self]
+        subcommands: [AdminBackup.self, AdminInvite.self]
     )
 }
 
@@ -26,6 +27,27 @@ struct AdminBackup: AsyncParsableCommand {
             try await OfflineAudit.run { try await store.backup(to: file) }
             let verification = try await OfflineAudit.run { try await SQLiteStore.openReadOnly(path: file).auditHead() }
             print("Backed up \(db) to \(file) (audit head: sequence \(verification?.sequence ?? 0)).")
+        }
+    }
+}
+
+struct AdminInvite: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "invite",
+        abstract: "Make a one-time code with which USER may enrol a hardware security key (admins group).",
+        discussion: "The code is printed once and lasts 24 hours; the gateway keeps only its hash. Give it to the user by a channel you trust: whoever holds it can enrol a key as them, once."
+    )
+
+    @OptionGroup var gateway: GatewayOptions
+    @OptionGroup var output: OutputOptions
+    @Argument(help: "Who may enrol a key with the code.") var user: String
+
+    func run() async throws {
+        try await reportingFailures {
+            let invite = try await gateway.client().post("/v1/admin/invites", body: InviteBody(username: user), as: InviteView.self)
+            if output.json { return try JSONOutput.print(invite) }
+            print("Invite for \(invite.username), valid until \(TextFormat.time(invite.expiresAt)):")
+            print(invite.code)
         }
     }
 }

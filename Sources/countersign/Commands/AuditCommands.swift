@@ -1,3 +1,4 @@
+import ApprovalVerification
 import ArgumentParser
 import CountersignAPI
 import CountersignCore
@@ -9,7 +10,7 @@ struct AuditCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "audit",
         abstract: "Read, export and verify the hash-chained audit log (auditors group).",
-        subcommands: [AuditTail.self, AuditExport.self, AuditVerify.self]
+        subcommands: [AuditTail.self, AuditExport.self, AuditVerify.self, AuditVerifyApprovals.self]
     )
 }
 
@@ -103,6 +104,43 @@ struct AuditVerify: AsyncParsableCommand {
                 throw CLIFailure.refused("audit log does NOT verify: first bad sequence number \(fault.sequence) (\(fault.kind)): \(fault.message)")
             }
             if !output.json { print("Audit log intact: \(result.verifiedEvents) events, \(result.checkpoints) signed checkpoints verified.") }
+        }
+    }
+}
+
+struct AuditVerifyApprovals: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "verify-approvals",
+        abstract: "Re-verify every hardware-key approval against the content of the request it approved.",
+        discussion: """
+        For each approval the challenge is re-derived from the stored request (its content digest), the \
+        approver and the recorded nonce, and the recorded signature is checked with the recorded public \
+        key. Exits 0 when every approval verifies, 1 naming each one that does not. Offline with --db, \
+        trusting nothing in the file but those bytes.
+        """
+    )
+
+    @OptionGroup var gateway: GatewayOptions
+    @OptionGroup var output: OutputOptions
+    @Option(help: "Verify this SQLite file directly (read-only) instead of asking the gateway.") var db: String?
+
+    func run() async throws {
+        try await reportingFailures {
+            let result: ApprovalVerificationView
+            if let db {
+                let store = try OfflineAudit.open(db)
+                result = ApprovalVerificationView(try await OfflineAudit.run { try await ApprovalVerifier.verify(store) })
+            } else {
+                result = try await gateway.client().get("/v1/audit/verify-approvals", as: ApprovalVerificationView.self)
+            }
+            if output.json { try JSONOutput.print(result) }
+            guard result.ok else {
+                let named = result.faults.map { "request \($0.requestId), approval \($0.position) by \($0.approver): \($0.code): \($0.message)" }
+                throw CLIFailure.refused("approvals do NOT verify:\n  " + named.joined(separator: "\n  "))
+            }
+            if !output.json {
+                print("Approvals verified: \(result.approvalsVerified) with hardware keys (\(result.sessionApprovals) session approvals need no key) across \(result.requestsRead) requests.")
+            }
         }
     }
 }

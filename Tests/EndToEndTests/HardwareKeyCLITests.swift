@@ -1,0 +1,92 @@
+import CountersignAPI
+import Foundation
+import GRDB
+import Testing
+import WebAuthn
+import WebAuthnTesting
+
+@Suite("Hardware-key approvals with a live countersignd and the CLI")
+struct HardwareKeyCLITests {
+    typealias HTTP = DurabilityTests
+
+    /// Enrols `authenticator` for `user` with an invite `countersign admin invite` printed.
+    static func enrol(_ user: String, invite: String, authenticator: SoftwareAuthenticator, at url: String) async throws -> String {
+        let token = try await HTTP.login(user, at: url)
+        let options = try APICoding.makeDecoder().decode(
+            RegistrationOptionsView.self, from: try await HTTP.post(url + "/v1/keys/registration-options", Optional<String>.none, token: token)
+        )
+        let (object, clientData) = authenticator.register(challenge: options.challenge)
+        _ = try await HTTP.post(url + "/v1/keys", EnrolKeyBody(
+            ceremonyId: options.ceremonyId, inviteCode: invite, name: "desk", credentialId: Base64URL.encode(authenticator.credentialID),
+            attestationObject: Base64URL.encode(object), clientDataJSON: Base64URL.encode(clientData)
+        ), token: token)
+        return token
+    }
+
+    static func approve(_ id: String, token: String, authenticator: inout SoftwareAuthenticator, at url: String) async throws {
+        let options = try APICoding.makeDecoder().decode(
+            ApprovalOptionsView.self, from: try await HTTP.post(url + "/v1/requests/\(id)/approval-options", Optional<String>.none, token: token)
+        )
+        let signed = try authenticator.sign(challenge: options.challenge)
+        _ = try await HTTP.post(url + "/v1/requests/\(id)/approve-with-key", KeyApprovalBody(
+            ceremonyId: options.ceremonyId, credentialId: Base64URL.encode(authenticator.credentialID),
+            authenticatorData: Base64URL.encode(signed.authenticatorData), clientDataJSON: Base64URL.encode(signed.clientDataJSON),
+            signature: Base64URL.encode(signed.signature), userHandle: nil
+        ), token: token)
+    }
+
+    @Test("An admin invites with the CLI, two SREs approve with keys, and verify-approvals checks them online and offline")
+    func walkthrough() async throws {
+        let scratch = try Scratch()
+        defer { scratch.remove() }
+        let daemon = try Daemon(scratch: scratch, extraArguments: ["--public-url", "http://localhost:8080"])
+        let alice = CLI(server: daemon.url, scratch: scratch, user: "alice")
+        let erin = CLI(server: daemon.url, scratch: scratch, user: "erin")
+        try alice.login("alice")
+        try erin.login("erin")
+
+        let refused = try alice.run("admin", "invite", "carol")
+        #expect(refused.status == 1)
+        #expect(refused.standardError.contains("forbidden"))
+
+        var carolsKey = SoftwareAuthenticator()
+        var davesKey = SoftwareAuthenticator()
+        var tokens: [String: String] = [:]
+        for (user, key) in [("carol", carolsKey), ("dave", davesKey)] {
+            let invite = try APICoding.makeDecoder().decode(InviteView.self, from: Data(try erin.run("admin", "invite", user, "--json").standardOutput.utf8))
+            tokens[user] = try await Self.enrol(user, invite: invite.code, authenticator: key, at: daemon.url)
+        }
+
+        let filed = try alice.run(
+            "request", "deploy", "--service", "search-api", "--environment", "production", "--commit", CLIWalkthroughTests.commit,
+            "--reason", "Ship the new ranking model", "--ticket", "CHG-7", "--quiet"
+        )
+        try filed.requireSuccess()
+        let id = filed.standardOutput.trimmingCharacters(in: .whitespacesAndNewlines)
+        try await Self.approve(id, token: try #require(tokens["carol"]), authenticator: &carolsKey, at: daemon.url)
+        try await Self.approve(id, token: try #require(tokens["dave"]), authenticator: &davesKey, at: daemon.url)
+        #expect(try alice.run("wait", id, "--timeout", "5s").status == 0)
+
+        let online = try erin.run("audit", "verify-approvals")
+        #expect(online.status == 0, "\(online.standardError)")
+        #expect(online.standardOutput.contains("Approvals verified: 2 with hardware keys"))
+        #expect(try alice.run("audit", "verify-approvals").status == 1)
+
+        #expect(daemon.stop(signal: SIGTERM) == 0)
+        let database = daemon.dataDirectory + "/countersign.sqlite"
+        let offline = try erin.run("audit", "verify-approvals", "--db", database, "--json")
+        #expect(offline.status == 0, "\(offline.standardError)")
+        #expect(try APICoding.makeDecoder().decode(ApprovalVerificationView.self, from: Data(offline.standardOutput.utf8)).approvalsVerified == 2)
+
+        let copy = scratch.path("tampered.sqlite")
+        try erin.run("admin", "backup", "--db", database, copy).requireSuccess()
+        let raw = try DatabaseQueue(path: copy)
+        try await raw.write { db in
+            for trigger in try String.fetchAll(db, sql: "SELECT name FROM sqlite_master WHERE type = 'trigger'") { try db.execute(sql: "DROP TRIGGER \(trigger)") }
+            try db.execute(sql: "UPDATE approval_evidence SET nonce = zeroblob(32) WHERE position = 1")
+        }
+        let tampered = try erin.run("audit", "verify-approvals", "--db", copy)
+        #expect(tampered.status == 1)
+        #expect(tampered.standardError.contains("request \(id), approval 1 by dave: challenge_mismatch"), "\(tampered.standardError)")
+    }
+}
