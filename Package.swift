@@ -110,6 +110,13 @@ let package = Package(
             path: "Benchmarks/StoreBench",
             swiftSettings: swiftSettings
         ),
+        // `make bench` only: assertion verification beside the bare signature verify.
+        .executableTarget(
+            name: "countersign-bench-webauthn",
+            dependencies: ["WebAuthn", .product(name: "Crypto", package: "swift-crypto")],
+            path: "Benchmarks/WebAuthnBench",
+            swiftSettings: swiftSettings
+        ),
         .testTarget(name: "CountersignCoreTests", dependencies: ["CountersignCore"], swiftSettings: swiftSettings),
         .testTarget(
             name: "CountersignPolicyFilesTests",

@@ -2,12 +2,16 @@
 # make bench: builds in release mode and measures
 #  1. durable store commits/s (create + approve) beside a raw SQLite INSERT loop, same synchronous mode;
 #  2. GET /v1/requests/{id} requests/s over loopback with wrk, against a real countersignd;
-#  3. idle RSS of countersignd.
+#  3. idle RSS of countersignd;
+#  4. WebAuthn assertion verifications/s on one core beside the bare signature verify and
+#     py_webauthn 3.0.1 (PyPI) on the same W3C vectors.
 # Results: bench/results.txt (appended with a timestamp).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 swift build -c release --product countersignd
 swift build -c release --product countersign-bench-store
+swift build -c release --product countersign-bench-webauthn
+python3 -m pip install -q 'webauthn==3.0.1' 2>/dev/null || python3 -m pip install -q --break-system-packages 'webauthn==3.0.1'
 bin=$(swift build -c release --show-bin-path)
 out=bench/results.txt
 work=$(mktemp -d)
@@ -40,4 +44,11 @@ LUA
   echo "-- GET /v1/requests/{id} over loopback: wrk -t2 -c16 -d10s (server and wrk share the 2 cores)"
   wrk -t2 -c16 -d10s -s "$work/auth.lua" "$url/v1/requests/$id" | grep -E 'Requests/sec|Latency|requests in'
   echo "-- countersignd idle RSS after start: ${idle_rss} kB; after the wrk run: $(awk '/VmRSS/ {print $2}' "/proc/$pid/status") kB"
+} | tee -a "$out"
+
+vectors=Tests/WebAuthnTests/Vectors/webauthn-spec.json
+{
+  echo "-- WebAuthn assertion verification, one core (taskset -c 0), W3C §16 vectors, 3 s per measurement"
+  taskset -c 0 "$bin/countersign-bench-webauthn" "$vectors" 3
+  taskset -c 0 python3 bench/py_webauthn_bench.py "$vectors" 3
 } | tee -a "$out"

@@ -5,6 +5,7 @@ import CountersignStore
 import Foundation
 import HTTPTypes
 import Logging
+import WebAuthn
 import Synchronization
 
 /// Logins, logouts and bearer tokens. A token is 256 random bits shown to the client once; the
@@ -95,7 +96,7 @@ public final class SessionAuthority: Sendable {
         var tokenBytes = [UInt8](repeating: 0, count: 32)
         var generator = SystemRandomNumberGenerator()
         for index in tokenBytes.indices { tokenBytes[index] = generator.next() }
-        let token = Self.tokenPrefix + Data(tokenBytes).base64URLEncoded
+        let token = Self.tokenPrefix + Base64URL.encode(tokenBytes)
         let session = LoginSession(tokenHash: Self.hash(token), username: user, createdAt: now, expiresAt: now.addingTimeInterval(lifetime))
         let event = AuditEvent(time: now, actor: user.rawValue, action: .loginSucceeded, subject: user.rawValue, details: ["source_address": address])
         try await store.createSession(session, event: event)
@@ -128,11 +129,5 @@ public final class SessionAuthority: Sendable {
     private func audit(_ action: AuditAction, actor: String, at now: Date, _ details: [String: String]) async throws {
         _ = try await store.appendAudit([AuditEvent(time: now, actor: actor, action: action, subject: actor, details: details)])
         metrics.auditAppended()
-    }
-}
-
-extension Data {
-    var base64URLEncoded: String {
-        base64EncodedString().replacingOccurrences(of: "+", with: "-").replacingOccurrences(of: "/", with: "_").replacingOccurrences(of: "=", with: "")
     }
 }

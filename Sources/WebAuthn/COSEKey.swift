@@ -17,8 +17,21 @@ public struct COSEKey: Hashable, Sendable {
         case ed25519([UInt8])
     }
 
+    /// The key as the crypto library holds it, parsed (and the point checked) once.
+    private enum Verifier: Sendable {
+        case p256(P256.Signing.PublicKey)
+        case ed25519(Curve25519.Signing.PublicKey)
+    }
+
     public let algorithm: COSEAlgorithm
     public let material: Material
+    private let verifier: Verifier
+
+    public static func == (lhs: COSEKey, rhs: COSEKey) -> Bool { lhs.algorithm == rhs.algorithm && lhs.material == rhs.material }
+    public func hash(into hasher: inout Hasher) {
+        hasher.combine(algorithm)
+        hasher.combine(material)
+    }
 
     /// COSE key labels (RFC 9052 §7.1, RFC 9053 §7.1).
     private enum Label {
@@ -45,18 +58,20 @@ public struct COSEKey: Hashable, Sendable {
                 throw WebAuthnError(.malformedStructure, "an ES256 key has exactly kty, alg, crv and 32-byte x and y")
             }
             // swift-crypto refuses a point that is not on the curve.
-            guard (try? P256.Signing.PublicKey(x963Representation: [0x04] + x + y)) != nil else {
+            guard let key = try? P256.Signing.PublicKey(x963Representation: [0x04] + x + y) else {
                 throw WebAuthnError(.invalidKey, "the ES256 key is not a point on P-256")
             }
             material = .p256(x: x, y: y)
+            verifier = .p256(key)
         case (.edDSA, 1, 6):
             guard entries.count == 4, case .bytes(let x) = value[Label.x], x.count == 32 else {
                 throw WebAuthnError(.malformedStructure, "an Ed25519 key has exactly kty, alg, crv and a 32-byte x")
             }
-            guard (try? Curve25519.Signing.PublicKey(rawRepresentation: x)) != nil else {
+            guard let key = try? Curve25519.Signing.PublicKey(rawRepresentation: x) else {
                 throw WebAuthnError(.invalidKey, "the Ed25519 key cannot be read")
             }
             material = .ed25519(x)
+            verifier = .ed25519(key)
         default:
             throw WebAuthnError(.unsupportedKey, "COSE key type \(kty) with curve \(crv) does not fit algorithm \(alg)")
         }
@@ -83,14 +98,12 @@ public struct COSEKey: Hashable, Sendable {
     /// Verifies `signature` over `message`: ES256 signatures are ASN.1 DER (WebAuthn §6.5.5),
     /// Ed25519 signatures the raw 64 bytes.
     public func isValidSignature(_ signature: [UInt8], for message: [UInt8]) -> Bool {
-        switch material {
-        case .p256(let x, let y):
-            guard let key = try? P256.Signing.PublicKey(x963Representation: [0x04] + x + y),
-                  let parsed = try? P256.Signing.ECDSASignature(derRepresentation: signature)
-            else { return false }
+        switch verifier {
+        case .p256(let key):
+            guard let parsed = try? P256.Signing.ECDSASignature(derRepresentation: signature) else { return false }
             return key.isValidSignature(parsed, for: SHA256.hash(data: message))
-        case .ed25519(let x):
-            guard signature.count == 64, let key = try? Curve25519.Signing.PublicKey(rawRepresentation: x) else { return false }
+        case .ed25519(let key):
+            guard signature.count == 64 else { return false }
             return key.isValidSignature(signature, for: message)
         }
     }
