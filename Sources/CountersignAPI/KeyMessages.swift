@@ -128,18 +128,19 @@ public struct KeyListView: Codable, Sendable, Equatable {
     public init(keys: [KeyView]) { self.keys = keys }
 }
 
-/// `POST /v1/requests/{id}/approval-options`: what `navigator.credentials.get` needs.
-public struct ApprovalOptionsView: Codable, Sendable, Equatable {
+/// `POST /v1/requests/{id}/approval-options` and `POST /v1/keys/{credential_id}/removal-options`:
+/// what `navigator.credentials.get` needs.
+public struct AssertionOptionsView: Codable, Sendable, Equatable {
     public let ceremonyId: String
     public let challenge: String
     public let rpId: String
     public let allowCredentials: [CredentialDescriptorView]
     public let userVerification: String
     public let timeout: Int
-    /// The request's content digest the challenge is bound to, for the page to show.
-    public let contentDigest: String
+    /// For an approval, the request's content digest the challenge is bound to, for the page to show.
+    public let contentDigest: String?
 
-    public init(ceremonyId: String, challenge: String, rpId: String, allowCredentials: [CredentialDescriptorView], timeout: Int, contentDigest: String) {
+    public init(ceremonyId: String, challenge: String, rpId: String, allowCredentials: [CredentialDescriptorView], timeout: Int, contentDigest: String?) {
         self.ceremonyId = ceremonyId
         self.challenge = challenge
         self.rpId = rpId
@@ -150,8 +151,9 @@ public struct ApprovalOptionsView: Codable, Sendable, Equatable {
     }
 }
 
-/// `POST /v1/requests/{id}/approve-with-key`: the browser's assertion.
-public struct KeyApprovalBody: Codable, Sendable, Equatable {
+/// `POST /v1/requests/{id}/approve-with-key` and `POST /v1/keys/{credential_id}/remove`: the
+/// browser's assertion.
+public struct AssertionBody: Codable, Sendable, Equatable {
     public let ceremonyId: String
     public let credentialId: String
     public let authenticatorData: String

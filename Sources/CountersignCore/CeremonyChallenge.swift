@@ -7,6 +7,9 @@ public struct CeremonyChallenge: Hashable, Sendable {
         /// `navigator.credentials.create` with these 32 random bytes.
         case registration(challenge: [UInt8])
         case approval(ApprovalChallenge)
+        /// `navigator.credentials.get` with these random bytes, answered by one of the user's
+        /// other keys, to remove the key `credentialID`.
+        case keyRemoval(challenge: [UInt8], credentialID: [UInt8])
     }
 
     /// The most challenges one user may hold open at once: a page reloaded in a loop cannot
@@ -32,7 +35,7 @@ public struct CeremonyChallenge: Hashable, Sendable {
     /// The bytes the authenticator signs.
     public var challengeBytes: [UInt8] {
         switch purpose {
-        case .registration(let challenge): challenge
+        case .registration(let challenge), .keyRemoval(let challenge, _): challenge
         case .approval(let approval): approval.bytes
         }
     }

@@ -94,9 +94,79 @@ struct HardwareKeyDesk: Sendable {
         try await store.keys(of: caller.name)
     }
 
+    /// An admin removes anyone's key: a lost key must not wait for its owner.
+    func remove(_ credentialID: String, of owner: String, by caller: Actor) async throws {
+        guard caller.groups.contains(WellKnownGroup.admins) else {
+            throw DomainError(.forbidden, "only the \(WellKnownGroup.admins) group may remove another person's key; remove your own with a touch of another key")
+        }
+        let user = try Username(owner)
+        let id = try Self.decode(credentialID, "credential_id")
+        let removed = try await store.removeKey(credentialID: id, owner: user, event: AuditEvent(
+            time: clock.now(), actor: caller.name.rawValue, action: .keyRemoved, subject: user.rawValue,
+            details: ["key": id.prefix(8).hexString, "by": "admin"]
+        ))
+        guard removed else { throw GatewayError.notFound("key") }
+        metrics.auditAppended()
+    }
+
+    func removalOptions(for credentialID: String, by caller: Actor) async throws -> AssertionOptionsView {
+        let relyingParty = try requireRelyingParty()
+        let target = try Self.decode(credentialID, "credential_id")
+        let keys = try await store.keys(of: caller.name)
+        guard keys.contains(where: { $0.credentialID == target }) else { throw GatewayError.notFound("key") }
+        let others = keys.filter { $0.credentialID != target && $0.flaggedAt == nil }
+        guard !others.isEmpty else {
+            throw GatewayError(status: .conflict, code: APIErrorCode.noEnrolledKey, message: "removing a key takes a touch of another of your keys; with only one, ask an admin")
+        }
+        let now = clock.now()
+        let challenge = CeremonyChallenge(id: Self.ceremonyID(), user: caller.name, purpose: .keyRemoval(challenge: Self.randomBytes(32), credentialID: target), issuedAt: now)
+        try await store.openChallenge(challenge, at: now)
+        return AssertionOptionsView(
+            ceremonyId: challenge.id, challenge: Base64URL.encode(challenge.challengeBytes), rpId: relyingParty.id,
+            allowCredentials: others.map { CredentialDescriptorView(id: Base64URL.encode($0.credentialID)) },
+            timeout: Self.timeoutMilliseconds, contentDigest: nil
+        )
+    }
+
+    func remove(_ credentialID: String, _ body: AssertionBody, by caller: Actor) async throws {
+        let relyingParty = try requireRelyingParty()
+        let target = try Self.decode(credentialID, "credential_id")
+        let response = try KeyApprovalResponse(body)
+        let handle = try await store.userHandle(for: caller.name)
+        let now = clock.now()
+        try await store.removeKeyWithTouch(challengeID: body.ceremonyId, owner: caller.name, at: now) { challenge, keys in
+            guard case .keyRemoval(_, let bound) = challenge.purpose, bound == target else {
+                throw DomainError(.forbidden, "this ceremony was started to remove another key")
+            }
+            let others = keys.filter { $0.credentialID != target && $0.flaggedAt == nil }
+            let credentials = others.compactMap { key in
+                (try? COSEKey(encoded: key.publicKey)).map {
+                    StoredCredential(id: key.credentialID, publicKey: $0, signCount: key.signCount, backupEligible: key.backupEligible, userHandle: handle)
+                }
+            }
+            let verified: VerifiedAssertion
+            do throws(WebAuthnError) {
+                verified = try AssertionCeremony(relyingParty: relyingParty, challenge: challenge.challengeBytes, credentials: credentials).verify(
+                    credentialID: response.credentialID, authenticatorData: response.authenticatorData,
+                    clientDataJSON: response.clientDataJSON, signature: response.signature, userHandle: response.userHandle
+                )
+            } catch {
+                throw GatewayError(error)
+            }
+            guard let used = others.first(where: { $0.credentialID == verified.credentialID }) else {
+                throw GatewayError(WebAuthnError(.unknownCredential, "this key is not enrolled"))
+            }
+            return (used.used(signCount: verified.signCount, at: now), [AuditEvent(
+                time: now, actor: caller.name.rawValue, action: .keyRemoved, subject: caller.name.rawValue,
+                details: ["key": target.prefix(8).hexString, "by": "owner", "confirmed_with": used.shortID]
+            )])
+        }
+        metrics.auditAppended()
+    }
+
     // MARK: Approvals
 
-    func approvalOptions(for id: RequestID, by caller: Actor) async throws -> ApprovalOptionsView {
+    func approvalOptions(for id: RequestID, by caller: Actor) async throws -> AssertionOptionsView {
         let relyingParty = try requireRelyingParty()
         let request = try await requests.request(id, for: caller)
         let now = clock.now()
@@ -111,14 +181,14 @@ struct HardwareKeyDesk: Sendable {
         let approval = ApprovalChallenge.issue(for: request, approver: caller.name, at: now, using: &generator)
         let challenge = CeremonyChallenge(id: Self.ceremonyID(), user: caller.name, purpose: .approval(approval), issuedAt: now)
         try await store.openChallenge(challenge, at: now)
-        return ApprovalOptionsView(
+        return AssertionOptionsView(
             ceremonyId: challenge.id, challenge: Base64URL.encode(approval.bytes), rpId: relyingParty.id,
             allowCredentials: usable.map { CredentialDescriptorView(id: Base64URL.encode($0.credentialID)) },
             timeout: Self.timeoutMilliseconds, contentDigest: request.contentDigest
         )
     }
 
-    func approve(_ id: RequestID, _ body: KeyApprovalBody, by caller: Actor) async throws -> AccessRequest {
+    func approve(_ id: RequestID, _ body: AssertionBody, by caller: Actor) async throws -> AccessRequest {
         let relyingParty = try requireRelyingParty()
         _ = try await requests.request(id, for: caller)
         let response = try KeyApprovalResponse(body)
@@ -238,7 +308,7 @@ struct KeyApprovalResponse: Sendable {
     let signature: [UInt8]
     let userHandle: [UInt8]?
 
-    init(_ body: KeyApprovalBody) throws {
+    init(_ body: AssertionBody) throws {
         credentialID = try HardwareKeyDesk.decode(body.credentialId, "credential_id")
         authenticatorData = try HardwareKeyDesk.decode(body.authenticatorData, "authenticator_data")
         clientDataJSON = try HardwareKeyDesk.decode(body.clientDataJSON, "client_data_json")

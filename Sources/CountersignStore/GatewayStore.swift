@@ -96,9 +96,18 @@ public protocol GatewayStore: Sendable {
         _ verify: @Sendable (_ challenge: CeremonyChallenge, _ userHandle: [UInt8], _ keys: [EnrolledKey]) throws -> (EnrolledKey, [AuditEvent])
     ) async throws -> EnrolledKey
 
-    /// Removes one of `owner`'s keys with its audit event. False, and nothing audited, if there was none.
+    /// Removes one of `owner`'s keys with its audit event (an admin's removal). False, and
+    /// nothing audited, if there was none.
     @discardableResult
     func removeKey(credentialID: [UInt8], owner: Username, event: AuditEvent) async throws -> Bool
+
+    /// Removes one of `owner`'s keys on a touch of another of their keys, in one transaction:
+    /// redeems the key-removal challenge, asks `verify` (given it and the owner's keys) for the
+    /// key that answered with its new counter and the events, then removes the target.
+    func removeKeyWithTouch(
+        challengeID: String, owner: Username, at now: Date,
+        _ verify: @Sendable (_ challenge: CeremonyChallenge, _ keys: [EnrolledKey]) throws -> (usedKey: EnrolledKey, events: [AuditEvent])
+    ) async throws
 
     /// Completes a hardware-key approval in one transaction: redeems the approval challenge for
     /// `approver` (then spent whatever follows), loads the request and the approver's keys, and

@@ -26,12 +26,12 @@ struct HardwareKeyAPITests {
         return try api.decode(KeyView.self, response)
     }
 
-    static func approve(_ api: API, _ id: String, token: String, authenticator: inout SoftwareAuthenticator, tamper: (inout KeyApprovalBody) -> Void = { _ in }) async throws -> TestResponseSummary {
+    static func approve(_ api: API, _ id: String, token: String, authenticator: inout SoftwareAuthenticator, tamper: (inout AssertionBody) -> Void = { _ in }) async throws -> TestResponseSummary {
         let optionsResponse = try await api.send(.post, "/v1/requests/\(id)/approval-options", token: token)
         guard optionsResponse.status == .ok else { return TestResponseSummary(status: optionsResponse.status, code: try api.errorCode(optionsResponse), view: nil) }
-        let options = try api.decode(ApprovalOptionsView.self, optionsResponse)
+        let options = try api.decode(AssertionOptionsView.self, optionsResponse)
         let signed = try authenticator.sign(challenge: options.challenge)
-        var body = KeyApprovalBody(
+        var body = AssertionBody(
             ceremonyId: options.ceremonyId, credentialId: Base64URL.encode(authenticator.credentialID),
             authenticatorData: Base64URL.encode(signed.authenticatorData), clientDataJSON: Base64URL.encode(signed.clientDataJSON),
             signature: Base64URL.encode(signed.signature), userHandle: nil
@@ -124,6 +124,55 @@ struct HardwareKeyAPITests {
         }
     }
 
+    @Test("A key is removed with a touch of another of one's keys, never by itself; an admin removes any key; both audited")
+    func removal() async throws {
+        try await Self.harness().run { api in
+            let (carol, dave, erin) = (try await api.login("carol"), try await api.login("dave"), try await api.login("erin"))
+            var desk = SoftwareAuthenticator()
+            var spare = SoftwareAuthenticator()
+            _ = try await Self.enrol(api, "carol", token: carol, admin: erin, authenticator: desk, name: "desk")
+            let deskID = Base64URL.encode(desk.credentialID)
+            let spareID = Base64URL.encode(spare.credentialID)
+
+            // With one key only, there is nothing to confirm with.
+            let alone = try await api.send(.post, "/v1/keys/\(deskID)/removal-options", token: carol)
+            #expect(alone.status == .conflict)
+            #expect(try api.errorCode(alone) == "no_enrolled_key")
+            _ = try await Self.enrol(api, "carol", token: carol, admin: erin, authenticator: spare, name: "spare")
+
+            // Someone else's key does not exist for dave.
+            #expect(try await api.send(.post, "/v1/keys/\(deskID)/removal-options", token: dave).status == .notFound)
+
+            let options = try api.decode(AssertionOptionsView.self, try await api.send(.post, "/v1/keys/\(deskID)/removal-options", token: carol))
+            #expect(options.allowCredentials.map(\.id) == [spareID])
+            // The key being removed cannot confirm its own removal.
+            let selfSigned = try desk.sign(challenge: options.challenge)
+            let bySelf = try await api.send(.post, "/v1/keys/\(deskID)/remove", body: AssertionBody(
+                ceremonyId: options.ceremonyId, credentialId: deskID, authenticatorData: Base64URL.encode(selfSigned.authenticatorData),
+                clientDataJSON: Base64URL.encode(selfSigned.clientDataJSON), signature: Base64URL.encode(selfSigned.signature), userHandle: nil
+            ), token: carol)
+            #expect(bySelf.status == .forbidden)
+            #expect(try api.errorCode(bySelf) == "unknown_credential")
+
+            let fresh = try api.decode(AssertionOptionsView.self, try await api.send(.post, "/v1/keys/\(deskID)/removal-options", token: carol))
+            let signed = try spare.sign(challenge: fresh.challenge)
+            let removed = try await api.send(.post, "/v1/keys/\(deskID)/remove", body: AssertionBody(
+                ceremonyId: fresh.ceremonyId, credentialId: spareID, authenticatorData: Base64URL.encode(signed.authenticatorData),
+                clientDataJSON: Base64URL.encode(signed.clientDataJSON), signature: Base64URL.encode(signed.signature), userHandle: nil
+            ), token: carol)
+            #expect(removed.status == .noContent)
+            #expect(try api.decode(KeyListView.self, try await api.send(.get, "/v1/keys", token: carol)).keys.map(\.name) == ["spare"])
+
+            // Admins remove anyone's key; others may not.
+            #expect(try await api.send(.delete, "/v1/users/carol/keys/\(spareID)", token: dave).status == .forbidden)
+            #expect(try await api.send(.delete, "/v1/users/carol/keys/\(spareID)", token: erin).status == .noContent)
+            #expect(try await api.send(.delete, "/v1/users/carol/keys/\(spareID)", token: erin).status == .notFound)
+            #expect(try api.decode(KeyListView.self, try await api.send(.get, "/v1/keys", token: carol)).keys.isEmpty)
+            let audit = try api.decode(AuditPageView.self, try await api.send(.get, "/v1/audit?last=50", token: erin))
+            #expect(audit.events.filter { $0.action == "key.removed" }.map { $0.details["by"] } == ["owner", "admin"])
+        }
+    }
+
     @Test("Invites: only admins make them, each works once, for its own user")
     func invites() async throws {
         try await Self.harness().run { api in
@@ -212,7 +261,7 @@ struct HardwareKeyAPITests {
             let badSignature = try await Self.approve(api, filed.id, token: carol, authenticator: &carolsKey) { body in
                 var signature = Base64URL.decode(body.signature) ?? []
                 signature[signature.count - 1] ^= 1
-                body = KeyApprovalBody(ceremonyId: body.ceremonyId, credentialId: body.credentialId, authenticatorData: body.authenticatorData, clientDataJSON: body.clientDataJSON, signature: Base64URL.encode(signature), userHandle: nil)
+                body = AssertionBody(ceremonyId: body.ceremonyId, credentialId: body.credentialId, authenticatorData: body.authenticatorData, clientDataJSON: body.clientDataJSON, signature: Base64URL.encode(signature), userHandle: nil)
             }
             #expect(badSignature.status == .forbidden)
             #expect(badSignature.code == "bad_signature")
@@ -223,9 +272,9 @@ struct HardwareKeyAPITests {
             #expect(replay.status == .conflict)
 
             // A ceremony for one request cannot approve another.
-            let options = try api.decode(ApprovalOptionsView.self, try await api.send(.post, "/v1/requests/\(other.id)/approval-options", token: carol))
+            let options = try api.decode(AssertionOptionsView.self, try await api.send(.post, "/v1/requests/\(other.id)/approval-options", token: carol))
             let signed = try carolsKey.sign(challenge: options.challenge)
-            let crossed = try await api.send(.post, "/v1/requests/\(filed.id)/approve-with-key", body: KeyApprovalBody(
+            let crossed = try await api.send(.post, "/v1/requests/\(filed.id)/approve-with-key", body: AssertionBody(
                 ceremonyId: options.ceremonyId, credentialId: Base64URL.encode(carolsKey.credentialID), authenticatorData: Base64URL.encode(signed.authenticatorData),
                 clientDataJSON: Base64URL.encode(signed.clientDataJSON), signature: Base64URL.encode(signed.signature), userHandle: nil
             ), token: carol)
@@ -279,5 +328,5 @@ struct TestResponseSummary {
     let status: HTTPResponse.Status
     let code: String?
     let view: RequestView?
-    var body: KeyApprovalBody?
+    var body: AssertionBody?
 }

@@ -25,10 +25,10 @@ struct HardwareKeyCLITests {
 
     static func approve(_ id: String, token: String, authenticator: inout SoftwareAuthenticator, at url: String) async throws {
         let options = try APICoding.makeDecoder().decode(
-            ApprovalOptionsView.self, from: try await HTTP.post(url + "/v1/requests/\(id)/approval-options", Optional<String>.none, token: token)
+            AssertionOptionsView.self, from: try await HTTP.post(url + "/v1/requests/\(id)/approval-options", Optional<String>.none, token: token)
         )
         let signed = try authenticator.sign(challenge: options.challenge)
-        _ = try await HTTP.post(url + "/v1/requests/\(id)/approve-with-key", KeyApprovalBody(
+        _ = try await HTTP.post(url + "/v1/requests/\(id)/approve-with-key", AssertionBody(
             ceremonyId: options.ceremonyId, credentialId: Base64URL.encode(authenticator.credentialID),
             authenticatorData: Base64URL.encode(signed.authenticatorData), clientDataJSON: Base64URL.encode(signed.clientDataJSON),
             signature: Base64URL.encode(signed.signature), userHandle: nil
@@ -71,6 +71,13 @@ struct HardwareKeyCLITests {
         #expect(online.status == 0, "\(online.standardError)")
         #expect(online.standardOutput.contains("Approvals verified: 2 with hardware keys"))
         #expect(try alice.run("audit", "verify-approvals").status == 1)
+
+        // A lost key: an admin removes it by id; nobody else may, and it is gone afterwards.
+        let daveKey = Base64URL.encode(davesKey.credentialID)
+        #expect(try alice.run("admin", "remove-key", "dave", daveKey).status == 1)
+        try erin.run("admin", "remove-key", "dave", daveKey).requireSuccess()
+        #expect(try erin.run("admin", "remove-key", "dave", daveKey).status == 1)
+        #expect(try erin.run("admin", "remove-key", "dave", "not/base64").status == 2)
 
         #expect(daemon.stop(signal: SIGTERM) == 0)
         let database = daemon.dataDirectory + "/countersign.sqlite"

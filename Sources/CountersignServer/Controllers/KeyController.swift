@@ -3,8 +3,8 @@ import CountersignCore
 import Hummingbird
 import WebAuthn
 
-/// Hardware keys: invites (admins), enrolment and listing (each user for themselves), and the
-/// two steps of a hardware-key approval.
+/// Hardware keys: invites (admins), enrolment, listing and removal (each user for themselves, with
+/// a touch of another key; admins for anyone), and the two steps of a hardware-key approval.
 struct KeyController {
     let keys: HardwareKeyDesk
     let bodyLimit: Int
@@ -14,6 +14,9 @@ struct KeyController {
         routes.on(.post, "/v1/keys/registration-options", use: registrationOptions)
         routes.on(.post, "/v1/keys", use: enrol)
         routes.on(.get, "/v1/keys", use: list)
+        routes.on(.post, "/v1/keys/{credential}/removal-options", use: removalOptions)
+        routes.on(.post, "/v1/keys/{credential}/remove", use: removeWithTouch)
+        routes.on(.delete, "/v1/users/{user}/keys/{credential}", use: removeAsAdmin)
         routes.on(.post, "/v1/requests/{id}/approval-options", use: approvalOptions)
         routes.on(.post, "/v1/requests/{id}/approve-with-key", use: approve)
     }
@@ -38,14 +41,37 @@ struct KeyController {
         JSONResponse(KeyListView(keys: try await keys.keys(of: try context.requireIdentity().actor).map(KeyView.init)))
     }
 
-    @Sendable func approvalOptions(_ request: Request, context: GatewayContext) async throws -> JSONResponse<ApprovalOptionsView> {
+    @Sendable func removalOptions(_ request: Request, context: GatewayContext) async throws -> JSONResponse<AssertionOptionsView> {
+        let caller = try context.requireIdentity().actor
+        return JSONResponse(try await keys.removalOptions(for: try Self.parameter("credential", context), by: caller))
+    }
+
+    @Sendable func removeWithTouch(_ request: Request, context: GatewayContext) async throws -> Response {
+        let caller = try context.requireIdentity().actor
+        let body = try await BodyDecoding.decode(AssertionBody.self, from: request, limit: bodyLimit)
+        try await keys.remove(try Self.parameter("credential", context), body, by: caller)
+        return Response(status: .noContent)
+    }
+
+    @Sendable func removeAsAdmin(_ request: Request, context: GatewayContext) async throws -> Response {
+        let caller = try context.requireIdentity().actor
+        try await keys.remove(try Self.parameter("credential", context), of: try Self.parameter("user", context), by: caller)
+        return Response(status: .noContent)
+    }
+
+    private static func parameter(_ name: String, _ context: GatewayContext) throws -> String {
+        guard let value = context.parameters.get(name), value.utf8.count <= 2048 else { throw GatewayError.notFound(name) }
+        return value
+    }
+
+    @Sendable func approvalOptions(_ request: Request, context: GatewayContext) async throws -> JSONResponse<AssertionOptionsView> {
         let caller = try context.requireIdentity().actor
         return JSONResponse(try await keys.approvalOptions(for: try RequestPath.id(context), by: caller))
     }
 
     @Sendable func approve(_ request: Request, context: GatewayContext) async throws -> JSONResponse<RequestView> {
         let caller = try context.requireIdentity().actor
-        let body = try await BodyDecoding.decode(KeyApprovalBody.self, from: request, limit: bodyLimit)
+        let body = try await BodyDecoding.decode(AssertionBody.self, from: request, limit: bodyLimit)
         let approved = try await keys.approve(try RequestPath.id(context), body, by: caller)
         return JSONResponse(RequestView(approved, caller: caller))
     }

@@ -112,23 +112,29 @@ enum KeyRows {
     // MARK: Ceremony challenges
 
     static func insert(_ challenge: CeremonyChallenge, in db: Database) throws {
-        var registration: Data?
+        var purpose: String
+        var random: Data?
+        var target: Data?
         var requestID: String?
         var digest: Data?
         var nonce: Data?
         switch challenge.purpose {
         case .registration(let bytes):
-            registration = Data(bytes)
+            (purpose, random) = ("registration", Data(bytes))
+        case .keyRemoval(let bytes, let credentialID):
+            (purpose, random, target) = ("key_removal", Data(bytes), Data(credentialID))
         case .approval(let approval):
+            purpose = "approval"
             (requestID, digest, nonce) = (approval.requestID.rawValue, Data(approval.contentDigest), Data(approval.nonce))
         }
         try db.executeCached(
             sql: """
-                INSERT INTO ceremony_challenges (id, purpose, username, challenge, request_id, content_digest, nonce, issued_at, used_at)
-                VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)
+                INSERT INTO ceremony_challenges (id, purpose, username, challenge, target_credential_id, request_id, content_digest,
+                    nonce, issued_at, used_at)
+                VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
                 """,
             arguments: [
-                challenge.id, registration == nil ? "approval" : "registration", challenge.user.rawValue, registration, requestID,
+                challenge.id, purpose, challenge.user.rawValue, random, target, requestID,
                 digest, nonce, challenge.issuedAt.millisecondsSinceEpoch, challenge.usedAt?.millisecondsSinceEpoch,
             ]
         )
@@ -137,7 +143,7 @@ enum KeyRows {
     static func challenge(_ id: String, in db: Database) throws -> CeremonyChallenge? {
         try Row.fetchOne(
             db.cachedStatement(sql: """
-                SELECT id, purpose, username, challenge, request_id, content_digest, nonce, issued_at, used_at
+                SELECT id, purpose, username, challenge, target_credential_id, request_id, content_digest, nonce, issued_at, used_at
                 FROM ceremony_challenges WHERE id = ?
                 """),
             arguments: [id]
@@ -149,6 +155,8 @@ enum KeyRows {
             switch try stored.value("purpose", as: String.self) {
             case "registration":
                 purpose = .registration(challenge: try stored.bytes("challenge", count: 32))
+            case "key_removal":
+                purpose = .keyRemoval(challenge: try stored.bytes("challenge", count: 32), credentialID: try stored.blob("target_credential_id"))
             case "approval":
                 let requestID = try stored.domain("request_id", RequestID.init)
                 let digest = try stored.bytes("content_digest", count: 32)

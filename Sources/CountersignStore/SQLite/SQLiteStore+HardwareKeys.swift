@@ -74,6 +74,28 @@ extension SQLiteStore {
         }
     }
 
+    public func removeKeyWithTouch(
+        challengeID: String, owner: Username, at now: Date,
+        _ verify: @Sendable (CeremonyChallenge, [EnrolledKey]) throws -> (usedKey: EnrolledKey, events: [AuditEvent])
+    ) async throws {
+        try await write { db in
+            guard let challenge = try KeyRows.challenge(challengeID, in: db), case .keyRemoval(_, let target) = challenge.purpose else {
+                throw StoreError(.notFound, "no key-removal ceremony \(challengeID)")
+            }
+            let spent = try challenge.redeem(by: owner, at: now)
+            let (used, events) = try verify(spent, try KeyRows.keys(of: owner, in: db))
+            // A key cannot vouch for its own removal: whoever holds only that key (a thief) could.
+            guard used.owner == owner, used.credentialID != target else {
+                throw DomainError(.forbidden, "a key is removed with a touch of another of your keys, or by an admin")
+            }
+            try KeyRows.markUsed(spent, in: db)
+            try KeyRows.persistUse(of: used, in: db)
+            try db.execute(sql: "DELETE FROM enrolled_keys WHERE credential_id = ? AND owner = ?", arguments: [Data(target), owner.rawValue])
+            guard db.changesCount == 1 else { throw StoreError(.notFound, "no such key") }
+            _ = try AuditRows.append(events, in: db)
+        }
+    }
+
     public func approveWithKey(
         challengeID: String, approver: Username, at now: Date,
         _ decide: @Sendable (AccessRequest, ApprovalChallenge, [EnrolledKey]) throws -> KeyApprovalOutcome

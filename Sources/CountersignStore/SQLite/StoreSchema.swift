@@ -174,15 +174,17 @@ enum StoreSchema {
         try db.execute(sql: """
             CREATE TABLE ceremony_challenges (
                 id TEXT PRIMARY KEY NOT NULL CHECK (length(id) = 32),
-                purpose TEXT NOT NULL CHECK (purpose IN ('registration', 'approval')),
+                purpose TEXT NOT NULL CHECK (purpose IN ('registration', 'approval', 'key_removal')),
                 username TEXT NOT NULL,
                 challenge BLOB CHECK (challenge IS NULL OR length(challenge) = 32),
+                target_credential_id BLOB,
                 request_id TEXT REFERENCES requests (id) ON DELETE RESTRICT,
                 content_digest BLOB CHECK (content_digest IS NULL OR length(content_digest) = 32),
                 nonce BLOB CHECK (nonce IS NULL OR length(nonce) = 32),
                 issued_at INTEGER NOT NULL,
                 used_at INTEGER,
-                CHECK ((purpose = 'registration') = (challenge IS NOT NULL)),
+                CHECK ((purpose <> 'approval') = (challenge IS NOT NULL)),
+                CHECK ((purpose = 'key_removal') = (target_credential_id IS NOT NULL)),
                 CHECK ((purpose = 'approval') = (request_id IS NOT NULL AND content_digest IS NOT NULL AND nonce IS NOT NULL))
             ) STRICT, WITHOUT ROWID;
             CREATE INDEX ceremony_challenges_by_user ON ceremony_challenges (username, issued_at);

@@ -7,7 +7,7 @@ struct AdminCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "admin",
         abstract: "Operator tasks on the gateway's data.",
-        subcommands: [AdminBackup.self, AdminInvite.self]
+        subcommands: [AdminBackup.self, AdminInvite.self, AdminRemoveKey.self]
     )
 }
 
@@ -48,6 +48,32 @@ struct AdminInvite: AsyncParsableCommand {
             if output.json { return try JSONOutput.print(invite) }
             print("Invite for \(invite.username), valid until \(TextFormat.time(invite.expiresAt)):")
             print(invite.code)
+        }
+    }
+}
+
+struct AdminRemoveKey: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "remove-key",
+        abstract: "Remove USER's hardware key KEY-ID (admins group; audited), e.g. when it is lost.",
+        discussion: "KEY-ID is the credential id as `GET /v1/keys` lists it (base64url). Users remove their own keys in the reviewer page with a touch of another key."
+    )
+
+    @OptionGroup var gateway: GatewayOptions
+    @Argument(help: "Whose key.") var user: String
+    @Argument(help: "The key's credential id (base64url).") var keyID: String
+
+    func validate() throws {
+        let base64URL = Set("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_")
+        guard !keyID.isEmpty, keyID.count <= 1400, keyID.allSatisfy(base64URL.contains) else {
+            throw ValidationError("KEY-ID must be a credential id in base64url, as `countersign` lists keys")
+        }
+    }
+
+    func run() async throws {
+        try await reportingFailures {
+            try await gateway.client().delete("/v1/users/\(PathSegment.encode(user))/keys/\(keyID)")
+            print("Removed \(user)'s key \(keyID.prefix(12))….")
         }
     }
 }

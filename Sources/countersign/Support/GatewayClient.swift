@@ -63,6 +63,10 @@ struct GatewayClient {
         _ = try await send(.POST, path, body: nil)
     }
 
+    func delete(_ path: String) async throws(CLIFailure) {
+        _ = try await send(.DELETE, path, body: nil)
+    }
+
     private func send(_ method: HTTPMethod, _ path: String, body: Data?) async throws(CLIFailure) -> Data {
         var request = HTTPClientRequest(url: server + path)
         request.method = method
