@@ -117,6 +117,17 @@ let package = Package(
             path: "Benchmarks/WebAuthnBench",
             swiftSettings: swiftSettings
         ),
+        // `make bench` only: the whole hardware-key approval over loopback HTTP.
+        .executableTarget(
+            name: "countersign-bench-approval",
+            dependencies: [
+                "CountersignServer", "CountersignAPI", "WebAuthn", "WebAuthnTesting",
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            path: "Benchmarks/ApprovalBench",
+            swiftSettings: swiftSettings
+        ),
         .testTarget(name: "CountersignCoreTests", dependencies: ["CountersignCore"], swiftSettings: swiftSettings),
         .testTarget(
             name: "CountersignPolicyFilesTests",

@@ -4,13 +4,16 @@
 #  2. GET /v1/requests/{id} requests/s over loopback with wrk, against a real countersignd;
 #  3. idle RSS of countersignd;
 #  4. WebAuthn assertion verifications/s on one core beside the bare signature verify and
-#     py_webauthn 3.0.1 (PyPI) on the same W3C vectors.
+#     py_webauthn 3.0.1 (PyPI) on the same W3C vectors;
+#  5. the whole hardware-key approval over loopback HTTP: p50/p99 latency, and approvals/s with
+#     8 concurrent approvers.
 # Results: bench/results.txt (appended with a timestamp).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 swift build -c release --product countersignd
 swift build -c release --product countersign-bench-store
 swift build -c release --product countersign-bench-webauthn
+swift build -c release --product countersign-bench-approval
 python3 -m pip install -q 'webauthn==3.0.1' 2>/dev/null || python3 -m pip install -q --break-system-packages 'webauthn==3.0.1'
 bin=$(swift build -c release --show-bin-path)
 out=bench/results.txt
@@ -51,4 +54,16 @@ vectors=Tests/WebAuthnTests/Vectors/webauthn-spec.json
   echo "-- WebAuthn assertion verification, one core (taskset -c 0), W3C §16 vectors, 3 s per measurement"
   taskset -c 0 "$bin/countersign-bench-webauthn" "$vectors" 3
   taskset -c 0 python3 bench/py_webauthn_bench.py "$vectors" 3
+} | tee -a "$out"
+
+{
+  echo "-- hardware-key approval over loopback HTTP (real server and store, synchronous=FULL; client and server share the 2 cores)"
+  "$bin/countersign-bench-approval" 200
+} | tee -a "$out"
+
+{
+  echo "-- long fuzz run: mutated W3C vectors and random bytes through the CBOR decoder and both ceremonies"
+  start=$(date +%s)
+  COUNTERSIGN_FUZZ_ITERATIONS=300000 swift test --filter FuzzTests 2>&1 | grep -E "Test run|✘" | tail -3
+  echo "fuzz_iterations_per_kind=300000 seconds=$(( $(date +%s) - start ))"
 } | tee -a "$out"
