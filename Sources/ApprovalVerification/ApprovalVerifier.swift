@@ -5,8 +5,9 @@ import WebAuthn
 /// One hardware-key approval that does not re-verify.
 public struct ApprovalFault: Hashable, Sendable {
     public let requestID: RequestID
-    public let approver: Username
-    public let position: Int
+    /// Nil when the request itself no longer reads (its content was edited).
+    public let approver: Username?
+    public let position: Int?
     public let code: String
     public let message: String
 }
@@ -28,13 +29,23 @@ public enum ApprovalVerifier {
     static let pageSize = 200
 
     public static func verify(_ store: any GatewayStore, relyingParty: RelyingParty? = nil) async throws -> ApprovalVerificationReport {
-        var cursor: RequestCursor?
+        var cursor: RequestID?
         var (requestsRead, verified, sessions) = (0, 0, 0)
         var faults: [ApprovalFault] = []
         repeat {
-            let page = try await store.requests(try RequestQuery(limit: pageSize, before: cursor))
-            for request in page {
+            let ids = try await store.requestIDs(after: cursor, limit: pageSize)
+            for id in ids {
                 requestsRead += 1
+                let request: AccessRequest
+                do {
+                    guard let found = try await store.request(id) else { continue }
+                    request = found
+                } catch let error as StoreError where error.code == .corruptRow {
+                    // Content edited behind the gateway no longer matches its digest: whatever was
+                    // approved, it was not this.
+                    faults.append(ApprovalFault(requestID: id, approver: nil, position: nil, code: error.code.rawValue, message: error.message))
+                    continue
+                }
                 for (position, approval) in request.approvals.enumerated() {
                     guard let evidence = approval.evidence else {
                         sessions += 1
@@ -47,7 +58,7 @@ public enum ApprovalVerifier {
                     }
                 }
             }
-            cursor = page.count == pageSize ? page.last.map(RequestCursor.init(after:)) : nil
+            cursor = ids.count == pageSize ? ids.last : nil
         } while cursor != nil
         return ApprovalVerificationReport(requestsRead: requestsRead, approvalsVerified: verified, sessionApprovals: sessions, faults: faults)
     }

@@ -64,12 +64,13 @@ public struct AuditVerificationView: Codable, Sendable, Equatable {
 public struct ApprovalVerificationView: Codable, Sendable, Equatable {
     public struct Fault: Codable, Sendable, Equatable {
         public let requestId: String
-        public let approver: String
-        public let position: Int
+        /// Absent when the request itself no longer reads (`corrupt_row`: its content was edited).
+        public let approver: String?
+        public let position: Int?
         public let code: String
         public let message: String
 
-        public init(requestId: String, approver: String, position: Int, code: String, message: String) {
+        public init(requestId: String, approver: String?, position: Int?, code: String, message: String) {
             self.requestId = requestId
             self.approver = approver
             self.position = position

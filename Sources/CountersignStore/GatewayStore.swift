@@ -22,6 +22,10 @@ public protocol GatewayStore: Sendable {
     /// Requests matching `query`, newest first.
     func requests(_ query: RequestQuery) async throws -> [AccessRequest]
 
+    /// Up to `limit` request ids greater than `after`, in id order, without reading the rows: an
+    /// audit walks every request and must name a damaged one rather than stop at it.
+    func requestIDs(after: RequestID?, limit: Int) async throws -> [RequestID]
+
     /// Changes one request, in one write transaction: loads it, asks `decide` what it becomes
     /// (normally `RequestRules.apply(action, to:at:)`), persists the result and appends the change's
     /// audit events. `decide` sees the committed state it changes, never a stale copy. `now` is

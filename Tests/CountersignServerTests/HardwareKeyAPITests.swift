@@ -113,14 +113,22 @@ struct HardwareKeyAPITests {
             try await Tamper.sql(database, "UPDATE approval_evidence SET signature = (SELECT signature FROM approval_evidence WHERE position = 0) WHERE position = 1")
             let swapped = try api.decode(ApprovalVerificationView.self, try await api.send(.get, "/v1/audit/verify-approvals", token: erin))
             #expect(!swapped.ok)
-            #expect(swapped.faults.map(\.approver) == ["dave"])
+            #expect(swapped.faults.compactMap(\.approver) == ["dave"])
             #expect(swapped.faults.first?.code == "bad_signature")
 
             // Re-attributing carol's approval to erin changes the challenge it must have signed.
             try await Tamper.sql(database, "UPDATE approvals SET approver = 'erin' WHERE position = 0 AND method = 'hardware_key'")
             let reattributed = try api.decode(ApprovalVerificationView.self, try await api.send(.get, "/v1/audit/verify-approvals", token: erin))
-            #expect(reattributed.faults.map(\.approver).sorted() == ["dave", "erin"])
+            #expect(reattributed.faults.compactMap(\.approver).sorted() == ["dave", "erin"])
             #expect(reattributed.faults.first { $0.approver == "erin" }?.code == "challenge_mismatch")
+
+            // Editing what was approved makes the request itself unreadable as approved content: named, not fatal.
+            try await Tamper.sql(database, "UPDATE requests SET reason = 'Ship something else entirely' WHERE id = '\(filed.id)'")
+            let edited = try api.decode(ApprovalVerificationView.self, try await api.send(.get, "/v1/audit/verify-approvals", token: erin))
+            #expect(edited.faults.map(\.requestId) == [filed.id])
+            #expect(edited.faults.first?.code == "corrupt_row")
+            #expect(edited.faults.first?.approver == nil)
+            #expect(edited.sessionApprovals == 1)
         }
     }
 

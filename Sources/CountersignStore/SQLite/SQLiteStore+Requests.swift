@@ -29,6 +29,22 @@ extension SQLiteStore {
         return try await read { db in try RequestRows.fetchAll(db.makeStatement(sql: sql), arguments: arguments, in: db) }
     }
 
+    public func requestIDs(after: RequestID?, limit: Int) async throws -> [RequestID] {
+        guard (1...RequestQuery.maximumLimit).contains(limit) else {
+            throw StoreError(.invalidQuery, "limit must be between 1 and \(RequestQuery.maximumLimit)")
+        }
+        return try await read { db in
+            try String.fetchAll(db, sql: "SELECT id FROM requests WHERE id > ? ORDER BY id LIMIT ?", arguments: [after?.rawValue ?? "", limit])
+                .map { raw throws(StoreError) in
+                    do {
+                        return try RequestID(raw)
+                    } catch {
+                        throw StoreError.corruptRow(table: "requests", key: raw, "id is not a request id")
+                    }
+                }
+        }
+    }
+
     public func update(
         _ id: RequestID, at now: Date, _ decide: @Sendable (AccessRequest) throws -> RequestChange
     ) async throws -> AccessRequest {

@@ -135,7 +135,10 @@ struct AuditVerifyApprovals: AsyncParsableCommand {
             }
             if output.json { try JSONOutput.print(result) }
             guard result.ok else {
-                let named = result.faults.map { "request \($0.requestId), approval \($0.position) by \($0.approver): \($0.code): \($0.message)" }
+                let named = result.faults.map { fault in
+                    let which = fault.position.map { ", approval \($0) by \(fault.approver ?? "?")" } ?? ""
+                    return "request \(fault.requestId)\(which): \(fault.code): \(fault.message)"
+                }
                 throw CLIFailure.refused("approvals do NOT verify:\n  " + named.joined(separator: "\n  "))
             }
             if !output.json {
