@@ -31,7 +31,10 @@ struct GatewayHarness {
         try run(repositoryRoot.appendingPathComponent("scripts/demo-pam.sh").path, [pam.path])
         var configuration = GatewayConfiguration(
             port: 0, dataDirectory: directory.appendingPathComponent("data"), policyDirectory: policies,
-            pamService: "countersign", pamConfigDirectory: pam.path
+            pamService: "countersign", pamConfigDirectory: pam.path,
+            // Tests sweep explicitly (`sweepExpired`): a background sweep on its real-time timer
+            // would race a test that has just moved the manual clock past a deadline.
+            expirySweepInterval: 24 * 3600
         )
         configure(&configuration)
         let clock = ManualClock()
