@@ -2,11 +2,13 @@ import CountersignAPI
 import CountersignCore
 import CountersignStore
 import Foundation
+import HTTPTypes
+import Synchronization
 import WebAuthn
 
 /// Enrolment and hardware-key approvals. The WebAuthn module verifies, the core rules decide,
 /// the store commits both in one transaction; nothing here decides a rule of its own.
-struct HardwareKeyDesk: Sendable {
+final class HardwareKeyDesk: Sendable {
     let store: any GatewayStore
     let requests: RequestDesk
     /// Nil when the gateway has no public URL: a key is bound to an origin, so without one no
@@ -15,6 +17,21 @@ struct HardwareKeyDesk: Sendable {
     let attestation: String
     let clock: any WallClock
     let metrics: GatewayMetrics
+    /// Refused key approvals per approver: each is audited, so an eligible reviewer hammering the
+    /// endpoint would otherwise grow the log (and probe the checks) without bound.
+    let refusals: Mutex<FailureThrottle>
+
+    static let refusalLimit = FailureThrottle.Limit(failures: 10, window: 15 * 60)
+
+    init(store: any GatewayStore, requests: RequestDesk, relyingParty: RelyingParty?, attestation: String, clock: any WallClock, metrics: GatewayMetrics) {
+        self.store = store
+        self.requests = requests
+        self.relyingParty = relyingParty
+        self.attestation = attestation
+        self.clock = clock
+        self.metrics = metrics
+        refusals = Mutex(FailureThrottle(limit: Self.refusalLimit))
+    }
 
     static let algorithms: [COSEAlgorithm] = [.es256, .edDSA]
     static let timeoutMilliseconds = Int(ApprovalChallenge.lifetime * 1000)
@@ -168,6 +185,7 @@ struct HardwareKeyDesk: Sendable {
 
     func approvalOptions(for id: RequestID, by caller: Actor) async throws -> AssertionOptionsView {
         let relyingParty = try requireRelyingParty()
+        try requireNotThrottled(caller)
         let request = try await requests.request(id, for: caller)
         let now = clock.now()
         // The same rules the approval itself will apply: no ceremony is started for an approval
@@ -194,14 +212,32 @@ struct HardwareKeyDesk: Sendable {
         let response = try KeyApprovalResponse(body)
         let handle = try await store.userHandle(for: caller.name)
         let now = clock.now()
-        let approved = try await store.approveWithKey(challengeID: body.ceremonyId, approver: caller.name, at: now) { request, approval, keys in
-            Self.decide(
-                request: request, expected: id, approval: approval, keys: keys, response: response, caller: caller,
-                userHandle: handle, relyingParty: relyingParty, at: now
-            )
+        try requireNotThrottled(caller)
+        let approved: AccessRequest
+        do {
+            approved = try await store.approveWithKey(challengeID: body.ceremonyId, approver: caller.name, at: now) { request, approval, keys in
+                Self.decide(
+                    request: request, expected: id, approval: approval, keys: keys, response: response, caller: caller,
+                    userHandle: handle, relyingParty: relyingParty, at: now
+                )
+            }
+        } catch let error as any DecisionRefusal {
+            refusals.withLock { $0.recordFailure(caller.name.rawValue, at: now) }
+            throw error
         }
+        refusals.withLock { $0.recordSuccess(caller.name.rawValue) }
         metrics.auditAppended()
         return approved
+    }
+
+    private func requireNotThrottled(_ caller: Actor) throws {
+        guard let wait = refusals.withLock({ $0.retryAfter(caller.name.rawValue, at: clock.now()) }) else { return }
+        var headers = HTTPFields()
+        headers[.retryAfter] = String(Int(wait.rounded(.up)))
+        throw GatewayError(
+            status: .tooManyRequests, code: APIErrorCode.rateLimited,
+            message: "too many refused key approvals; try again in \(Int(wait.rounded(.up))) seconds", headers: headers
+        )
     }
 
     /// The decision inside the store's transaction: the challenge re-derived from the request as

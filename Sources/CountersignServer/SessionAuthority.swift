@@ -21,8 +21,8 @@ public final class SessionAuthority: Sendable {
     let logger: Logger
 
     struct LoginThrottles {
-        var perUser: LoginThrottle
-        var perAddress: LoginThrottle
+        var perUser: FailureThrottle
+        var perAddress: FailureThrottle
     }
 
     static let tokenPrefix = "cs1_"
@@ -40,8 +40,8 @@ public final class SessionAuthority: Sendable {
         self.metrics = metrics
         self.logger = logger
         throttles = Mutex(LoginThrottles(
-            perUser: LoginThrottle(limit: .init(failures: configuration.failedLoginsPerUser.failures, window: configuration.failedLoginsPerUser.window)),
-            perAddress: LoginThrottle(limit: .init(failures: configuration.failedLoginsPerAddress.failures, window: configuration.failedLoginsPerAddress.window))
+            perUser: FailureThrottle(limit: .init(failures: configuration.failedLoginsPerUser.failures, window: configuration.failedLoginsPerUser.window)),
+            perAddress: FailureThrottle(limit: .init(failures: configuration.failedLoginsPerAddress.failures, window: configuration.failedLoginsPerAddress.window))
         ))
     }
 

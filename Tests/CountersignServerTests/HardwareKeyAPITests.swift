@@ -308,6 +308,31 @@ struct HardwareKeyAPITests {
         }
     }
 
+    @Test("Ten refused key approvals in fifteen minutes throttle the approver with 429 and Retry-After, until the window passes")
+    func refusalsAreThrottled() async throws {
+        let harness = try await Self.harness()
+        try await harness.run { api in
+            let (alice, carol, erin) = (try await api.login("alice"), try await api.login("carol"), try await api.login("erin"))
+            var key = SoftwareAuthenticator()
+            _ = try await Self.enrol(api, "carol", token: carol, admin: erin, authenticator: key)
+            let filed = try await Self.fileKeyDeploy(api, token: alice)
+            for _ in 0..<10 {
+                let refused = try await Self.approve(api, filed.id, token: carol, authenticator: &key) { body in
+                    body = AssertionBody(
+                        ceremonyId: body.ceremonyId, credentialId: body.credentialId, authenticatorData: body.authenticatorData,
+                        clientDataJSON: body.clientDataJSON, signature: Base64URL.encode([0x30, 0x06, 0x02, 0x01, 0x01, 0x02, 0x01, 0x01]), userHandle: nil
+                    )
+                }
+                #expect(refused.code == "bad_signature")
+            }
+            let throttled = try await api.send(.post, "/v1/requests/\(filed.id)/approval-options", token: carol)
+            #expect(throttled.status == .tooManyRequests)
+            #expect(throttled.headers[.retryAfter] != nil)
+            harness.clock.advance(by: 15 * 60)
+            #expect(try await Self.approve(api, filed.id, token: carol, authenticator: &key).view?.approvals.count == 1)
+        }
+    }
+
     @Test("Without a public URL the gateway offers no key ceremony and says why")
     func unconfigured() async throws {
         try await GatewayHarness.make().run { api in

@@ -1,8 +1,9 @@
 import Foundation
 
-/// Counts failed logins per key (a username, a source address) in a sliding window, so that
-/// password guessing is slowed to a crawl without locking a real user out for long.
-public struct LoginThrottle: Sendable {
+/// Counts failures per key in a sliding window (failed logins per username and per address,
+/// refused hardware-key approvals per approver), so that guessing is slowed to a crawl without
+/// locking a real user out for long.
+public struct FailureThrottle: Sendable {
     public struct Limit: Hashable, Sendable {
         public let failures: Int
         public let window: TimeInterval
