@@ -23,6 +23,8 @@ let package = Package(
         .package(url: "https://github.com/swift-server/swift-prometheus.git", from: "2.4.1"),
         .package(url: "https://github.com/swift-server/swift-service-lifecycle.git", from: "2.13.0"),
         .package(url: "https://github.com/swift-server/async-http-client.git", from: "1.37.0"),
+        .package(url: "https://github.com/apple/swift-certificates.git", from: "1.21.1"),
+        .package(url: "https://github.com/apple/swift-asn1.git", from: "1.7.4"),
     ],
     targets: [
         // Pure domain rules: requests, states, policy evaluation, canonical digests, clock.
@@ -50,7 +52,11 @@ let package = Package(
         // WebAuthn ceremonies: strict CBOR, COSE keys, registration and assertion verification.
         .target(
             name: "WebAuthn",
-            dependencies: [.product(name: "Crypto", package: "swift-crypto")],
+            dependencies: [
+                .product(name: "Crypto", package: "swift-crypto"),
+                .product(name: "X509", package: "swift-certificates"),
+                .product(name: "SwiftASN1", package: "swift-asn1"),
+            ],
             swiftSettings: swiftSettings
         ),
         // Test support: a software authenticator that answers the gateway's ceremonies.
@@ -138,7 +144,12 @@ let package = Package(
         .testTarget(name: "PAMAuthTests", dependencies: ["PAMAuth"], swiftSettings: swiftSettings),
         .testTarget(
             name: "WebAuthnTests",
-            dependencies: ["WebAuthn", .product(name: "Crypto", package: "swift-crypto")],
+            dependencies: [
+                "WebAuthn",
+                .product(name: "Crypto", package: "swift-crypto"),
+                .product(name: "X509", package: "swift-certificates"),
+                .product(name: "SwiftASN1", package: "swift-asn1"),
+            ],
             resources: [.copy("Vectors")],
             swiftSettings: swiftSettings
         ),

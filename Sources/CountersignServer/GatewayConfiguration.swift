@@ -26,7 +26,7 @@ public struct GatewayConfiguration: Sendable {
     public var failedLoginsPerAddress: LoginLimit
 
     /// WebAuthn `attestation`: `none` asks for no statement; `direct` asks for the authenticator's
-    /// own (packed self attestation is verified; certificate chains are refused for now).
+    /// own (packed self attestation, or a certificate meeting §8.2.1 whose roots are not checked yet).
     public enum AttestationPreference: String, Sendable, CaseIterable {
         case none, direct
     }

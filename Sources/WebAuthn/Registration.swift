@@ -16,6 +16,9 @@ public enum AttestationFormat: String, Hashable, Sendable {
     case none
     /// Packed self attestation: the statement is signed by the credential key itself.
     case packedSelf = "packed-self"
+    /// Packed attestation signed by an attestation certificate meeting §8.2.1. Which roots such
+    /// certificates must chain to is not checked yet: the model is claimed, not proven.
+    case packedCertificate = "packed-x5c"
 }
 
 /// One registration ceremony (WebAuthn Level 3 §7.1) as the server set it up.
@@ -82,7 +85,8 @@ public struct RegistrationCeremony: Sendable {
             return .none
         case "packed":
             if statement["x5c"] != nil {
-                throw WebAuthnError(.unsupportedAttestation, "packed attestation with a certificate chain is not accepted; register with attestation 'none'")
+                try PackedAttestation.verify(statement, signed: data.bytes + Array(SHA256.hash(data: clientDataJSON)), aaguid: data.attestedCredential?.aaguid ?? [])
+                return .packedCertificate
             }
             guard entries.count == 2, let alg = statement["alg"]?.integer, case .bytes(let signature) = statement["sig"] else {
                 throw WebAuthnError(.malformedStructure, "a packed self attestation statement is exactly alg and sig")

@@ -48,7 +48,7 @@ struct Countersignd: AsyncParsableCommand {
     @Option(help: "How often to sign an audit checkpoint, e.g. 5m. [env: COUNTERSIGN_CHECKPOINT_INTERVAL]")
     var checkpointInterval: String = Environment.value("COUNTERSIGN_CHECKPOINT_INTERVAL") ?? "5m"
 
-    @Option(help: "Attestation asked of security keys at enrolment: none, or direct (the key's own statement; only self attestation is accepted for now). [env: COUNTERSIGN_ATTESTATION]")
+    @Option(help: "Attestation asked of security keys at enrolment: none, or direct (the key's own statement: packed self attestation, or an attestation certificate meeting WebAuthn §8.2.1; roots are not checked yet). [env: COUNTERSIGN_ATTESTATION]")
     var attestation: String = Environment.value("COUNTERSIGN_ATTESTATION") ?? "none"
 
     @Option(help: "Log level: trace, debug, info, notice, warning, error. [env: COUNTERSIGN_LOG_LEVEL]")

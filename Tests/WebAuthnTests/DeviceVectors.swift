@@ -12,6 +12,7 @@ struct DeviceVectors: Decodable {
         let clientDataJSON: String
         let attestationObject: String
         let credentialID: String
+        let fmt: String
         let expect: String
         var testDescription: String { "registration \(name)" }
     }
