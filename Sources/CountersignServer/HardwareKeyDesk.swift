@@ -148,7 +148,7 @@ final class HardwareKeyDesk: Sendable {
     func remove(_ credentialID: String, _ body: AssertionBody, by caller: Actor) async throws {
         let relyingParty = try requireRelyingParty()
         let target = try Self.decode(credentialID, "credential_id")
-        let response = try KeyApprovalResponse(body)
+        let response = try AssertionResponse(body)
         let handle = try await store.userHandle(for: caller.name)
         let now = clock.now()
         try await store.removeKeyWithTouch(challengeID: body.ceremonyId, owner: caller.name, at: now) { challenge, keys in
@@ -156,17 +156,9 @@ final class HardwareKeyDesk: Sendable {
                 throw DomainError(.forbidden, "this ceremony was started to remove another key")
             }
             let others = keys.filter { $0.credentialID != target && $0.flaggedAt == nil }
-            let credentials = others.compactMap { key in
-                (try? COSEKey(encoded: key.publicKey)).map {
-                    StoredCredential(id: key.credentialID, publicKey: $0, signCount: key.signCount, backupEligible: key.backupEligible, userHandle: handle)
-                }
-            }
             let verified: VerifiedAssertion
             do throws(WebAuthnError) {
-                verified = try AssertionCeremony(relyingParty: relyingParty, challenge: challenge.challengeBytes, credentials: credentials).verify(
-                    credentialID: response.credentialID, authenticatorData: response.authenticatorData,
-                    clientDataJSON: response.clientDataJSON, signature: response.signature, userHandle: response.userHandle
-                )
+                verified = try response.verify(over: challenge.challengeBytes, byOneOf: others, userHandle: handle, relyingParty: relyingParty)
             } catch {
                 throw GatewayError(error)
             }
@@ -209,7 +201,7 @@ final class HardwareKeyDesk: Sendable {
     func approve(_ id: RequestID, _ body: AssertionBody, by caller: Actor) async throws -> AccessRequest {
         let relyingParty = try requireRelyingParty()
         _ = try await requests.request(id, for: caller)
-        let response = try KeyApprovalResponse(body)
+        let response = try AssertionResponse(body)
         let handle = try await store.userHandle(for: caller.name)
         let now = clock.now()
         try requireNotThrottled(caller)
@@ -243,7 +235,7 @@ final class HardwareKeyDesk: Sendable {
     /// The decision inside the store's transaction: the challenge re-derived from the request as
     /// it is now (so edited content fails here), every WebAuthn check, then the core rules.
     static func decide(
-        request: AccessRequest, expected id: RequestID, approval: ApprovalChallenge, keys: [EnrolledKey], response: KeyApprovalResponse,
+        request: AccessRequest, expected id: RequestID, approval: ApprovalChallenge, keys: [EnrolledKey], response: AssertionResponse,
         caller: Actor, userHandle: [UInt8], relyingParty: RelyingParty, at now: Date
     ) -> KeyApprovalOutcome {
         func refused(_ error: any Error, code: String, flagged: EnrolledKey? = nil) -> KeyApprovalOutcome {
@@ -269,17 +261,9 @@ final class HardwareKeyDesk: Sendable {
             return refused(DomainError(.invalidState, "the request's content changed after the challenge was issued"), code: "content_changed")
         }
         let usable = keys.filter { $0.flaggedAt == nil }
-        let credentials = usable.compactMap { key in
-            (try? COSEKey(encoded: key.publicKey)).map {
-                StoredCredential(id: key.credentialID, publicKey: $0, signCount: key.signCount, backupEligible: key.backupEligible, userHandle: userHandle)
-            }
-        }
         let verified: VerifiedAssertion
         do throws(WebAuthnError) {
-            verified = try AssertionCeremony(relyingParty: relyingParty, challenge: challenge.bytes, credentials: credentials).verify(
-                credentialID: response.credentialID, authenticatorData: response.authenticatorData,
-                clientDataJSON: response.clientDataJSON, signature: response.signature, userHandle: response.userHandle
-            )
+            verified = try response.verify(over: challenge.bytes, byOneOf: usable, userHandle: userHandle, relyingParty: relyingParty)
         } catch {
             let flagged = error.code == .signCountNotIncreased ? usable.first { $0.credentialID == response.credentialID }?.flagged(at: now) : nil
             return refused(GatewayError(error), code: error.code.rawValue, flagged: flagged)
@@ -337,7 +321,7 @@ final class HardwareKeyDesk: Sendable {
 }
 
 /// An assertion from the wire, decoded and bounded before the store is touched.
-struct KeyApprovalResponse: Sendable {
+struct AssertionResponse: Sendable {
     let credentialID: [UInt8]
     let authenticatorData: [UInt8]
     let clientDataJSON: [UInt8]
@@ -350,5 +334,17 @@ struct KeyApprovalResponse: Sendable {
         clientDataJSON = try HardwareKeyDesk.decode(body.clientDataJSON, "client_data_json")
         signature = try HardwareKeyDesk.decode(body.signature, "signature")
         userHandle = try body.userHandle.map { try HardwareKeyDesk.decode($0, "user_handle") }
+    }
+
+    /// Every WebAuthn check of this response as an answer to `challenge` by one of `keys`.
+    func verify(over challenge: [UInt8], byOneOf keys: [EnrolledKey], userHandle: [UInt8], relyingParty: RelyingParty) throws(WebAuthnError) -> VerifiedAssertion {
+        let credentials = keys.compactMap { key in
+            (try? COSEKey(encoded: key.publicKey)).map {
+                StoredCredential(id: key.credentialID, publicKey: $0, signCount: key.signCount, backupEligible: key.backupEligible, userHandle: userHandle)
+            }
+        }
+        return try AssertionCeremony(relyingParty: relyingParty, challenge: challenge, credentials: credentials).verify(
+            credentialID: credentialID, authenticatorData: authenticatorData, clientDataJSON: clientDataJSON, signature: signature, userHandle: self.userHandle
+        )
     }
 }
