@@ -100,6 +100,11 @@ public protocol GatewayStore: Sendable {
         _ verify: @Sendable (_ challenge: CeremonyChallenge, _ userHandle: [UInt8], _ keys: [EnrolledKey]) throws -> (EnrolledKey, [AuditEvent])
     ) async throws -> EnrolledKey
 
+    /// Forgets challenges answered or past their lifetime at `now`; returns how many. A spent
+    /// approval challenge needs no keeping: its nonce is stored with the approval's evidence.
+    @discardableResult
+    func deleteStaleChallenges(at now: Date) async throws -> Int
+
     /// Removes one of `owner`'s keys with its audit event (an admin's removal). False, and
     /// nothing audited, if there was none.
     @discardableResult

@@ -100,6 +100,23 @@ struct HardwareKeyStorageTests {
         }
     }
 
+    @Test("the sweep forgets answered and stale challenges, and keeps live ones")
+    func challengeSweep() async throws {
+        try await withScratchStore { scratch in
+            let bob = try Fixtures.user("bob")
+            let registration = CeremonyChallenge.Purpose.registration(challenge: [UInt8](repeating: 1, count: 32))
+            try await scratch.store.openChallenge(CeremonyChallenge(id: String(repeating: "1", count: 32), user: bob, purpose: registration, issuedAt: scratch.clock.now()), at: scratch.clock.now())
+            scratch.clock.advance(by: 200)
+            try await scratch.store.openChallenge(CeremonyChallenge(id: String(repeating: "2", count: 32), user: bob, purpose: registration, issuedAt: scratch.clock.now()), at: scratch.clock.now())
+            scratch.clock.advance(by: 100)
+            // The first is now 300 s old: past its lifetime. The second is 100 s old: live.
+            #expect(try await scratch.store.deleteStaleChallenges(at: scratch.clock.now()) == 1)
+            #expect(try await scratch.store.deleteStaleChallenges(at: scratch.clock.now()) == 0)
+            let remaining = try await scratch.store.database.read { db in try String.fetchAll(db, sql: "SELECT id FROM ceremony_challenges") }
+            #expect(remaining == [String(repeating: "2", count: 32)])
+        }
+    }
+
     @Test("a hardware-key approval commits with its evidence and the key's new counter; the challenge is single use")
     func approvalWithEvidence() async throws {
         try await withScratchStore { scratch in

@@ -4,7 +4,7 @@ import Logging
 import ServiceLifecycle
 
 /// Moves requests past their deadlines to `expired` (each with its audit event) and drops dead
-/// sessions. Actions on an overdue request are refused by the core rules even between sweeps;
+/// sessions and spent or stale key ceremonies. Actions on an overdue request are refused by the core rules even between sweeps;
 /// the sweep makes the stored state and the audit log say so too.
 struct ExpirySweeper: Service {
     let store: any GatewayStore
@@ -31,6 +31,7 @@ struct ExpirySweeper: Service {
                 logger.info("expired requests", metadata: ["count": "\(expired.count)"])
             }
             try await store.deleteExpiredSessions(at: now)
+            try await store.deleteStaleChallenges(at: now)
         } catch {
             logger.error("expiry sweep failed", metadata: ["error": "\(error)"])
         }

@@ -21,13 +21,22 @@ extension SQLiteStore {
         try await read { db in try KeyRows.keys(of: user, in: db) }
     }
 
+    @discardableResult
+    public func deleteStaleChallenges(at now: Date) async throws -> Int {
+        let issuedBy = now.addingTimeInterval(-ApprovalChallenge.lifetime).millisecondsSinceEpoch
+        return try await write { db in
+            try db.execute(sql: "DELETE FROM ceremony_challenges WHERE used_at IS NOT NULL OR issued_at <= ?", arguments: [issuedBy])
+            return db.changesCount
+        }
+    }
+
     public func openChallenge(_ challenge: CeremonyChallenge, at now: Date) async throws {
-        let issuedAfter = now.addingTimeInterval(-ApprovalChallenge.lifetime).millisecondsSinceEpoch
+        let issuedBy = now.addingTimeInterval(-ApprovalChallenge.lifetime).millisecondsSinceEpoch
         try await write { db in
-            // A user's stale challenges are forgotten here, so the table holds only live ones.
+            // The user's own stale challenges go first, so only live ones count against the bound.
             try db.execute(
                 sql: "DELETE FROM ceremony_challenges WHERE username = ? AND (used_at IS NOT NULL OR issued_at <= ?)",
-                arguments: [challenge.user.rawValue, issuedAfter]
+                arguments: [challenge.user.rawValue, issuedBy]
             )
             let open = try Int.fetchOne(db, sql: "SELECT count(*) FROM ceremony_challenges WHERE username = ?", arguments: [challenge.user.rawValue]) ?? 0
             guard open < CeremonyChallenge.maximumOpenPerUser else {

@@ -56,7 +56,7 @@ struct AdminRemoveKey: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "remove-key",
         abstract: "Remove USER's hardware key KEY-ID (admins group; audited), e.g. when it is lost.",
-        discussion: "KEY-ID is the credential id as `GET /v1/keys` lists it (base64url). Users remove their own keys in the reviewer page with a touch of another key."
+        discussion: "KEY-ID is the credential id as `GET /v1/keys` lists it (base64url); put `--` before USER when it begins with '-'. Users remove their own keys with a touch of another key."
     )
 
     @OptionGroup var gateway: GatewayOptions
