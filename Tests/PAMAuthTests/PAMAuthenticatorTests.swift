@@ -12,7 +12,7 @@ import Testing
 @Suite("PAMAuthenticator against real PAM modules")
 struct PAMAuthenticatorTests {
     static let alice = (username: "alice", password: "correct horse battery staple")
-    static let disabled = (username: "mallory", password: "mallory-pw")
+    static let lockedOut = (username: "mallory", password: "mallory-pw")
 
     @Test("The right password for an enabled user authenticates")
     func rightPasswordAuthenticates() throws {
@@ -58,11 +58,11 @@ struct PAMAuthenticatorTests {
         #expect(outcome == .refused(.badCredentials))
     }
 
-    @Test("A disabled user with the right password is refused at the account stage")
-    func disabledUserIsAccountUnavailable() throws {
+    @Test("A locked-out user with the right password is refused at the account stage")
+    func lockedOutUserIsAccountUnavailable() throws {
         let outcome = try withPAMConfiguration { directory in
             PAMAuthenticator(service: "countersign-test", configDirectory: directory)
-                .authenticate(username: Self.disabled.username, password: Self.disabled.password)
+                .authenticate(username: Self.lockedOut.username, password: Self.lockedOut.password)
         }
         #expect(outcome == .refused(.accountUnavailable))
     }
@@ -256,7 +256,7 @@ struct PAMConversationTests {
 /// Builds a PAM config directory in a fresh temporary directory, runs `body` with its path,
 /// and removes it afterwards.
 ///
-/// Users: alice (enabled) and mallory (listed in disabled-users). Services:
+/// Users: alice (enabled) and mallory (listed in locked-out-users). Services:
 /// `countersign-test` (pam_pwdfile + pam_listfile), `permit-all` (pam_permit only) and
 /// `empty` (no lines). There is deliberately no `other` fallback file.
 private func withPAMConfiguration<Result>(
@@ -269,15 +269,15 @@ private func withPAMConfiguration<Result>(
     defer { try? fileManager.removeItem(at: directory) }
     let path = directory.path
 
-    let users = [PAMAuthenticatorTests.alice, PAMAuthenticatorTests.disabled]
+    let users = [PAMAuthenticatorTests.alice, PAMAuthenticatorTests.lockedOut]
     let passwd = try users.map { "\($0.username):\(try cryptHash($0.password))" } + extraPasswdLines
     try write(passwd.joined(separator: "\n") + "\n", to: "\(path)/passwd", mode: 0o600)
     // pam_listfile refuses (fails closed) if this file is world-writable.
-    try write("\(PAMAuthenticatorTests.disabled.username)\n", to: "\(path)/disabled-users", mode: 0o644)
+    try write("\(PAMAuthenticatorTests.lockedOut.username)\n", to: "\(path)/locked-out-users", mode: 0o644)
     try write(
         """
         auth    required pam_pwdfile.so pwdfile=\(path)/passwd
-        account required pam_listfile.so onerr=fail item=user sense=deny file=\(path)/disabled-users
+        account required pam_listfile.so onerr=fail item=user sense=deny file=\(path)/locked-out-users
         account required pam_permit.so
 
         """,
