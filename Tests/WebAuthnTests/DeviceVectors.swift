@@ -36,11 +36,5 @@ struct DeviceVectors: Decodable {
     let registration: [Registration]
     let authentication: [Authentication]
 
-    static let loaded: DeviceVectors = {
-        guard let url = Bundle.module.url(forResource: "py-webauthn-devices", withExtension: "json", subdirectory: "Vectors"),
-              let data = try? Data(contentsOf: url),
-              let vectors = try? JSONDecoder().decode(DeviceVectors.self, from: data)
-        else { fatalError("Vectors/py-webauthn-devices.json is missing or unreadable") }
-        return vectors
-    }()
+    static let loaded = VectorFile.load("py-webauthn-devices", as: DeviceVectors.self)
 }

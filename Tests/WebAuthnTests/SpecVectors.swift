@@ -34,13 +34,19 @@ struct SpecVectors: Decodable {
     let registration: [Registration]
     let authentication: [Authentication]
 
-    static let loaded: SpecVectors = {
-        guard let url = Bundle.module.url(forResource: "webauthn-spec", withExtension: "json", subdirectory: "Vectors"),
+    static let loaded = VectorFile.load("webauthn-spec", as: SpecVectors.self)
+}
+
+/// A JSON file of `Vectors/`, bundled with the tests. A missing or unreadable file stops the run:
+/// conformance tests that silently read nothing would pass.
+enum VectorFile {
+    static func load<Vectors: Decodable>(_ name: String, as type: Vectors.Type) -> Vectors {
+        guard let url = Bundle.module.url(forResource: name, withExtension: "json", subdirectory: "Vectors"),
               let data = try? Data(contentsOf: url),
-              let vectors = try? JSONDecoder().decode(SpecVectors.self, from: data)
-        else { fatalError("Vectors/webauthn-spec.json is missing or unreadable") }
+              let vectors = try? JSONDecoder().decode(Vectors.self, from: data)
+        else { fatalError("Vectors/\(name).json is missing or unreadable") }
         return vectors
-    }()
+    }
 }
 
 import Testing
