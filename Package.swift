@@ -25,6 +25,7 @@ let package = Package(
         .package(url: "https://github.com/swift-server/async-http-client.git", from: "1.37.0"),
         .package(url: "https://github.com/apple/swift-certificates.git", from: "1.21.1"),
         .package(url: "https://github.com/apple/swift-asn1.git", from: "1.7.4"),
+        .package(url: "https://github.com/hummingbird-project/swift-mustache.git", from: "2.1.1"),
     ],
     targets: [
         // Pure domain rules: requests, states, policy evaluation, canonical digests, clock.
@@ -75,10 +76,24 @@ let package = Package(
         .target(name: "PAMAuth", dependencies: ["CPAM"], swiftSettings: swiftSettings),
         // JSON wire types shared by the server and the CLI.
         .target(name: "CountersignAPI", swiftSettings: swiftSettings),
+        // The reviewer web pages: templates, served scripts and styles, page models, cookies and CSRF.
+        .target(
+            name: "CountersignWeb",
+            dependencies: [
+                "CountersignAPI",
+                .product(name: "Mustache", package: "swift-mustache"),
+                .product(name: "Crypto", package: "swift-crypto"),
+            ],
+            path: "web",
+            sources: ["Sources"],
+            resources: [.copy("templates"), .copy("static")],
+            swiftSettings: swiftSettings
+        ),
         .target(
             name: "CountersignServer",
             dependencies: [
                 "CountersignCore", "CountersignPolicyFiles", "CountersignStore", "PAMAuth", "CountersignAPI", "WebAuthn", "ApprovalVerification",
+                "CountersignWeb",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "Metrics", package: "swift-metrics"),

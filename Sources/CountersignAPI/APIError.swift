@@ -29,4 +29,6 @@ public enum APIErrorCode {
     public static let noEnrolledKey = "no_enrolled_key"
     public static let keysUnavailable = "hardware_keys_unavailable"
     public static let limitReached = "limit_reached"
+    /// A page's form post without the session's anti-forgery token, or with a wrong one.
+    public static let forgeryRefused = "csrf_refused"
 }

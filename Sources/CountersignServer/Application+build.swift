@@ -4,6 +4,7 @@ import CountersignStore
 import Crypto
 import Foundation
 import Hummingbird
+import CountersignWeb
 import Logging
 import WebAuthn
 
@@ -92,7 +93,8 @@ public func buildGateway(
 
     let router = Router(context: GatewayContext.self)
     router.add(middleware: ErrorMiddleware())
-    router.add(middleware: AuthenticationMiddleware(sessions: sessions))
+    let cookies = WebCookies(publicURL: configuration.publicURL)
+    router.add(middleware: AuthenticationMiddleware(sessions: sessions, cookies: cookies))
     let routes = RouteRecorder(router: router)
     HealthController(store: store, policies: policies, metrics: metrics, openAPIDocument: ByteBuffer(bytes: openAPIDocument)).register(on: routes)
     SessionController(sessions: sessions, bodyLimit: configuration.maximumBodySize).register(on: routes)
@@ -104,6 +106,11 @@ public func buildGateway(
         clock: clock, metrics: metrics
     )
     KeyController(keys: keys, bodyLimit: configuration.maximumBodySize).register(on: routes)
+    // The pages are not part of the JSON API, so they are not held against the OpenAPI document.
+    WebController(
+        sessions: sessions, desk: desk, keys: keys, renderer: try await PageRenderer(), assets: try StaticAssets(),
+        cookies: cookies, reviewRefreshSeconds: configuration.reviewRefreshSeconds
+    ).register(on: router)
 
     let sweeper = ExpirySweeper(store: store, clock: clock, interval: .seconds(configuration.expirySweepInterval), metrics: metrics, logger: logger)
     let checkpoints = CheckpointService(store: store, signingKey: signingKey, clock: clock, interval: .seconds(configuration.checkpointInterval), metrics: metrics, logger: logger)

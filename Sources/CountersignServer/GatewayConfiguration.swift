@@ -24,6 +24,8 @@ public struct GatewayConfiguration: Sendable {
     public var attestation: AttestationPreference
     public var failedLoginsPerUser: LoginLimit
     public var failedLoginsPerAddress: LoginLimit
+    /// How often an open "to review" page asks for new requests.
+    public var reviewRefreshSeconds: Int
 
     /// WebAuthn `attestation`: `none` asks for no statement; `direct` asks for the authenticator's
     /// own (packed self attestation, or a certificate meeting §8.2.1 whose roots are not checked yet).
@@ -48,7 +50,8 @@ public struct GatewayConfiguration: Sendable {
         checkpointInterval: TimeInterval = 300, expirySweepInterval: TimeInterval = 5, maximumBodySize: Int = 64 * 1024,
         attestation: AttestationPreference = .none,
         failedLoginsPerUser: LoginLimit = .init(failures: 5, window: 900),
-        failedLoginsPerAddress: LoginLimit = .init(failures: 20, window: 900)
+        failedLoginsPerAddress: LoginLimit = .init(failures: 20, window: 900),
+        reviewRefreshSeconds: Int = 5
     ) {
         self.host = host
         self.port = port
@@ -66,6 +69,7 @@ public struct GatewayConfiguration: Sendable {
         self.attestation = attestation
         self.failedLoginsPerUser = failedLoginsPerUser
         self.failedLoginsPerAddress = failedLoginsPerAddress
+        self.reviewRefreshSeconds = reviewRefreshSeconds
     }
 
     public var databasePath: String { dataDirectory.appendingPathComponent("countersign.sqlite").path }

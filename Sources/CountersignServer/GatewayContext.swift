@@ -1,6 +1,7 @@
 import CountersignAPI
 import CountersignCore
 import CountersignStore
+import CountersignWeb
 import Foundation
 import Hummingbird
 import NIOCore
@@ -19,6 +20,13 @@ public struct GatewayContext: RequestContext {
     public var identity: CallerIdentity?
     /// A token was presented but is unknown, revoked or expired.
     var presentedStaleToken = false
+    /// A browser's session cookie came without its anti-forgery header, so it was not used.
+    var presentedCookieWithoutCSRF = false
+    /// The browser session's token, kept for this request only: the pages derive their
+    /// anti-forgery token from it.
+    var browserSessionToken: String?
+    /// The fields of a page's form post, read and checked once by `WebSessionMiddleware`.
+    var form: FormFields?
     public var maxUploadSize: Int { 64 * 1024 }
 
     public init(source: ApplicationRequestContextSource) {
@@ -31,9 +39,13 @@ public struct GatewayContext: RequestContext {
 
     func requireIdentity() throws(GatewayError) -> CallerIdentity {
         guard let identity else {
-            let message = presentedStaleToken
-                ? "the session token is invalid or has expired; log in again"
-                : "log in first: no session token was presented"
+            let message = if presentedStaleToken {
+                "the session token is invalid or has expired; log in again"
+            } else if presentedCookieWithoutCSRF {
+                "a browser session is used only with its anti-forgery token (the \(CSRFToken.header) header); reload the page"
+            } else {
+                "log in first: no session token was presented"
+            }
             throw GatewayError(status: .unauthorized, code: APIErrorCode.unauthenticated, message: message)
         }
         return identity

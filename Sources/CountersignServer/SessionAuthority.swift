@@ -116,7 +116,11 @@ public final class SessionAuthority: Sendable {
     /// unknown, revoked or expired.
     func identity(forAuthorizationHeader header: String) async throws -> CallerIdentity? {
         guard header.utf8.count <= 256, header.hasPrefix("Bearer ") else { return nil }
-        let token = String(header.dropFirst("Bearer ".count))
+        return try await identity(forToken: String(header.dropFirst("Bearer ".count)))
+    }
+
+    /// The identity behind a session token, from a bearer header or a browser's session cookie.
+    func identity(forToken token: String) async throws -> CallerIdentity? {
         guard token.hasPrefix(Self.tokenPrefix), token.utf8.count <= 128 else { return nil }
         guard let session = try await store.session(tokenHash: Self.hash(token), at: clock.now()) else { return nil }
         return CallerIdentity(actor: Actor(name: session.username, groups: directory.groups(of: session.username)), session: session)

@@ -11,20 +11,8 @@ struct ErrorMiddleware<Context: RequestContext>: RouterMiddleware {
     func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
         do {
             return try await next(request, context)
-        } catch let error as GatewayError {
-            throw error
-        } catch let error as DomainError {
-            throw GatewayError(error)
-        } catch let error as StoreError {
-            context.logger.error("storage failure", metadata: ["error": "\(error)"])
-            throw GatewayError(error)
-        } catch let error as HTTPError {
-            throw Self.translate(error)
-        } catch is NIOTooManyBytesError {
-            throw Self.translate(HTTPError(.contentTooLarge))
         } catch {
-            context.logger.error("unexpected failure", metadata: ["error": "\(String(reflecting: type(of: error)))"])
-            throw GatewayError(status: .internalServerError, code: APIErrorCode.internalError, message: "the gateway failed to handle this request; nothing was changed")
+            throw GatewayError.answering(error, logger: context.logger)
         }
     }
 
@@ -40,6 +28,29 @@ struct ErrorMiddleware<Context: RequestContext>: RouterMiddleware {
             .malformed(error.body ?? "malformed request")
         default:
             GatewayError(status: error.status, code: APIErrorCode.internalError, message: error.status.reasonPhrase)
+        }
+    }
+}
+
+extension GatewayError {
+    /// The one mapping from any failure to what the caller is told: the JSON API and the pages
+    /// both answer with it.
+    static func answering(_ error: any Error, logger: Logger) -> GatewayError {
+        switch error {
+        case let error as GatewayError:
+            return error
+        case let error as DomainError:
+            return GatewayError(error)
+        case let error as StoreError:
+            logger.error("storage failure", metadata: ["error": "\(error)"])
+            return GatewayError(error)
+        case let error as HTTPError:
+            return ErrorMiddleware<GatewayContext>.translate(error)
+        case is NIOTooManyBytesError:
+            return ErrorMiddleware<GatewayContext>.translate(HTTPError(.contentTooLarge))
+        default:
+            logger.error("unexpected failure", metadata: ["error": "\(String(reflecting: type(of: error)))"])
+            return GatewayError(status: .internalServerError, code: APIErrorCode.internalError, message: "the gateway failed to handle this request; nothing was changed")
         }
     }
 }

@@ -1,0 +1,122 @@
+import CountersignAPI
+
+/// One request in full: what is asked, why, what the policy requires and how far it has got, its
+/// history, and the actions the signed-in user may take on it now. The requester is shown no
+/// approve button on their own request (and the gateway refuses it anyway).
+public struct RequestPage: Page {
+    public static let template = PageTemplate.request
+
+    struct Field: Sendable {
+        let label: String
+        let value: String
+    }
+
+    struct ClauseRow: Sendable {
+        let group: String
+        let progress: String
+        let satisfied: Bool
+        let approvers: String?
+    }
+
+    struct HistoryEntry: Sendable {
+        let time: TimeView
+        let text: String
+    }
+
+    let chrome: PageChrome
+    let id: String
+    let kind: String
+    let heading: String
+    let fields: [Field]
+    let requester: String
+    let reason: String
+    let ticket: String
+    let stateLabel: String
+    let state: String
+    let isPending: Bool
+    let digestShort: String
+    let digest: String
+    let rule: String
+    let hardwareKeyRequired: Bool
+    let clauses: [ClauseRow]
+    let summary: String
+    let history: [HistoryEntry]
+    let pendingExpires: TimeView
+    let accessExpires: TimeView?
+    let mayReview: Bool
+    let keyApproval: Bool
+    let sessionApproval: Bool
+    let needsKeyFirst: Bool
+    let isOwnRequest: Bool
+    let mayCancel: Bool
+
+    /// - Parameters:
+    ///   - keysAvailable: the gateway has a public origin, so key ceremonies can be verified.
+    ///   - viewerHasKeys: the signed-in user has at least one usable enrolled key.
+    public init(chrome: PageChrome, request: RequestView, viewer: String, keysAvailable: Bool, viewerHasKeys: Bool) {
+        self.chrome = chrome
+        id = request.id
+        kind = request.kind
+        heading = "\(request.kind == "ssh" ? "SSH" : "Deploy"): \(RequestWording.target(request))"
+        fields = Self.fields(request.target)
+        requester = request.requester
+        reason = request.reason
+        ticket = request.ticket
+        state = request.state
+        stateLabel = RequestWording.state(request.state)
+        isPending = request.state == "pending"
+        digest = request.contentDigest
+        digestShort = String(request.contentDigest.prefix(12))
+        rule = request.requirement.rule
+        hardwareKeyRequired = request.requirement.hardwareKeyRequired
+        clauses = request.requirement.clauses.map {
+            ClauseRow(
+                group: $0.group, progress: "\($0.approvers.count) of \($0.required)", satisfied: $0.satisfied,
+                approvers: $0.approvers.isEmpty ? nil : $0.approvers.joined(separator: ", ")
+            )
+        }
+        summary = request.requirement.summary
+        history = Self.history(request)
+        pendingExpires = TimeView(request.pendingExpiresAt)
+        accessExpires = request.accessExpiresAt.map(TimeView.init)
+        isOwnRequest = request.requester == viewer
+        mayReview = request.callerMayReview && !isOwnRequest
+        keyApproval = mayReview && keysAvailable && viewerHasKeys
+        sessionApproval = mayReview && !request.requirement.hardwareKeyRequired
+        needsKeyFirst = mayReview && request.requirement.hardwareKeyRequired && !(keysAvailable && viewerHasKeys)
+        mayCancel = isOwnRequest && isPending
+    }
+
+    static func fields(_ target: TargetView) -> [Field] {
+        [
+            target.service.map { Field(label: "Service", value: $0) },
+            target.environment.map { Field(label: "Environment", value: $0) },
+            target.commit.map { Field(label: "Commit", value: $0) },
+            target.host.map { Field(label: "Host", value: $0) },
+            target.login.map { Field(label: "Login", value: $0) },
+            target.durationSeconds.map { Field(label: "Duration", value: RequestWording.duration($0)) },
+        ].compactMap { $0 }
+    }
+
+    static func history(_ request: RequestView) -> [HistoryEntry] {
+        var entries = [HistoryEntry(time: TimeView(request.createdAt), text: "Requested by \(request.requester)")]
+        for approval in request.approvals {
+            let method = approval.method == "hardware_key" ? "with a security key" : "with a session"
+            entries.append(HistoryEntry(time: TimeView(approval.at), text: "Approved by \(approval.approver) \(method)"))
+        }
+        if let denial = request.denial {
+            entries.append(HistoryEntry(time: TimeView(denial.at), text: "Denied by \(denial.by): \(denial.reason)"))
+        }
+        switch request.state {
+        case "expired":
+            entries.append(HistoryEntry(time: TimeView(request.updatedAt), text: "Expired without enough approvals"))
+        case "cancelled", "revoked":
+            let who = request.closedBy.map { " by \($0)" } ?? ""
+            let why = request.closeReason.map { ": \($0)" } ?? ""
+            entries.append(HistoryEntry(time: TimeView(request.updatedAt), text: "\(RequestWording.state(request.state))\(who)\(why)"))
+        default:
+            break
+        }
+        return entries
+    }
+}
