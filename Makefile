@@ -4,11 +4,14 @@
 SWIFT        ?= swift
 DATA_DIR     ?= data
 LISTEN       ?= 127.0.0.1:8080
-DEB_PACKAGES := libsqlite3-dev sqlite3 libpam0g-dev libpam-pwdfile openssl wrk procps curl
+DEB_PACKAGES := libsqlite3-dev sqlite3 libpam0g-dev libpam-pwdfile openssl wrk procps curl chromium chromium-driver python3-venv
 SUDO         := $(shell [ "$$(id -u)" -eq 0 ] || echo sudo)
 BIN          := .build/debug
+# The browser tests' Python, with Selenium from PyPI, kept apart from the system's.
+BROWSER_VENV := .build-browser/venv
+SELENIUM     := 4.38.0
 
-.PHONY: deps build run test bench clean
+.PHONY: deps browser-deps build run test bench clean
 
 deps:
 	@command -v $(SWIFT) >/dev/null || { echo "Swift 6.x is required (swift not on PATH)"; exit 1; }
@@ -17,6 +20,11 @@ deps:
 	  echo "Installing missing packages:" $$missing; \
 	  $(SUDO) apt-get update -q && DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -q $$missing </dev/null; \
 	fi
+
+browser-deps: deps
+	@[ -x $(BROWSER_VENV)/bin/python ] || python3 -m venv $(BROWSER_VENV)
+	@$(BROWSER_VENV)/bin/python -c 'import selenium, sys; sys.exit(selenium.__version__ != "$(SELENIUM)")' 2>/dev/null || \
+	  $(BROWSER_VENV)/bin/pip install --quiet --disable-pip-version-check "selenium==$(SELENIUM)" </dev/null
 
 build: deps
 	$(SWIFT) build
@@ -29,13 +37,15 @@ run: build
 	  --pam-service countersign --pam-config-dir "$$(pwd)/$(DATA_DIR)/pam" --durability full \
 	  --public-url http://localhost:$(lastword $(subst :, ,$(LISTEN)))
 
-test: deps
+# Swift tests, then the reviewer pages in headless Chromium (screenshots: test-artifacts/browser/).
+test: deps browser-deps
 	$(SWIFT) build --build-tests
 	$(SWIFT) test --skip-build
+	cd Tests/Browser && ../../$(BROWSER_VENV)/bin/python -m unittest -v test_reviewer_pages
 
 # Benchmarks live apart from tests: results go to bench/results.txt.
 bench: deps
 	scripts/bench.sh
 
 clean:
-	rm -rf .build $(DATA_DIR)
+	rm -rf .build .build-browser $(DATA_DIR) test-artifacts

@@ -51,6 +51,9 @@ struct Countersignd: AsyncParsableCommand {
     @Option(help: "Attestation asked of security keys at enrolment: none, or direct (the key's own statement: packed self attestation, or an attestation certificate meeting WebAuthn §8.2.1; roots are not checked yet). [env: COUNTERSIGN_ATTESTATION]")
     var attestation: String = Environment.value("COUNTERSIGN_ATTESTATION") ?? "none"
 
+    @Option(help: "How often an open \"to review\" page asks for new requests, e.g. 5s (1s to 5m). [env: COUNTERSIGN_REVIEW_REFRESH]")
+    var reviewRefresh: String = Environment.value("COUNTERSIGN_REVIEW_REFRESH") ?? "5s"
+
     @Option(help: "Log level: trace, debug, info, notice, warning, error. [env: COUNTERSIGN_LOG_LEVEL]")
     var logLevel: String = Environment.value("COUNTERSIGN_LOG_LEVEL") ?? "info"
 
@@ -60,6 +63,9 @@ struct Countersignd: AsyncParsableCommand {
         guard PolicyDuration.seconds(from: checkpointInterval) != nil else { throw ValidationError("--checkpoint-interval must be a duration such as 5m") }
         guard SQLiteDurability(rawValue: durability) != nil else { throw ValidationError("--durability must be full or normal") }
         guard GatewayConfiguration.AttestationPreference(rawValue: attestation) != nil else { throw ValidationError("--attestation must be none or direct") }
+        guard let refresh = PolicyDuration.seconds(from: reviewRefresh), (1...300).contains(refresh) else {
+            throw ValidationError("--review-refresh must be a duration from 1s to 5m, such as 5s")
+        }
         guard Logger.Level(rawValue: logLevel) != nil else { throw ValidationError("--log-level must be one of trace, debug, info, notice, warning, error") }
     }
 
@@ -82,7 +88,8 @@ struct Countersignd: AsyncParsableCommand {
             useSystemGroups: systemGroups,
             durability: SQLiteDurability(rawValue: durability) ?? .full,
             checkpointInterval: TimeInterval(PolicyDuration.seconds(from: checkpointInterval) ?? 300),
-            attestation: GatewayConfiguration.AttestationPreference(rawValue: attestation) ?? .none
+            attestation: GatewayConfiguration.AttestationPreference(rawValue: attestation) ?? .none,
+            reviewRefreshSeconds: PolicyDuration.seconds(from: reviewRefresh) ?? 5
         )
         let gateway: Gateway
         do {

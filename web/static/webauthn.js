@@ -42,7 +42,7 @@
       answer = null;
     }
     if (!response.ok) {
-      throw new GatewayRefusal(answer?.message ?? `the gateway answered ${response.status}`, answer?.code);
+      throw new GatewayRefusal(answer?.error?.message ?? `the gateway answered ${response.status}`, answer?.error?.code);
     }
     return answer;
   }
