@@ -11,6 +11,8 @@ cat <<TXT
     carol  payments-owners, sre, engineering  dave   sre, engineering
     erin   auditors, admins
 
+  Reviewer pages: http://localhost:${listen##*:}/  (log in as any demo user; approve, deny, enrol keys)
+
   Walkthrough, in a second terminal (the CLI is .build/debug/countersign):
     export PATH="\$PWD/.build/debug:\$PATH" COUNTERSIGN_SERVER=http://${listen}
     echo alice-demo-pw | countersign login -u alice --password-stdin
