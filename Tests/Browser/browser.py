@@ -27,10 +27,16 @@ class Browser:
         self.authenticator = None
         if with_key:
             self.driver.execute_cdp_cmd("WebAuthn.enable", {"enableUI": False})
-            self.authenticator = self.driver.execute_cdp_cmd("WebAuthn.addVirtualAuthenticator", {"options": {
-                "protocol": "ctap2", "transport": "usb", "hasResidentKey": False,
-                "hasUserVerification": True, "isUserVerified": True, "automaticPresenceSimulation": True,
-            }})["authenticatorId"]
+            self.plug_in_new_key()
+
+    def plug_in_new_key(self):
+        """Replaces the virtual key with a new one; credentials made by the old one go with it."""
+        if self.authenticator:
+            self.driver.execute_cdp_cmd("WebAuthn.removeVirtualAuthenticator", {"authenticatorId": self.authenticator})
+        self.authenticator = self.driver.execute_cdp_cmd("WebAuthn.addVirtualAuthenticator", {"options": {
+            "protocol": "ctap2", "transport": "usb", "hasResidentKey": False,
+            "hasUserVerification": True, "isUserVerified": True, "automaticPresenceSimulation": True,
+        }})["authenticatorId"]
 
     def quit(self):
         self.driver.quit()

@@ -62,7 +62,41 @@ class ReviewerPagesTests(unittest.TestCase):
         keys = self.gateway.call("GET", "/v1/keys", user="carol")[1]["keys"]
         self.assertEqual([key["name"] for key in keys], ["carol's key"])
 
+    def test_the_same_key_cannot_be_enrolled_twice_and_a_key_is_removed_with_a_touch_of_another(self):
+        bob = self.browser(with_key=True)
+        bob.log_in("bob")
+        bob.enrol_key(self.gateway.invite("bob"), "first key")
+        bob.wait_for_text("#notice", "enrolled")
+        self.assertIn("Removing your only key takes an admin", bob.find("main").text)
+        self.assertEqual(bob.all('button[data-ceremony="remove-key"]'), [])
+
+        bob.enrol_key(self.gateway.invite("bob"), "first key again")
+        self.assertIn("already enrolled", bob.wait_for_text("#ceremony-status", "already"))
+
+        bob.plug_in_new_key()
+        bob.enrol_key(self.gateway.invite("bob"), "second key")
+        bob.wait_for_text("#notice", "enrolled")
+        keys = self.gateway.call("GET", "/v1/keys", user="bob")[1]["keys"]
+        first_id = next(key["credential_id"] for key in keys if key["name"] == "first key")
+
+        # The second key confirms the removal of the first.
+        bob.find(f'button[data-ceremony="remove-key"][data-credential-id="{first_id}"]').click()
+        bob.wait_for_text("#notice", "The security key was removed.")
+        self.assertEqual([key.text for key in bob.all(".key-name")], ["second key"])
+        names = [key["name"] for key in self.gateway.call("GET", "/v1/keys", user="bob")[1]["keys"]]
+        self.assertEqual(names, ["second key"])
+
     # Reviewing
+
+    def test_reviewer_denies_with_a_reason(self):
+        request_id = self.gateway.file_deploy()
+        self.dave.open(f"/requests/{request_id}")
+        self.dave.find("#deny-reason").send_keys("Not during the change freeze")
+        self.dave.find("#deny-button").click()
+        self.dave.wait_for_text("#notice", "The request was denied.")
+        self.assertIn("Denied by dave: Not during the change freeze", self.dave.find("#history").text)
+        stored = self.gateway.request(request_id)
+        self.assertEqual((stored["state"], stored["denial"]["reason"]), ("denied", "Not during the change freeze"))
 
     def test_review_list_shows_a_new_request_without_a_reload(self):
         self.dave.open("/reviews")
@@ -196,6 +230,12 @@ class ReviewerPagesTests(unittest.TestCase):
             phone.open(path)
             overflow = phone.driver.execute_script("return document.documentElement.scrollWidth - window.innerWidth")
             self.assertLessEqual(overflow, 0, f"{path} scrolls sideways on a phone")
+            unlabelled = phone.driver.execute_script("""
+                return [...document.querySelectorAll("input:not([type=hidden]), textarea, button")]
+                  .filter((control) => !(control.labels?.length || control.getAttribute("aria-label") || control.textContent.trim()))
+                  .map((control) => control.outerHTML);
+            """)
+            self.assertEqual(unlabelled, [], f"{path} has controls without a label")
         phone.screenshot("request-page-phone.png")
 
 
