@@ -1,18 +1,21 @@
 import Foundation
 
-/// The whole policy: rules in order, and group membership. The first rule whose kind and globs
-/// match a request decides it; a request no rule matches is refused (deny by default).
+/// The whole policy: rules in order, group membership, and which security keys may be enrolled.
+/// The first rule whose kind and globs match a request decides it; a request no rule matches is
+/// refused (deny by default).
 public struct Policy: Hashable, Sendable {
     public let rules: [PolicyRule]
     public let groups: GroupDirectory
+    public let authenticators: AuthenticatorRequirement
 
-    public init(rules: [PolicyRule], groups: GroupDirectory) throws(DomainError) {
+    public init(rules: [PolicyRule], groups: GroupDirectory, authenticators: AuthenticatorRequirement = .unrestricted) throws(DomainError) {
         var names = Set<String>()
         for rule in rules where !names.insert(rule.name).inserted {
             throw DomainError(.invalidField, "rule name \(rule.name) is used twice")
         }
         self.rules = rules
         self.groups = groups
+        self.authenticators = authenticators
     }
 
     public func rule(named name: String) -> PolicyRule? {

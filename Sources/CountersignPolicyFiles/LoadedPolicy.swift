@@ -6,9 +6,10 @@ import Foundation
 /// that did not stop it from loading.
 public struct LoadedPolicy: Sendable {
     public let policy: Policy
-    /// SHA-256 (lowercase hex) over each file's name and bytes, in reading order.
+    /// SHA-256 (lowercase hex) over each file's name and bytes, in reading order: the .yaml
+    /// files, then the attestation roots authenticators.yaml names.
     public let fingerprint: String
-    /// The files read, relative to the directory, in reading order.
+    /// The files read, relative to the directory, in that order.
     public let files: [String]
     public let warnings: [PolicyDiagnostic]
 

@@ -53,6 +53,10 @@ public struct PolicyDiagnostic: Hashable, Sendable, CustomStringConvertible {
         case badGlob = "bad_glob"
         case badDuration = "bad_duration"
         case badTicketPattern = "bad_ticket_pattern"
+        /// An attestation root file that is not PEM certificates (or holds a private key).
+        case badCertificate = "bad_certificate"
+        /// An AAGUID that is not a UUID, or the all-zero one.
+        case badAAGUID = "bad_aaguid"
         /// Two rules share a name.
         case duplicateRule = "duplicate_rule"
         /// Two policy test cases share a name.

@@ -6,9 +6,10 @@ import Yams
 ///
 /// ```
 /// policies/
-///   groups.yaml     groups: { sre: [carol, dave], ... }
-///   *.yaml          rules: [...]; read in file-name order, rules in file order
-///   tests/*.yaml    policy test cases (PolicyTestSuite)
+///   groups.yaml           groups: { sre: [carol, dave], ... }
+///   authenticators.yaml   optional: attestation roots and AAGUIDs keys must have (AuthenticatorsFile)
+///   *.yaml                rules: [...]; read in file-name order, rules in file order
+///   tests/*.yaml          policy test cases (PolicyTestSuite)
 /// ```
 public enum PolicyDirectory {
     public static let maximumFiles = 200
@@ -29,7 +30,10 @@ public enum PolicyDirectory {
         }
         let policy: Policy
         do {
-            policy = try Policy(rules: contents.rules.map(\.rule), groups: contents.groups?.directory ?? GroupDirectory())
+            policy = try Policy(
+                rules: contents.rules.map(\.rule), groups: contents.groups?.directory ?? GroupDirectory(),
+                authenticators: contents.authenticators?.requirement ?? .unrestricted
+            )
         } catch {
             // Duplicate names are caught (with their lines) while reading; this is a safety net.
             throw PolicyLoadError(diagnostics: diagnostics + [
@@ -54,6 +58,8 @@ public enum PolicyDirectory {
         var files: [PolicyFile] = []
         /// Nil when groups.yaml has errors; empty when it is missing.
         var groups: GroupsFile?
+        /// Nil when authenticators.yaml has errors; unrestricted when it is missing.
+        var authenticators: AuthenticatorsFile? = AuthenticatorsFile()
         var rules: [ParsedRule] = []
         /// Rule items seen, whether or not they could be read: counted against the bound.
         private(set) var ruleItems = 0
@@ -75,6 +81,21 @@ public enum PolicyDirectory {
                 let errorsBefore = log.errorCount
                 let parsed = GroupsFile.parse(root, log: &log)
                 if log.errorCount == errorsBefore { groups = parsed }
+            }
+        }
+
+        /// The attestation root files it names join the files read, so the fingerprint (and the
+        /// audited reload) changes when a root does.
+        mutating func readAuthenticators(_ file: PolicyFile, reader: PolicyFileReader) {
+            var log = DiagnosticLog(file: file.name)
+            defer { diagnostics += log.entries }
+            switch YAMLDocument.parse(file, log: &log) {
+            case .invalid:
+                authenticators = nil
+            case .empty:
+                log.warning(.emptyFile, at: .none, "the file is empty: any key whose registration verifies may be enrolled")
+            case .root(let root):
+                authenticators = AuthenticatorsFile.parse(root, reader: reader, log: &log)
             }
         }
 
@@ -130,6 +151,9 @@ public enum PolicyDirectory {
         for file in files {
             if file.name == GroupsFile.name {
                 contents.readGroups(file)
+            } else if file.name == AuthenticatorsFile.name {
+                contents.readAuthenticators(file, reader: reader)
+                contents.files += contents.authenticators?.rootFiles ?? []
             } else {
                 contents.readRules(file)
             }

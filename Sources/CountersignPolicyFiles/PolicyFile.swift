@@ -64,7 +64,7 @@ struct PolicyFileReader {
         var files: [PolicyFile] = []
         for name in yamlNames {
             var fileLog = DiagnosticLog(file: prefix + name)
-            if let bytes = readFile("\(folderPath)/\(name)", root: rootPath, log: &fileLog) {
+            if let bytes = readFile("\(folderPath)/\(name)", root: rootPath, maximumBytes: maximumFileBytes, log: &fileLog) {
                 files.append(PolicyFile(name: prefix + name, bytes: bytes))
             }
             for entry in fileLog.entries { log.append(entry) }
@@ -72,42 +72,63 @@ struct PolicyFileReader {
         return files
     }
 
-    private func readFile(_ path: String, root rootPath: String, log: inout DiagnosticLog) -> [UInt8]? {
-        guard let resolved = Self.realPath(path) else {
-            log.error(.unreadable, at: .none, "the file cannot be opened (a broken symbolic link?)")
+    /// A file that a policy file names by a path relative to the directory (an attestation
+    /// root): the same checks as for policy files, within `maximumBytes`, reported at `position`
+    /// of the naming file with the path in each message.
+    func readNamedFile(_ path: String, maximumBytes: Int, at position: SourcePosition, log: inout DiagnosticLog) -> [UInt8]? {
+        guard let rootPath = Self.realPath(root.path) else {
+            log.error(.unreadable, at: position, "\(path): the policy directory cannot be resolved")
             return nil
         }
-        guard Self.isInside(resolved, rootPath) else {
-            log.error(.symlinkEscape, at: .none, "the file is a symbolic link that leads outside the policy directory; refused")
+        guard !path.isEmpty, !path.hasPrefix("/"), !path.hasPrefix("~"), !path.utf8.contains(0),
+              !path.split(separator: "/").contains("..")
+        else {
+            log.error(.badValue, at: position, "'\(path)' must be a path inside the policy directory, relative to it, such as roots/vendor.pem")
             return nil
+        }
+        guard Self.exists("\(rootPath)/\(path)") else {
+            log.error(.unreadable, at: position, "\(path) does not exist in the policy directory")
+            return nil
+        }
+        return readFile("\(rootPath)/\(path)", root: rootPath, maximumBytes: maximumBytes, label: path, at: position, log: &log)
+    }
+
+    private func readFile(
+        _ path: String, root rootPath: String, maximumBytes: Int, label: String? = nil, at position: SourcePosition = .none,
+        log: inout DiagnosticLog
+    ) -> [UInt8]? {
+        func refuse(_ code: PolicyDiagnostic.Code, _ message: String) -> [UInt8]? {
+            log.error(code, at: position, label.map { "\($0): \(message)" } ?? message)
+            return nil
+        }
+        guard let resolved = Self.realPath(path) else {
+            return refuse(.unreadable, "the file cannot be opened (a broken symbolic link?)")
+        }
+        guard Self.isInside(resolved, rootPath) else {
+            return refuse(.symlinkEscape, "the file is a symbolic link that leads outside the policy directory; refused")
         }
         // Refuse devices and FIFOs before opening: reading one could block or never end.
         guard let attributes = try? FileManager.default.attributesOfItem(atPath: resolved),
               attributes[.type] as? FileAttributeType == .typeRegular
         else {
-            log.error(.unreadable, at: .none, "not a regular file; refused")
-            return nil
+            return refuse(.unreadable, "not a regular file; refused")
         }
-        if let size = attributes[.size] as? NSNumber, size.intValue > maximumFileBytes {
-            log.error(.fileTooLarge, at: .none, "the file is \(size.intValue) bytes; a policy file may be at most \(maximumFileBytes) bytes")
-            return nil
+        if let size = attributes[.size] as? NSNumber, size.intValue > maximumBytes {
+            return refuse(.fileTooLarge, "the file is \(size.intValue) bytes; a policy file may be at most \(maximumBytes) bytes")
         }
         guard let handle = FileHandle(forReadingAtPath: resolved) else {
-            log.error(.unreadable, at: .none, "the file cannot be opened for reading")
-            return nil
+            return refuse(.unreadable, "the file cannot be opened for reading")
         }
         defer { try? handle.close() }
         let data: Data
         do {
             // The size was checked above, but the file may have grown since: never read past the bound.
-            data = try handle.read(upToCount: maximumFileBytes + 1) ?? Data()
+            data = try handle.read(upToCount: maximumBytes + 1) ?? Data()
         } catch {
-            log.error(.unreadable, at: .none, "the file cannot be read: \(error.localizedDescription)")
-            return nil
+            return refuse(.unreadable, "the file cannot be read: \(error.localizedDescription)")
         }
-        guard data.count <= maximumFileBytes else {
-            log.error(.fileTooLarge, at: .none, "the file is larger than \(maximumFileBytes) bytes, the most a policy file may be")
-            return nil
+        guard data.count <= maximumBytes else {
+            return refuse(.fileTooLarge, "the file is larger than \(maximumBytes) bytes, the most a policy file may be")
         }
         return Array(data)
     }

@@ -30,7 +30,7 @@ enum RuleFile {
     static func ruleNodes(_ root: Node, log: inout DiagnosticLog) -> [Node] {
         guard let top = log.fields(
             of: root, "a rules file", allowed: ["rules"], required: ["rules"],
-            hints: ["groups": "groups are defined in groups.yaml only"]
+            hints: ["groups": "groups are defined in groups.yaml only", "authenticators": "authenticators are defined in authenticators.yaml only"]
         ), let rules = top.present("rules") else { return [] }
         return log.list(rules, "rules") ?? []
     }

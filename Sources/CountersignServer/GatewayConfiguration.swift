@@ -28,7 +28,8 @@ public struct GatewayConfiguration: Sendable {
     public var reviewRefreshSeconds: Int
 
     /// WebAuthn `attestation`: `none` asks for no statement; `direct` asks for the authenticator's
-    /// own (packed self attestation, or a certificate meeting §8.2.1 whose roots are not checked yet).
+    /// own (packed self attestation, or a certificate meeting §8.2.1). A policy whose
+    /// authenticators.yaml names attestation roots always asks for `direct`, whatever this says.
     public enum AttestationPreference: String, Sendable, CaseIterable {
         case none, direct
     }

@@ -69,10 +69,14 @@ extension GatewayError {
 
 extension GatewayError: DecisionRefusal {
     /// WebAuthn refusals: a response that cannot be read is the client's mistake (400); one that
-    /// reads but fails a check is refused (403). The code names the check.
+    /// reads but fails a check is refused (403), an authenticator the policy does not accept
+    /// included. Attestation roots the gateway cannot use are its own fault (503): nothing is
+    /// enrolled unchecked. The code names the check.
     init(_ error: WebAuthnError) {
         let status: HTTPResponse.Status = switch error.code {
         case .malformedCBOR, .malformedStructure, .malformedClientData, .unsupportedKey, .invalidKey, .inputTooLarge: .badRequest
+        case .attestationUntrusted, .authenticatorNotAllowed: .forbidden
+        case .invalidTrustConfiguration: .serviceUnavailable
         default: .forbidden
         }
         self.init(status: status, code: error.code.rawValue, message: error.reason)

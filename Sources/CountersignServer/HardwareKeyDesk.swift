@@ -63,10 +63,13 @@ final class HardwareKeyDesk: Sendable {
         let handle = try await store.userHandle(for: caller.name)
         let existing = try await store.keys(of: caller.name)
         try await store.openChallenge(challenge, at: now)
+        // Asked for `none`, browsers send no statement at all: a policy that requires attestation
+        // roots must ask for the authenticator's own.
+        let preference = requests.policies.current.policy.authenticators.requiresAttestation ? "direct" : attestation
         return RegistrationOptionsView(
             ceremonyId: challenge.id, rpID: relyingParty.id, rpName: "Countersign", userHandle: Base64URL.encode(handle),
             username: caller.name.rawValue, challenge: Base64URL.encode(challenge.challengeBytes),
-            algorithms: Self.algorithms.map { Int($0.rawValue) }, timeout: Self.timeoutMilliseconds, attestation: attestation,
+            algorithms: Self.algorithms.map { Int($0.rawValue) }, timeout: Self.timeoutMilliseconds, attestation: preference,
             excludeCredentials: existing.map { CredentialDescriptorView(id: Base64URL.encode($0.credentialID)) }
         )
     }
@@ -78,12 +81,27 @@ final class HardwareKeyDesk: Sendable {
         let credentialID = try Self.decode(body.credentialId, "credential_id")
         try EnrolledKey.checkName(body.name)
         let now = clock.now()
+        // The policy in force now decides which authenticators may enrol. Chain building in
+        // swift-certificates is asynchronous and the store's transaction is not, so the trust in
+        // what the attestation claims is evaluated here, and inside the transaction the verified
+        // credential must carry that very attestation. A refusal waits until the ceremony's own
+        // checks have passed: an authenticator is refused only for an otherwise valid registration.
+        let trust = try requests.policies.current.policy.authenticators.attestationTrust()
+        let vetting: Result<AttestationVerdict, WebAuthnError>
+        do throws(WebAuthnError) {
+            vetting = .success(try await trust.evaluate(AttestationEvidence(claimedIn: attestationObject), at: now))
+        } catch {
+            vetting = .failure(error)
+        }
         let key = try await store.enrolKey(challengeID: body.ceremonyId, inviteCodeHash: Self.hash(body.inviteCode), user: caller.name, at: now) { challenge, _, keys in
             let registered: RegisteredCredential
+            let verdict: AttestationVerdict
             do throws(WebAuthnError) {
                 registered = try RegistrationCeremony(
                     relyingParty: relyingParty, challenge: challenge.challengeBytes, algorithms: Self.algorithms, userVerification: .required
                 ).verify(attestationObject: attestationObject, clientDataJSON: clientData)
+                verdict = try vetting.get()
+                try verdict.confirm(registered)
             } catch {
                 throw GatewayError(error)
             }
@@ -98,10 +116,12 @@ final class HardwareKeyDesk: Sendable {
                 signCount: registered.signCount, backupEligible: registered.backupEligible, aaguid: registered.aaguid,
                 attestation: registered.attestation.rawValue, enrolledAt: now
             )
-            return (key, [AuditEvent(time: now, actor: caller.name.rawValue, action: .keyEnrolled, subject: caller.name.rawValue, details: [
+            var details = [
                 "key": key.shortID, "name": key.name, "aaguid": key.aaguid.hexString, "attestation": key.attestation,
                 "algorithm": String(registered.publicKey.algorithm.rawValue),
-            ])])
+            ]
+            if let root = verdict.rootSubject { details["attestation_root"] = root }
+            return (key, [AuditEvent(time: now, actor: caller.name.rawValue, action: .keyEnrolled, subject: caller.name.rawValue, details: details)])
         }
         metrics.auditAppended()
         return key

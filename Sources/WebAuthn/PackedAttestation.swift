@@ -11,14 +11,15 @@ enum PackedAttestation {
     /// id-fido-gen-ce-aaguid: the authenticator model, which must match the authenticator data.
     static let aaguidExtension: ASN1ObjectIdentifier = [1, 3, 6, 1, 4, 1, 45724, 1, 1, 4]
 
-    static func verify(_ statement: CBORValue, signed message: [UInt8], aaguid: [UInt8]) throws(WebAuthnError) {
+    /// Verifies the statement and returns its certificates (DER, leaf first).
+    static func verify(_ statement: CBORValue, signed message: [UInt8], aaguid: [UInt8]) throws(WebAuthnError) -> [[UInt8]] {
         guard case .map(let entries) = statement, entries.count == 3, let alg = statement["alg"]?.integer,
-              case .bytes(let signature) = statement["sig"], case .array(let chain) = statement["x5c"],
-              (1...maximumChainLength).contains(chain.count)
+              case .bytes(let signature) = statement["sig"]
         else {
             throw WebAuthnError(.malformedStructure, "a packed statement with x5c is exactly alg, sig and 1 to \(maximumChainLength) certificates")
         }
-        guard case .bytes(let leafBytes) = chain[0], let leaf = try? Certificate(derEncoded: leafBytes) else {
+        let chain = try certificates(in: statement)
+        guard let leaf = try? Certificate(derEncoded: chain[0]) else {
             throw WebAuthnError(.malformedStructure, "the attestation certificate is not DER X.509")
         }
         try checkRequirements(leaf, aaguid: aaguid)
@@ -30,6 +31,32 @@ enum PackedAttestation {
         guard key.isValidSignature(parsed, for: SHA256.hash(data: message)) else {
             throw WebAuthnError(.badSignature, "the attestation signature does not verify with the attestation certificate")
         }
+        return chain
+    }
+
+    /// The x5c array: 1 to `maximumChainLength` byte strings, leaf first, not yet parsed.
+    static func certificates(in statement: CBORValue) throws(WebAuthnError) -> [[UInt8]] {
+        guard case .array(let chain) = statement["x5c"], (1...maximumChainLength).contains(chain.count) else {
+            throw WebAuthnError(.malformedStructure, "a packed statement with x5c is exactly alg, sig and 1 to \(maximumChainLength) certificates")
+        }
+        var certificates: [[UInt8]] = []
+        for element in chain {
+            guard case .bytes(let der) = element else {
+                throw WebAuthnError(.malformedStructure, "each x5c entry is a DER certificate in a byte string")
+            }
+            certificates.append(der)
+        }
+        return certificates
+    }
+
+    /// The model the certificate names in id-fido-gen-ce-aaguid, if it names one.
+    static func namedAAGUID(_ certificate: Certificate) throws(WebAuthnError) -> [UInt8]? {
+        guard let extensionValue = certificate.extensions[oid: aaguidExtension]?.value else { return nil }
+        // The extension's value is an OCTET STRING holding the 16 bytes.
+        guard let inner = try? ASN1OctetString(derEncoded: extensionValue), inner.bytes.count == 16 else {
+            throw WebAuthnError(.attestationRefused, "the attestation certificate's AAGUID extension is not 16 bytes in an OCTET STRING")
+        }
+        return Array(inner.bytes)
     }
 
     /// §8.2.1: version 3; subject with C, O, OU "Authenticator Attestation" and CN; not a CA;
@@ -51,11 +78,8 @@ enum PackedAttestation {
         guard case .notCertificateAuthority? = try? leaf.extensions.basicConstraints else {
             throw WebAuthnError(.attestationRefused, "the attestation certificate must say it is not a CA")
         }
-        if let extensionValue = leaf.extensions[oid: aaguidExtension]?.value {
-            // The extension's value is an OCTET STRING holding the 16 bytes.
-            guard let inner = try? ASN1OctetString(derEncoded: extensionValue), Array(inner.bytes) == aaguid else {
-                throw WebAuthnError(.attestationRefused, "the attestation certificate names another authenticator model (AAGUID)")
-            }
+        if let named = try namedAAGUID(leaf), named != aaguid {
+            throw WebAuthnError(.attestationRefused, "the attestation certificate names another authenticator model (AAGUID)")
         }
     }
 }

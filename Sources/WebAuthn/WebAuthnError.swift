@@ -11,6 +11,14 @@ public struct WebAuthnError: Error, Hashable, Sendable, CustomStringConvertible 
         case invalidKey = "invalid_key"
         case unsupportedAttestation = "unsupported_attestation"
         case attestationRefused = "attestation_refused"
+        /// Attestation roots are required, and this registration's attestation does not chain to
+        /// one at the ceremony's time (no statement, self attestation, another root, expired).
+        case attestationUntrusted = "attestation_untrusted"
+        /// The authenticator's model (AAGUID) is not on the accepted list.
+        case authenticatorNotAllowed = "authenticator_not_allowed"
+        /// The trust given to a ceremony cannot be used: a root that is not DER X.509, an AAGUID
+        /// that is not 16 bytes, or an AAGUID list without roots to prove any AAGUID by.
+        case invalidTrustConfiguration = "invalid_trust_configuration"
         case typeMismatch = "type_mismatch"
         case challengeMismatch = "challenge_mismatch"
         case originMismatch = "origin_mismatch"
