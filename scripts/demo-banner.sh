@@ -16,12 +16,17 @@ cat <<TXT
   Walkthrough, in a second terminal (the CLI is .build/debug/countersign):
     export PATH="\$PWD/.build/debug:\$PATH" COUNTERSIGN_SERVER=http://${listen}
     echo alice-demo-pw | countersign login -u alice --password-stdin
+    countersign request deploy --service web --environment staging \\
+        --commit 0123456789abcdef0123456789abcdef01234567 --reason "Try the new checkout" --ticket CHG-1041
+    echo bob-demo-pw | countersign login -u bob --password-stdin && countersign approve ID   # staging: a session will do
+    echo alice-demo-pw | countersign login -u alice --password-stdin
     countersign request deploy --service payments-api --environment production \\
         --commit 0123456789abcdef0123456789abcdef01234567 --reason "Fix settlement rounding" --ticket CHG-1042
-    countersign requests --mine
-    echo bob-demo-pw | countersign login -u bob --password-stdin && countersign approve ID    # payments-owners
-    echo dave-demo-pw | countersign login -u dave --password-stdin && countersign approve ID  # sre: now approved
-    echo erin-demo-pw | countersign login -u erin --password-stdin && countersign audit verify && countersign audit tail
+    echo erin-demo-pw | countersign login -u erin --password-stdin
+    countersign admin invite bob && countersign admin invite dave   # one-time codes to enrol a key
+    Then in Chromium, as bob and as dave: log in, enrol a key on /keys with the code (no physical
+    key? DevTools > More tools > WebAuthn: add a virtual authenticator), approve on /reviews.
+    countersign audit verify-approvals && countersign audit tail && countersign audit verify
 
   Stop with Ctrl-C (a final signed audit checkpoint is written).
 

@@ -7,22 +7,25 @@ public struct PolicyTestCase: Hashable, Sendable {
     public let location: SourceLocation
     public let requester: Username
     public let draft: RequestDraft
-    /// Approvers in order; each approves with a session (hardware-key approvals cannot be
-    /// simulated yet, so under a rule that requires a key the first approval is refused).
+    /// Approvers in order, each approving the way `approvalMethod` says.
     public let approvers: [Username]
+    /// `approve_with:` — a touch of an enrolled key (the default, as reviewers approve), or a
+    /// session, to show that a rule requiring a key refuses it.
+    public let approvalMethod: ApprovalMethod
     public let expectation: PolicyTestExpectation
     /// The rule that must decide the request, when the case names one.
     public let expectedRule: String?
 
     public init(
         name: String, location: SourceLocation, requester: Username, draft: RequestDraft,
-        approvers: [Username], expectation: PolicyTestExpectation, expectedRule: String? = nil
+        approvers: [Username], approvalMethod: ApprovalMethod = .hardwareKey, expectation: PolicyTestExpectation, expectedRule: String? = nil
     ) {
         self.name = name
         self.location = location
         self.requester = requester
         self.draft = draft
         self.approvers = approvers
+        self.approvalMethod = approvalMethod
         self.expectation = expectation
         self.expectedRule = expectedRule
     }

@@ -4,7 +4,8 @@ import Yams
 /// Reads the cases of one `tests/*.yaml` file. Requests are built with the core's own
 /// validation, so a case that could never be sent to the gateway is an error here, at its line.
 enum PolicyTestFile {
-    static let caseKeys = ["name", "request", "approvals", "expect", "expect_rule"]
+    static let caseKeys = ["name", "request", "approvals", "approve_with", "expect", "expect_rule"]
+    static let approvalMethods: [String: ApprovalMethod] = ["hardware_key": .hardwareKey, "session": .session]
     static let commonRequestKeys = ["kind", "requester", "reason", "ticket"]
     static let requestKeys: [RequestKind: [String]] = [
         .deploy: ["service", "environment", "commit"],
@@ -35,6 +36,14 @@ enum PolicyTestFile {
                 approvers.append(approver)
             }
         }
+        var approvalMethod = ApprovalMethod.hardwareKey
+        if let node = fields.present("approve_with"), let text = log.text(node, "approve_with") {
+            if let method = approvalMethods[text] {
+                approvalMethod = method
+            } else {
+                log.error(.badValue, at: SourcePosition(of: node), "approve_with must be hardware_key or session, not '\(text)'")
+            }
+        }
         var expectation: PolicyTestExpectation?
         if let node = fields.present("expect"), let text = log.text(node, "expect") {
             expectation = PolicyTestExpectation(text)
@@ -46,7 +55,7 @@ enum PolicyTestFile {
         guard log.errorCount == errorsBefore, let name, let request, let expectation else { return nil }
         return PolicyTestCase(
             name: name, location: SourceLocation(file: log.file, line: fields.position.line),
-            requester: request.requester, draft: request.draft, approvers: approvers,
+            requester: request.requester, draft: request.draft, approvers: approvers, approvalMethod: approvalMethod,
             expectation: expectation, expectedRule: expectedRule
         )
     }

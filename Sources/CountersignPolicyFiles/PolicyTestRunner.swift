@@ -9,6 +9,10 @@ public enum PolicyTestRunner {
         suite.cases.map { PolicyTestResult(testCase: $0, outcome: evaluate($0, policy: policy)) }
     }
 
+    /// The rules look at how an approval was made, never at the signature: checking that is the
+    /// WebAuthn module's job at the gateway, so a policy test stands in for it with no bytes.
+    static let simulatedKeyEvidence = HardwareKeyEvidence(credentialID: [], publicKey: [], authenticatorData: [], clientDataJSON: [], signature: [], nonce: [])
+
     /// Every approval happens at one fixed instant, well inside any pending lifetime.
     public static func evaluate(_ testCase: PolicyTestCase, policy: Policy, clock: any WallClock = ManualClock()) -> PolicyTestOutcome {
         let requester = Actor(name: testCase.requester, groups: policy.groups.groups(of: testCase.requester))
@@ -22,7 +26,11 @@ public enum PolicyTestRunner {
         for approver in testCase.approvers {
             let actor = Actor(name: approver, groups: policy.groups.groups(of: approver))
             do {
-                request = try RequestRules.apply(.approve(actor, method: .session), to: request, at: clock.now()).request
+                let action: RequestAction = switch testCase.approvalMethod {
+                case .session: .approve(actor, method: .session)
+                case .hardwareKey: .approveWithHardwareKey(actor, simulatedKeyEvidence)
+                }
+                request = try RequestRules.apply(action, to: request, at: clock.now()).request
             } catch {
                 return .approvalFailed(approver: approver, error: error, rule: admission.rule.name)
             }

@@ -65,25 +65,28 @@ struct PolicyTestRunnerTests {
         #expect(results.first?.failure == "expected rule payments, got rule keyed")
     }
 
-    static let outcomes: [(label: String, request: String, approvals: String, expect: String)] = [
-        ("an unmatched request is refused", "{ kind: deploy, requester: alice, service: web, environment: prod, reason: ship }", "[]", "no_matching_rule"),
-        ("a requester outside the requesters is refused", "{ kind: deploy, requester: carol, service: payments-api, environment: prod, reason: ship }", "[]", "policy_refused"),
-        ("ssh longer than the rule allows is refused", "{ kind: ssh, requester: alice, host: web-1, login: ubuntu, duration: 3h, reason: look }", "[]", "refused"),
-        ("the requester approving is self_approval", "{ kind: deploy, requester: bob, service: payments-api, environment: prod, reason: ship }", "[bob]", "self_approval"),
-        ("someone outside the clauses is not_eligible", "{ kind: deploy, requester: alice, service: payments-api, environment: prod, reason: ship }", "[erin]", "not_eligible"),
-        ("approving twice is already_approved", "{ kind: deploy, requester: alice, service: payments-api, environment: prod, reason: ship }", "[carol, carol]", "already_approved"),
-        ("a keyed rule refuses session approvals", "{ kind: ssh, requester: alice, host: web-1, login: ubuntu, duration: 1h, reason: look }", "[carol]", "hardware_key_required"),
-        ("two distinct people complete two clauses", "{ kind: deploy, requester: alice, service: payments-api, environment: prod, reason: ship }", "[carol, dave]", "approved"),
-        ("the first error stops the approvals", "{ kind: deploy, requester: alice, service: payments-api, environment: prod, reason: ship }", "[erin, bob, dave]", "not_eligible"),
+    static let outcomes: [(label: String, request: String, approvals: String, approveWith: String, expect: String)] = [
+        ("an unmatched request is refused", "{ kind: deploy, requester: alice, service: web, environment: prod, reason: ship }", "[]", "hardware_key", "no_matching_rule"),
+        ("a requester outside the requesters is refused", "{ kind: deploy, requester: carol, service: payments-api, environment: prod, reason: ship }", "[]", "hardware_key", "policy_refused"),
+        ("ssh longer than the rule allows is refused", "{ kind: ssh, requester: alice, host: web-1, login: ubuntu, duration: 3h, reason: look }", "[]", "hardware_key", "refused"),
+        ("the requester approving is self_approval", "{ kind: deploy, requester: bob, service: payments-api, environment: prod, reason: ship }", "[bob]", "session", "self_approval"),
+        ("someone outside the clauses is not_eligible", "{ kind: deploy, requester: alice, service: payments-api, environment: prod, reason: ship }", "[erin]", "session", "not_eligible"),
+        ("approving twice is already_approved", "{ kind: deploy, requester: alice, service: payments-api, environment: prod, reason: ship }", "[carol, carol]", "session", "already_approved"),
+        ("a keyed rule refuses session approvals", "{ kind: ssh, requester: alice, host: web-1, login: ubuntu, duration: 1h, reason: look }", "[carol]", "session", "hardware_key_required"),
+        ("a keyed rule takes approvals by key", "{ kind: ssh, requester: alice, host: web-1, login: ubuntu, duration: 1h, reason: look }", "[carol]", "hardware_key", "approved"),
+        ("a session rule takes approvals by key too", "{ kind: deploy, requester: alice, service: payments-api, environment: prod, reason: ship }", "[carol, dave]", "hardware_key", "approved"),
+        ("two distinct people complete two clauses", "{ kind: deploy, requester: alice, service: payments-api, environment: prod, reason: ship }", "[carol, dave]", "session", "approved"),
+        ("the first error stops the approvals", "{ kind: deploy, requester: alice, service: payments-api, environment: prod, reason: ship }", "[erin, bob, dave]", "session", "not_eligible"),
     ]
 
     @Test("each outcome can be expected", arguments: outcomes)
-    func outcome(_ example: (label: String, request: String, approvals: String, expect: String)) throws {
+    func outcome(_ example: (label: String, request: String, approvals: String, approveWith: String, expect: String)) throws {
         let (fixture, results) = try run("""
             tests:
               - name: case
                 request: \(example.request)
                 approvals: \(example.approvals)
+                approve_with: \(example.approveWith)
                 expect: \(example.expect)
             """)
         defer { fixture.remove() }
@@ -117,6 +120,14 @@ struct PolicyTestRunnerTests {
               - name: case
                 request: { kind: ssh, requester: alice, host: web-1, login: ubuntu, duration: 1h, reason: look }
                 expect: allowed   # <--
+            """, code: .badValue),
+        BadPolicy(label: "an approval method that does not exist", file: "tests/cases.yaml", text: """
+            tests:
+              - name: case
+                request: { kind: ssh, requester: alice, host: web-1, login: ubuntu, duration: 1h, reason: look }
+                approvals: [carol]
+                approve_with: password   # <--
+                expect: approved
             """, code: .badValue),
         BadPolicy(label: "a short commit", file: "tests/cases.yaml", text: """
             tests:

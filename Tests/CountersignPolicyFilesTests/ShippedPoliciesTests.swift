@@ -25,7 +25,7 @@ struct ShippedPoliciesTests {
         #expect(rule.match.mapValues(\.pattern) == ["service": "payments-*", "environment": "production"])
         #expect(rule.requesters == ["payments"])
         #expect(rule.requirement.clauses.map(\.description) == ["1 from payments-owners", "1 from sre"])
-        #expect(rule.requirement.hardwareKeyRequired == false)
+        #expect(rule.requirement.hardwareKeyRequired, "the default: every approval a touch of a key")
         #expect(rule.pendingLifetimeSeconds == 4 * 3600)
         #expect(rule.maximumAccessSeconds == 3600)
         #expect(rule.reasonRule.minimumLength == 10)

@@ -21,12 +21,15 @@ struct GatewayHarness {
     let gateway: Gateway
     let configuration: GatewayConfiguration
 
+    /// - Parameter policies: nil for the example policies with session approvals allowed on
+    ///   payments production deploys (`sessionApprovalPolicies`).
     static func make(
-        policies: URL = examplePolicies,
+        policies: URL? = nil,
         _ configure: (inout GatewayConfiguration) -> Void = { _ in }
     ) async throws -> GatewayHarness {
         let directory = FileManager.default.temporaryDirectory.appendingPathComponent("countersign-server-\(UUID().uuidString)")
         try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+        let policies = try policies ?? sessionApprovalPolicies(in: directory)
         let pam = directory.appendingPathComponent("pam")
         try run(repositoryRoot.appendingPathComponent("scripts/demo-pam.sh").path, [pam.path])
         var configuration = GatewayConfiguration(
@@ -43,6 +46,24 @@ struct GatewayHarness {
         let gateway = try await buildGateway(configuration: configuration, clock: clock, logger: logger)
         return GatewayHarness(directory: directory, clock: clock, gateway: gateway, configuration: configuration)
     }
+
+    /// The example policies, except that payments production deploys accept session approvals.
+    /// Most API tests drive that two-clause rule with session approvals; the shipped rule takes
+    /// keys only, which `HardwareKeyAPITests` and the browser tests exercise. One comment line
+    /// becomes `hardware_key: false`, so every other line keeps its number.
+    static func sessionApprovalPolicies(in directory: URL) throws -> URL {
+        let copy = directory.appendingPathComponent("policies")
+        try FileManager.default.copyItem(at: examplePolicies, to: copy)
+        let rules = copy.appendingPathComponent("deploy.yaml")
+        let text = try String(contentsOf: rules, encoding: .utf8)
+        guard text.contains(sessionApprovalMarker) else {
+            throw HarnessError("policies/deploy.yaml no longer has the line the tests turn into hardware_key: false")
+        }
+        try text.replacingOccurrences(of: sessionApprovalMarker, with: "    hardware_key: false\n").write(to: rules, atomically: true, encoding: .utf8)
+        return copy
+    }
+
+    static let sessionApprovalMarker = "    # Rules that accept a plain session approval say `hardware_key: false`, as staging does.\n"
 
     /// Copies the example policies somewhere a test may edit them.
     static func editablePolicies() throws -> URL {

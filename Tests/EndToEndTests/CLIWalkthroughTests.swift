@@ -15,11 +15,27 @@ struct CLIWalkthroughTests {
         return result.standardOutput.trimmingCharacters(in: .whitespacesAndNewlines)
     }
 
+    @Test("Under the shipped policy a payments deploy takes no approval from the CLI: it needs a key")
+    func shippedPolicyNeedsAKey() throws {
+        let scratch = try Scratch()
+        defer { scratch.remove() }
+        let daemon = try Daemon(scratch: scratch)
+        let alice = CLI(server: daemon.url, scratch: scratch, user: "alice")
+        let bob = CLI(server: daemon.url, scratch: scratch, user: "bob")
+        try alice.login("alice")
+        try bob.login("bob")
+        let id = try Self.fileDeploy(alice)
+        let refused = try bob.run("approve", id)
+        #expect(refused.status == 1)
+        #expect(refused.standardError.contains("hardware_key_required"))
+        #expect(try bob.run("approve", "--help").standardOutput.contains("reviewer page"))
+    }
+
     @Test("A requester files a deploy, two reviewers approve it, and wait exits 0")
     func approvalWalkthrough() throws {
         let scratch = try Scratch()
         defer { scratch.remove() }
-        let daemon = try Daemon(scratch: scratch)
+        let daemon = try Daemon(scratch: scratch, policies: try scratch.sessionApprovalPolicies())
         let alice = CLI(server: daemon.url, scratch: scratch, user: "alice")
         let bob = CLI(server: daemon.url, scratch: scratch, user: "bob")
         let dave = CLI(server: daemon.url, scratch: scratch, user: "dave")

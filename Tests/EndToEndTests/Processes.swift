@@ -34,6 +34,20 @@ struct Scratch {
     func path(_ name: String) -> String { url.appendingPathComponent(name).path }
 
     func remove() { try? FileManager.default.removeItem(at: url) }
+
+    /// The example policies, except that payments production deploys accept session approvals,
+    /// which is how the CLI approves; the shipped rule takes keys only. One comment line becomes
+    /// `hardware_key: false`, so every other line keeps its number.
+    func sessionApprovalPolicies() throws -> String {
+        let copy = url.appendingPathComponent("policies")
+        try FileManager.default.copyItem(at: Binaries.repositoryRoot.appendingPathComponent("policies"), to: copy)
+        let rules = copy.appendingPathComponent("deploy.yaml")
+        let marker = "    # Rules that accept a plain session approval say `hardware_key: false`, as staging does.\n"
+        let text = try String(contentsOf: rules, encoding: .utf8)
+        guard text.contains(marker) else { throw ProcessFailure("policies/deploy.yaml no longer has the line the tests turn into hardware_key: false") }
+        try text.replacingOccurrences(of: marker, with: "    hardware_key: false\n").write(to: rules, atomically: true, encoding: .utf8)
+        return copy.path
+    }
 }
 
 /// A real `countersignd` on 127.0.0.1 with an ephemeral port, its own data directory and the demo
