@@ -37,7 +37,7 @@ let package = Package(
         // Policy-as-code files: YAML loading with file:line diagnostics, lint, policy tests.
         .target(
             name: "CountersignPolicyFiles",
-            dependencies: ["CountersignCore", .product(name: "Yams", package: "Yams")],
+            dependencies: ["CountersignCore", .product(name: "Yams", package: "Yams"), .product(name: "X509", package: "swift-certificates")],
             swiftSettings: swiftSettings
         ),
         // Durable storage: Store protocol, SQLite backend, audit hash chain, checkpoints.

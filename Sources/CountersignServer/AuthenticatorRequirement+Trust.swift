@@ -2,9 +2,9 @@ import CountersignCore
 import WebAuthn
 
 extension AuthenticatorRequirement {
-    /// The WebAuthn trust this policy requirement stands for. Loading checked each root's PEM and
-    /// DER shape; a root that still is not X.509 refuses enrolment (503, named in the message)
-    /// rather than letting keys enrol unchecked.
+    /// The WebAuthn trust this policy requirement stands for. Loading parsed each root already;
+    /// should one still be refused here, enrolment is refused (503, the roots named in the
+    /// message) rather than letting keys enrol unchecked.
     func attestationTrust() throws(GatewayError) -> AttestationTrust {
         guard requiresAttestation || aaguids != nil else { return .unrestricted }
         do throws(WebAuthnError) {

@@ -48,7 +48,7 @@ struct Countersignd: AsyncParsableCommand {
     @Option(help: "How often to sign an audit checkpoint, e.g. 5m. [env: COUNTERSIGN_CHECKPOINT_INTERVAL]")
     var checkpointInterval: String = Environment.value("COUNTERSIGN_CHECKPOINT_INTERVAL") ?? "5m"
 
-    @Option(help: "Attestation asked of security keys at enrolment: none, or direct (the key's own statement: packed self attestation, or an attestation certificate meeting WebAuthn §8.2.1; roots are not checked yet). [env: COUNTERSIGN_ATTESTATION]")
+    @Option(help: "Attestation asked of security keys at enrolment: none, or direct (the key's own statement: packed self attestation, or an attestation certificate meeting WebAuthn §8.2.1). Policies that name attestation roots (authenticators.yaml) always ask for direct. [env: COUNTERSIGN_ATTESTATION]")
     var attestation: String = Environment.value("COUNTERSIGN_ATTESTATION") ?? "none"
 
     @Option(help: "How often an open \"to review\" page asks for new requests, e.g. 5s (1s to 5m). [env: COUNTERSIGN_REVIEW_REFRESH]")

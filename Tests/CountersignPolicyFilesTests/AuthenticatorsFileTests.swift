@@ -72,6 +72,9 @@ struct AuthenticatorsFileTests {
     }
 
     static let notACertificate = "-----BEGIN CERTIFICATE-----\nMAMCAQA=\n-----END CERTIFICATE-----\n"
+    /// The outline of a certificate (SEQUENCE of TBS, algorithm, BIT STRING) with empty fields:
+    /// only a real X.509 parse tells it from one.
+    static let hollowCertificate = "-----BEGIN CERTIFICATE-----\nMBQwDQIBATAAMAAwADAAMAAwAAMBAA==\n-----END CERTIFICATE-----\n"
 
     static let cases: [BadPolicy] = [
         BadPolicy(label: "unknown key, with a suggestion", file: "authenticators.yaml", text: """
@@ -122,6 +125,10 @@ struct AuthenticatorsFileTests {
             authenticators:
               attestation_roots: [roots/short.pem]   # <--
             """, code: .badCertificate, extraFiles: ["roots/short.pem": notACertificate]),
+        BadPolicy(label: "a block shaped like a certificate whose fields are empty", file: "authenticators.yaml", text: """
+            authenticators:
+              attestation_roots: [roots/hollow.pem]   # <--
+            """, code: .badCertificate, extraFiles: ["roots/hollow.pem": hollowCertificate]),
         BadPolicy(label: "a PEM file without its END line", file: "authenticators.yaml", text: """
             authenticators:
               attestation_roots: [roots/cut.pem]   # <--
