@@ -31,13 +31,17 @@ enum AttestationFixtures {
         }
     }
 
-    static func root(_ name: String, validity: ClosedRange<Date> = aroundCeremony) throws -> Issued {
-        let key = P256.Signing.PrivateKey()
-        let subject = try DistinguishedName {
+    static func vendorName(_ name: String) throws -> DistinguishedName {
+        try DistinguishedName {
             CountryName("SE")
             OrganizationName("Countersign Test Vendor")
             CommonName(name)
         }
+    }
+
+    static func root(_ name: String, validity: ClosedRange<Date> = aroundCeremony) throws -> Issued {
+        let key = P256.Signing.PrivateKey()
+        let subject = try vendorName(name)
         let extensions = try Certificate.Extensions {
             Critical(BasicConstraints.isCertificateAuthority(maxPathLength: nil))
             Critical(KeyUsage(keyCertSign: true))
@@ -53,11 +57,7 @@ enum AttestationFixtures {
     /// An intermediate CA issued by `issuer`; `isCA: false` makes a certificate that must not issue.
     static func intermediate(_ name: String, issuedBy issuer: Issued, isCA: Bool = true, validity: ClosedRange<Date> = aroundCeremony) throws -> Issued {
         let key = P256.Signing.PrivateKey()
-        let subject = try DistinguishedName {
-            CountryName("SE")
-            OrganizationName("Countersign Test Vendor")
-            CommonName(name)
-        }
+        let subject = try vendorName(name)
         let extensions = try Certificate.Extensions {
             Critical(isCA ? BasicConstraints.isCertificateAuthority(maxPathLength: 0) : BasicConstraints.notCertificateAuthority)
             Critical(KeyUsage(keyCertSign: true))
