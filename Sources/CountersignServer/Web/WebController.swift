@@ -92,20 +92,22 @@ struct WebController {
     // MARK: Reviewing
 
     @Sendable func reviews(_ request: Request, context: GatewayContext) async throws -> HTMLResponse {
-        let caller = try context.requireIdentity().actor
-        let pending = try await desk.list(.reviewable, states: [], search: nil, before: nil, limit: RequestController.maximumPageSize, for: caller)
         let page = ReviewsPage(
             chrome: Self.chrome("To review", context, section: .reviews, notice: Self.notice(request)),
-            requests: pending.requests.map { RequestView($0, caller: caller) }, refreshSeconds: reviewRefreshSeconds
+            requests: try await reviewable(context), refreshSeconds: reviewRefreshSeconds
         )
         return HTMLResponse(html: renderer.render(page))
     }
 
     /// The list part of `/reviews` alone, fetched by the page's script to show new work.
     @Sendable func reviewList(_ request: Request, context: GatewayContext) async throws -> HTMLResponse {
+        HTMLResponse(html: renderer.render(ReviewList(requests: try await reviewable(context))))
+    }
+
+    private func reviewable(_ context: GatewayContext) async throws -> [RequestView] {
         let caller = try context.requireIdentity().actor
         let pending = try await desk.list(.reviewable, states: [], search: nil, before: nil, limit: RequestController.maximumPageSize, for: caller)
-        return HTMLResponse(html: renderer.render(ReviewList(requests: pending.requests.map { RequestView($0, caller: caller) })))
+        return pending.requests.map { RequestView($0, caller: caller) }
     }
 
     @Sendable func requestPage(_ request: Request, context: GatewayContext) async throws -> HTMLResponse {

@@ -25,7 +25,6 @@ public struct RequestPage: Page {
 
     let chrome: PageChrome
     let id: String
-    let kind: String
     let heading: String
     let fields: [Field]
     let requester: String
@@ -56,7 +55,6 @@ public struct RequestPage: Page {
     public init(chrome: PageChrome, request: RequestView, viewer: String, keysAvailable: Bool, viewerHasKeys: Bool) {
         self.chrome = chrome
         id = request.id
-        kind = request.kind
         heading = "\(request.kind == "ssh" ? "SSH" : "Deploy"): \(RequestWording.target(request))"
         fields = Self.fields(request.target)
         requester = request.requester
