@@ -60,10 +60,8 @@ struct CLILifecycleTests {
         let scratch = try Scratch()
         defer { scratch.remove() }
         let daemon = try Daemon(scratch: scratch)
-        let alice = CLI(server: daemon.url, scratch: scratch, user: "alice")
-        let bob = CLI(server: daemon.url, scratch: scratch, user: "bob")
-        try alice.login("alice")
-        try bob.login("bob")
+        let alice = try daemon.loggedInCLI("alice", scratch: scratch)
+        let bob = try daemon.loggedInCLI("bob", scratch: scratch)
         let id = try CLIWalkthroughTests.fileDeploy(alice)
 
         let byReviewer = try bob.run("cancel", id)
@@ -82,10 +80,8 @@ struct CLILifecycleTests {
         let scratch = try Scratch()
         defer { scratch.remove() }
         let daemon = try Daemon(scratch: scratch)
-        let alice = CLI(server: daemon.url, scratch: scratch, user: "alice")
-        let erin = CLI(server: daemon.url, scratch: scratch, user: "erin")
-        try alice.login("alice")
-        try erin.login("erin")
+        let alice = try daemon.loggedInCLI("alice", scratch: scratch)
+        let erin = try daemon.loggedInCLI("erin", scratch: scratch)
         let id = try CLIWalkthroughTests.fileDeploy(alice)
 
         let refused = try alice.run("audit", "tail")

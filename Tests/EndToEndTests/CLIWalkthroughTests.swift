@@ -20,10 +20,8 @@ struct CLIWalkthroughTests {
         let scratch = try Scratch()
         defer { scratch.remove() }
         let daemon = try Daemon(scratch: scratch)
-        let alice = CLI(server: daemon.url, scratch: scratch, user: "alice")
-        let bob = CLI(server: daemon.url, scratch: scratch, user: "bob")
-        try alice.login("alice")
-        try bob.login("bob")
+        let alice = try daemon.loggedInCLI("alice", scratch: scratch)
+        let bob = try daemon.loggedInCLI("bob", scratch: scratch)
         let id = try Self.fileDeploy(alice)
         let refused = try bob.run("approve", id)
         #expect(refused.status == 1)
@@ -36,12 +34,9 @@ struct CLIWalkthroughTests {
         let scratch = try Scratch()
         defer { scratch.remove() }
         let daemon = try Daemon(scratch: scratch, policies: try scratch.sessionApprovalPolicies())
-        let alice = CLI(server: daemon.url, scratch: scratch, user: "alice")
-        let bob = CLI(server: daemon.url, scratch: scratch, user: "bob")
-        let dave = CLI(server: daemon.url, scratch: scratch, user: "dave")
-        try alice.login("alice")
-        try bob.login("bob")
-        try dave.login("dave")
+        let alice = try daemon.loggedInCLI("alice", scratch: scratch)
+        let bob = try daemon.loggedInCLI("bob", scratch: scratch)
+        let dave = try daemon.loggedInCLI("dave", scratch: scratch)
 
         let whoami = try APICoding.makeDecoder().decode(IdentityView.self, from: Data(try alice.run("whoami", "--json").standardOutput.utf8))
         #expect(whoami.username == "alice")
@@ -78,10 +73,8 @@ struct CLIWalkthroughTests {
         let scratch = try Scratch()
         defer { scratch.remove() }
         let daemon = try Daemon(scratch: scratch)
-        let alice = CLI(server: daemon.url, scratch: scratch, user: "alice")
-        let dave = CLI(server: daemon.url, scratch: scratch, user: "dave")
-        try alice.login("alice")
-        try dave.login("dave")
+        let alice = try daemon.loggedInCLI("alice", scratch: scratch)
+        let dave = try daemon.loggedInCLI("dave", scratch: scratch)
 
         let id = try Self.fileDeploy(alice)
         try dave.run("deny", id, "--reason", "Change freeze until Monday").requireSuccess()

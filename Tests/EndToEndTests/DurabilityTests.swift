@@ -80,8 +80,7 @@ struct DurabilityTests {
         let scratch = try Scratch()
         defer { scratch.remove() }
         let daemon = try Daemon(scratch: scratch)
-        let alice = CLI(server: daemon.url, scratch: scratch, user: "alice")
-        try alice.login("alice")
+        let alice = try daemon.loggedInCLI("alice", scratch: scratch)
         for _ in 0..<3 { _ = try CLIWalkthroughTests.fileDeploy(alice) }
         #expect(daemon.stop(signal: SIGTERM) == 0)
 
@@ -120,8 +119,7 @@ struct DurabilityTests {
         let scratch = try Scratch()
         defer { scratch.remove() }
         let daemon = try Daemon(scratch: scratch)
-        let alice = CLI(server: daemon.url, scratch: scratch, user: "alice")
-        try alice.login("alice")
+        let alice = try daemon.loggedInCLI("alice", scratch: scratch)
         _ = try CLIWalkthroughTests.fileDeploy(alice)
         #expect(daemon.stop(signal: SIGTERM) == 0)
         let database = daemon.dataDirectory + "/countersign.sqlite"
@@ -139,8 +137,7 @@ struct DurabilityTests {
         let policies = scratch.path("policies")
         try FileManager.default.copyItem(atPath: Binaries.repositoryRoot.appendingPathComponent("policies").path, toPath: policies)
         let daemon = try Daemon(scratch: scratch, policies: policies)
-        let alice = CLI(server: daemon.url, scratch: scratch, user: "alice")
-        try alice.login("alice")
+        let alice = try daemon.loggedInCLI("alice", scratch: scratch)
         let sandbox = ["request", "deploy", "--service", "web", "--environment", "sandbox", "--commit", CLIWalkthroughTests.commit, "--reason", "Try the new build", "--ticket", "CHG-1"]
         #expect(try alice.run(sandbox).status == 1)
         try "rules:\n  - name: sandbox-deploy\n    kind: deploy\n    match: {environment: sandbox}\n    requesters: [\"*\"]\n    approvals: [{count: 1, group: engineering}]\n    hardware_key: false\n"

@@ -40,10 +40,8 @@ struct HardwareKeyCLITests {
         let scratch = try Scratch()
         defer { scratch.remove() }
         let daemon = try Daemon(scratch: scratch, extraArguments: ["--public-url", "http://localhost:8080"])
-        let alice = CLI(server: daemon.url, scratch: scratch, user: "alice")
-        let erin = CLI(server: daemon.url, scratch: scratch, user: "erin")
-        try alice.login("alice")
-        try erin.login("erin")
+        let alice = try daemon.loggedInCLI("alice", scratch: scratch)
+        let erin = try daemon.loggedInCLI("erin", scratch: scratch)
 
         let refused = try alice.run("admin", "invite", "carol")
         #expect(refused.status == 1, "\(refused.standardError)")

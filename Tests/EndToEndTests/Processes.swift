@@ -205,3 +205,12 @@ struct CLI {
         try run("login", "-u", user, "--password-stdin", input: "\(user)-demo-pw\n").requireSuccess()
     }
 }
+
+extension Daemon {
+    /// The CLI of a demo user, logged in to this daemon with their demo password.
+    func loggedInCLI(_ user: String, scratch: Scratch) throws -> CLI {
+        let cli = CLI(server: url, scratch: scratch, user: user)
+        try cli.login(user)
+        return cli
+    }
+}
