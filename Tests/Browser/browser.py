@@ -6,6 +6,7 @@ from pathlib import Path
 
 from selenium import webdriver
 from selenium.webdriver.chrome.service import Service
+from selenium.common.exceptions import WebDriverException
 from selenium.webdriver.common.by import By
 from selenium.webdriver.support import expected_conditions as EC
 from selenium.webdriver.support.ui import WebDriverWait
@@ -60,7 +61,14 @@ class Browser:
         return WebDriverWait(self.driver, timeout).until(EC.visibility_of_element_located((By.CSS_SELECTOR, css)))
 
     def wait_for_text(self, css, text, timeout=15):
-        WebDriverWait(self.driver, timeout).until(EC.text_to_be_present_in_element((By.CSS_SELECTOR, css), text))
+        """Waits until the element holds the text. A ceremony ends by loading another page, and an
+        element read while the old page goes away raises; that counts as "not yet"."""
+        def holds_text(driver):
+            try:
+                return text in driver.find_element(By.CSS_SELECTOR, css).text
+            except WebDriverException:
+                return False
+        WebDriverWait(self.driver, timeout).until(holds_text)
         return self.find(css).text
 
     def log_in(self, user):
