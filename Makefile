@@ -10,8 +10,11 @@ BIN          := .build/debug
 # The browser tests' Python, with Selenium from PyPI, kept apart from the system's.
 BROWSER_VENV := .build-browser/venv
 SELENIUM     := 4.38.0
+# The contract run's Python: Schemathesis and its dependencies at the versions of Tests/Contract/requirements.txt.
+CONTRACT_VENV := .build-contract/venv
+CONTRACT_RUN  := cd Tests/Contract && ../../$(CONTRACT_VENV)/bin/python run_contract.py
 
-.PHONY: deps browser-deps build run test bench clean
+.PHONY: deps browser-deps contract-deps build run test contract bench clean
 
 deps:
 	@command -v $(SWIFT) >/dev/null || { echo "Swift 6.x is required (swift not on PATH)"; exit 1; }
@@ -26,6 +29,12 @@ browser-deps: deps
 	@$(BROWSER_VENV)/bin/python -c 'import selenium, sys; sys.exit(selenium.__version__ != "$(SELENIUM)")' 2>/dev/null || \
 	  $(BROWSER_VENV)/bin/pip install --quiet --disable-pip-version-check "selenium==$(SELENIUM)" </dev/null
 
+contract-deps: deps
+	@[ -x $(CONTRACT_VENV)/bin/python ] || python3 -m venv $(CONTRACT_VENV)
+	@cmp -s Tests/Contract/requirements.txt $(CONTRACT_VENV)/installed-requirements.txt || { \
+	  $(CONTRACT_VENV)/bin/pip install --quiet --disable-pip-version-check -r Tests/Contract/requirements.txt </dev/null && \
+	  cp Tests/Contract/requirements.txt $(CONTRACT_VENV)/installed-requirements.txt; }
+
 build: deps
 	$(SWIFT) build
 
@@ -37,15 +46,21 @@ run: build
 	  --pam-service countersign --pam-config-dir "$$(pwd)/$(DATA_DIR)/pam" --durability full \
 	  --public-url http://localhost:$(lastword $(subst :, ,$(LISTEN)))
 
-# Swift tests, then the reviewer pages in headless Chromium (screenshots: test-artifacts/browser/).
-test: deps browser-deps
+# Swift tests, then the reviewer pages in headless Chromium (screenshots: test-artifacts/browser/),
+# then every API operation against the served openapi.yaml (Schemathesis, fixed seed).
+test: deps browser-deps contract-deps
 	$(SWIFT) build --build-tests
 	$(SWIFT) test --skip-build
 	cd Tests/Browser && ../../$(BROWSER_VENV)/bin/python -m unittest -v test_reviewer_pages
+	$(CONTRACT_RUN)
+
+# The contract run alone: the built gateway against its own API document.
+contract: build contract-deps
+	$(CONTRACT_RUN)
 
 # Benchmarks live apart from tests: results go to bench/results.txt.
 bench: deps
 	scripts/bench.sh
 
 clean:
-	rm -rf .build .build-browser $(DATA_DIR) test-artifacts
+	rm -rf .build .build-browser .build-contract $(DATA_DIR) test-artifacts
