@@ -27,7 +27,8 @@ def main(arguments):
             Path(sys.executable).parent / "st", "--config-file", HERE / "schemathesis.toml", "run",
             f"{gateway.api}/openapi.yaml", "--url", gateway.api, *arguments,
         ]
-        status = subprocess.run(command, env=environment, stdin=subprocess.DEVNULL, cwd=HERE).returncode
+        # Hypothesis and Schemathesis keep state in the working directory: the gateway's temporary one.
+        status = subprocess.run(command, env=environment, stdin=subprocess.DEVNULL, cwd=gateway.directory.name).returncode
         if gateway.process.poll() is not None:
             print(f"countersignd died during the contract run (status {gateway.process.returncode}):", file=sys.stderr)
             status = status or 1
