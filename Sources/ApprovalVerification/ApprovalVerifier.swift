@@ -40,7 +40,7 @@ public enum ApprovalVerifier {
                 do {
                     guard let found = try await store.request(id) else { continue }
                     request = found
-                } catch let error as StoreError where error.code == .corruptRow {
+                } catch let error as StoreError where error.code == .corruptRow || error.code == .integrityViolation {
                     // Content edited behind the gateway no longer matches its digest: whatever was
                     // approved, it was not this.
                     faults.append(ApprovalFault(requestID: id, approver: nil, position: nil, code: error.code.rawValue, message: error.message))

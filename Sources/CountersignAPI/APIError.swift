@@ -19,16 +19,22 @@ public enum APIErrorCode {
     public static let unauthenticated = "unauthenticated"
     public static let invalidCredentials = "invalid_credentials"
     public static let accountUnavailable = "account_unavailable"
+    /// The password was right but the name was not spelled as the account spells it.
+    public static let noncanonicalUsername = "noncanonical_username"
     public static let rateLimited = "rate_limited"
     public static let notFound = "not_found"
     public static let methodNotAllowed = "method_not_allowed"
     public static let unsupportedMediaType = "unsupported_media_type"
     public static let storageUnavailable = "storage_unavailable"
+    /// Stored content was changed outside the gateway (answered 500: tampering, not an outage).
+    public static let integrityViolation = "integrity_violation"
     public static let authenticationUnavailable = "authentication_unavailable"
     public static let internalError = "internal"
     public static let noEnrolledKey = "no_enrolled_key"
     public static let keysUnavailable = "hardware_keys_unavailable"
     public static let limitReached = "limit_reached"
+    /// The gateway holds as many connections as it accepts (answered 503 with Retry-After).
+    public static let serverBusy = "server_busy"
     /// A page's form post without the session's anti-forgery token, or with a wrong one.
     public static let forgeryRefused = "csrf_refused"
 }

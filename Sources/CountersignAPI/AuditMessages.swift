@@ -64,7 +64,7 @@ public struct AuditVerificationView: Codable, Sendable, Equatable {
 public struct ApprovalVerificationView: Codable, Sendable, Equatable {
     public struct Fault: Codable, Sendable, Equatable {
         public let requestId: String
-        /// Absent when the request itself no longer reads (`corrupt_row`: its content was edited).
+        /// Absent when the request itself no longer reads (`integrity_violation`: its content was edited; `corrupt_row`: it no longer decodes).
         public let approver: String?
         public let position: Int?
         public let code: String

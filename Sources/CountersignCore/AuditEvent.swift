@@ -26,6 +26,8 @@ public struct AuditAction: RawRepresentable, Hashable, Sendable, Codable, Custom
     public static let policyLoaded = AuditAction(rawValue: "policy.loaded")
     public static let policyReloadFailed = AuditAction(rawValue: "policy.reload_failed")
     public static let auditCheckpoint = AuditAction(rawValue: "audit.checkpoint")
+    /// Stored content found changed behind the gateway's back.
+    public static let integrityViolation = AuditAction(rawValue: "integrity.violation")
     public static let backupTaken = AuditAction(rawValue: "admin.backup")
     public static let keyInviteCreated = AuditAction(rawValue: "key.invite_created")
     public static let keyEnrolled = AuditAction(rawValue: "key.enrolled")

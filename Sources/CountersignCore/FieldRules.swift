@@ -9,14 +9,6 @@ enum FieldRules {
         try check(value, field: field, maximumLength: 64, allowed: isNameByte, shape: "a-z, 0-9, '.', '_' or '-'")
     }
 
-    /// Host names as ssh would resolve them (RFC 1123 characters; no user@ or port).
-    static func checkHost(_ value: String) throws(DomainError) {
-        try check(value, field: "host", maximumLength: 253, allowed: isHostByte, shape: "letters, digits, '.' or '-'")
-        if value.hasPrefix("-") || value.hasPrefix(".") {
-            throw DomainError(.invalidField, "host must not start with '-' or '.'")
-        }
-    }
-
     /// Unix login names (POSIX portable set), as the certificate principal will carry them.
     static func checkLogin(_ value: String) throws(DomainError) {
         try check(value, field: "login", maximumLength: 32, allowed: isLoginByte, shape: "a-z, 0-9, '_' or '-'")
@@ -26,10 +18,10 @@ enum FieldRules {
     }
 
     static func checkReason(_ value: String) throws(DomainError) {
-        if value.allSatisfy(\.isWhitespace) {
+        try checkText(value, field: "reason", maximumLength: maximumReasonLength)
+        if readableLength(value) == 0 {
             throw DomainError(.invalidField, "reason must not be empty")
         }
-        try checkText(value, field: "reason", maximumLength: maximumReasonLength)
     }
 
     static func checkTicket(_ value: String) throws(DomainError) {
@@ -39,15 +31,36 @@ enum FieldRules {
         }
     }
 
-    /// Free text may be any Unicode but no control characters: they would let a requester forge
-    /// lines in a reviewer's terminal or in exported logs.
+    /// Free text may be any Unicode a reviewer sees as it is: no control characters (they would
+    /// forge lines in a terminal or an exported log), no format characters (bidirectional
+    /// overrides reorder what is shown, zero-width ones hide or split words), and no line or
+    /// paragraph separators (a second line where one is expected).
     static func checkText(_ value: String, field: String, maximumLength: Int) throws(DomainError) {
         if value.count > maximumLength || value.utf8.count > maximumLength * 4 {
             throw DomainError(.invalidField, "\(field) must be at most \(maximumLength) characters")
         }
-        if value.unicodeScalars.contains(where: { $0.properties.generalCategory == .control }) {
-            throw DomainError(.invalidField, "\(field) must not contain control characters")
+        if let hidden = value.unicodeScalars.first(where: isHidden) {
+            let code = "U+" + String(hidden.value, radix: 16, uppercase: true)
+            throw DomainError(.invalidField, "\(field) must not contain control, format or separator characters (found \(code))")
         }
+    }
+
+    static func isHidden(_ scalar: Unicode.Scalar) -> Bool {
+        switch scalar.properties.generalCategory {
+        case .control, .format, .lineSeparator, .paragraphSeparator: true
+        default: false
+        }
+    }
+
+    /// How many characters of `text` a reviewer can read: runs of white space count as one
+    /// space, white space at either end and characters that render as nothing (default-ignorable
+    /// code points such as U+3164) count for nothing. `min_length` is held against this, so
+    /// padding cannot stand in for a reason.
+    public static func readableLength(_ text: String) -> Int {
+        let words = text.split(whereSeparator: \.isWhitespace).map { word in
+            word.filter { !$0.unicodeScalars.allSatisfy(\.properties.isDefaultIgnorableCodePoint) }.count
+        }.filter { $0 > 0 }
+        return words.isEmpty ? 0 : words.reduce(words.count - 1, +)
     }
 
     private static func check(
@@ -59,16 +72,11 @@ enum FieldRules {
         }
     }
 
-    private static func isNameByte(_ byte: UInt8) -> Bool {
+    static func isNameByte(_ byte: UInt8) -> Bool {
         isLowerAlphanumeric(byte) || byte == UInt8(ascii: ".") || byte == UInt8(ascii: "_") || byte == UInt8(ascii: "-")
     }
 
-    private static func isHostByte(_ byte: UInt8) -> Bool {
-        isLowerAlphanumeric(byte) || (UInt8(ascii: "A")...UInt8(ascii: "Z")).contains(byte)
-            || byte == UInt8(ascii: ".") || byte == UInt8(ascii: "-")
-    }
-
-    private static func isLoginByte(_ byte: UInt8) -> Bool {
+    static func isLoginByte(_ byte: UInt8) -> Bool {
         isLowerAlphanumeric(byte) || byte == UInt8(ascii: "_") || byte == UInt8(ascii: "-")
     }
 

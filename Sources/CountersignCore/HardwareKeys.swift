@@ -43,7 +43,7 @@ public struct EnrolledKey: Hashable, Sendable {
     public static func checkName(_ name: String) throws(DomainError) {
         let trimmed = name.trimmingCharacters(in: .whitespaces)
         guard !trimmed.isEmpty, name.count <= maximumNameLength,
-              !name.unicodeScalars.contains(where: { $0.properties.generalCategory == .control || $0.properties.generalCategory == .format })
+              !name.unicodeScalars.contains(where: FieldRules.isHidden)
         else {
             throw DomainError(.invalidField, "a key name is 1 to \(maximumNameLength) printable characters on one line")
         }

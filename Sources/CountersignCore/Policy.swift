@@ -35,8 +35,8 @@ public struct Policy: Hashable, Sendable {
         guard rule.allowsRequest(from: requester.groups) else {
             throw DomainError(.policyRefused, "rule \(rule.name)\(at): only members of \(rule.requesters.sorted().joined(separator: ", ")) may file these requests")
         }
-        if draft.reason.count < rule.reasonRule.minimumLength {
-            throw DomainError(.policyRefused, "rule \(rule.name)\(at): the reason must be at least \(rule.reasonRule.minimumLength) characters")
+        if FieldRules.readableLength(draft.reason) < rule.reasonRule.minimumLength {
+            throw DomainError(.policyRefused, "rule \(rule.name)\(at): the reason must be at least \(rule.reasonRule.minimumLength) readable characters")
         }
         if let pattern = rule.reasonRule.ticketPattern, !pattern.matches(draft.ticket) {
             throw DomainError(.policyRefused, "rule \(rule.name)\(at): the ticket must match \(pattern.pattern)")

@@ -53,6 +53,14 @@ public struct PolicyRule: Hashable, Sendable {
         guard unknown.isEmpty else {
             throw DomainError(.invalidField, "rule \(name): \(kind) requests have no attribute \(unknown.sorted().joined(separator: ", "))")
         }
+        var canonicalMatch: [String: Glob] = [:]
+        for (attribute, glob) in match {
+            let canonical = try Self.canonicalPattern(glob, for: attribute)
+            if let reason = Self.whyNeverMatches(canonical, attribute: attribute) {
+                throw DomainError(.invalidField, "rule \(name): match.\(attribute) '\(glob.pattern)' \(reason)")
+            }
+            canonicalMatch[attribute] = canonical
+        }
         guard !requesters.isEmpty else {
             throw DomainError(.invalidField, "rule \(name): requesters must name at least one group (or '*')")
         }
@@ -67,13 +75,47 @@ public struct PolicyRule: Hashable, Sendable {
         }
         self.name = name
         self.kind = kind
-        self.match = match
+        self.match = canonicalMatch
         self.requesters = requesters
         self.requirement = requirement
         self.pendingLifetimeSeconds = pendingLifetimeSeconds
         self.maximumAccessSeconds = maximumAccessSeconds
         self.reasonRule = reasonRule
         self.source = source
+    }
+
+    /// A pattern in the spelling its attribute is compared in: host patterns fold to lower case
+    /// as hosts do (`HostName`), so `DB-*` and `db-*` are one pattern.
+    public static func canonicalPattern(_ glob: Glob, for attribute: String) throws(DomainError) -> Glob {
+        guard attribute == "host" else { return glob }
+        let folded = String(decoding: glob.pattern.utf8.map { (65...90).contains($0) ? $0 + 32 : $0 }, as: UTF8.self)
+        return folded == glob.pattern ? glob : try Glob(folded)
+    }
+
+    /// Why a (canonical) pattern can never match a canonical value of its attribute, or nil. A
+    /// rule that never matches lets its requests fall through to a later, perhaps weaker, rule:
+    /// the policy fails to load instead.
+    public static func whyNeverMatches(_ glob: Glob, attribute: String) -> String? {
+        let isCanonical: (UInt8) -> Bool = switch attribute {
+        case "host": HostName.isCanonicalByte
+        case "login": FieldRules.isLoginByte
+        default: FieldRules.isNameByte
+        }
+        for case .literal(let character) in glob.tokens where !character.utf8.allSatisfy(isCanonical) {
+            return "can never match: no \(attribute) contains '\(character)' (\(attribute)s are \(Self.spelling(of: attribute)))"
+        }
+        if attribute == "host", glob.tokens.last == .literal(".") {
+            return "can never match: hosts are compared without their trailing dot"
+        }
+        return nil
+    }
+
+    private static func spelling(of attribute: String) -> String {
+        switch attribute {
+        case "host": "lower-case letters, digits, '.' and '-'"
+        case "login": "a-z, 0-9, '_' and '-'"
+        default: "a-z, 0-9, '.', '_' and '-'"
+        }
     }
 
     public func matches(_ target: RequestTarget) -> Bool {

@@ -45,6 +45,7 @@ public struct DeployTarget: Hashable, Sendable {
 }
 
 public struct SSHTarget: Hashable, Sendable {
+    /// Canonical (`HostName`): lower case, no trailing dot.
     public let host: String
     public let login: String
     /// How long the access is asked for, in whole seconds.
@@ -55,7 +56,7 @@ public struct SSHTarget: Hashable, Sendable {
     public static let maximumDurationSeconds = 7 * 24 * 3600
 
     public init(host: String, login: String, durationSeconds: Int) throws(DomainError) {
-        try FieldRules.checkHost(host)
+        let host = try HostName.canonical(host)
         try FieldRules.checkLogin(login)
         guard (Self.minimumDurationSeconds...Self.maximumDurationSeconds).contains(durationSeconds) else {
             throw DomainError(.invalidField, "duration must be between 1 minute and 7 days")

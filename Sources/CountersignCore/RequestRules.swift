@@ -52,14 +52,32 @@ public enum RequestRules {
         actor.name != request.requester && !request.requirement.reviewerGroups.isDisjoint(with: actor.groups)
     }
 
+    /// Whether the request waits on `actor`: pending, theirs to review, not yet approved by them.
+    public static func awaitsReview(_ request: AccessRequest, by actor: Actor) -> Bool {
+        request.state == .pending && mayReview(request, actor: actor) && !request.approvals.contains { $0.approver == actor.name }
+    }
+
     /// Requests are visible to the people involved and to those who oversee the gateway; to
     /// anyone else they do not exist.
     public static func mayView(_ request: AccessRequest, actor: Actor) -> Bool {
-        actor.name == request.requester
+        oversees(actor)
+            || actor.name == request.requester
             || !request.requirement.reviewerGroups.isDisjoint(with: actor.groups)
-            || actor.groups.contains(WellKnownGroup.auditors)
-            || actor.groups.contains(WellKnownGroup.admins)
             || request.approvals.contains { $0.approver == actor.name }
+    }
+
+    /// Auditors and admins see every request.
+    public static func oversees(_ actor: Actor) -> Bool {
+        actor.groups.contains(WellKnownGroup.auditors) || actor.groups.contains(WellKnownGroup.admins)
+    }
+
+    /// Whether `request` belongs in a listing for `audience`: the rule a store applies inside
+    /// its query, so that a page holds only rows the caller may see.
+    public static func belongs(_ request: AccessRequest, to audience: RequestAudience) -> Bool {
+        switch audience {
+        case .viewer(let actor): mayView(request, actor: actor)
+        case .reviewer(let actor): awaitsReview(request, by: actor)
+        }
     }
 
     public static func apply(_ action: RequestAction, to request: AccessRequest, at now: Date) throws(DomainError) -> RequestChange {

@@ -51,6 +51,8 @@ public struct PolicyDiagnostic: Hashable, Sendable, CustomStringConvertible {
         /// A value of the wrong type or shape (a text where a list belongs, a bad username...).
         case badValue = "bad_value"
         case badGlob = "bad_glob"
+        /// A pattern that no request's attribute, in its canonical spelling, can ever match.
+        case unmatchablePattern = "unmatchable_pattern"
         case badDuration = "bad_duration"
         case badTicketPattern = "bad_ticket_pattern"
         /// An attestation root file that is not PEM certificates (or holds a private key).

@@ -96,7 +96,12 @@ enum RuleFile {
             guard let value = fields[attribute] else { continue }
             guard let pattern = log.text(value, "match.\(attribute)", maximumLength: Glob.maximumLength) else { continue }
             do {
-                globs[attribute] = try Glob(pattern)
+                let glob = try PolicyRule.canonicalPattern(try Glob(pattern), for: attribute)
+                if let reason = PolicyRule.whyNeverMatches(glob, attribute: attribute) {
+                    log.error(.unmatchablePattern, at: SourcePosition(of: value), "match.\(attribute) '\(pattern)' \(reason)")
+                } else {
+                    globs[attribute] = glob
+                }
             } catch {
                 log.error(.badGlob, at: SourcePosition(of: value), "match.\(attribute): \(error.message)")
             }

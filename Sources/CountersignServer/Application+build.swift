@@ -91,8 +91,9 @@ public func buildGateway(
     )
     let desk = RequestDesk(store: store, policies: policies, directory: directory, clock: clock, metrics: metrics)
 
+    let alarm = IntegrityAlarm(store: store, clock: clock, metrics: metrics, logger: logger)
     let router = Router(context: GatewayContext.self)
-    router.add(middleware: ErrorMiddleware())
+    router.add(middleware: ErrorMiddleware(alarm: alarm))
     let cookies = WebCookies(publicURL: configuration.publicURL)
     router.add(middleware: AuthenticationMiddleware(sessions: sessions, cookies: cookies))
     let routes = RouteRecorder(router: router)
@@ -109,7 +110,7 @@ public func buildGateway(
     // The pages are not part of the JSON API, so they are not held against the OpenAPI document.
     WebController(
         sessions: sessions, desk: desk, keys: keys, renderer: try await PageRenderer(), assets: try StaticAssets(),
-        cookies: cookies, reviewRefreshSeconds: configuration.reviewRefreshSeconds
+        cookies: cookies, alarm: alarm, reviewRefreshSeconds: configuration.reviewRefreshSeconds
     ).register(on: router)
 
     let sweeper = ExpirySweeper(store: store, clock: clock, interval: .seconds(configuration.expirySweepInterval), metrics: metrics, logger: logger)

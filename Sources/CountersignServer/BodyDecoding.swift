@@ -10,8 +10,18 @@ enum BodyDecoding {
             throw GatewayError(status: .unsupportedMediaType, code: APIErrorCode.unsupportedMediaType, message: "send the body as application/json")
         }
         let buffer = try await request.body.collect(upTo: limit)
+        let bytes = Array(buffer: buffer)
         do {
-            return try APICoding.makeDecoder().decode(Body.self, from: Data(buffer: buffer))
+            try JSONKeyUniqueness.check(bytes)
+        } catch .repeatedKey(let key) {
+            throw GatewayError.malformed("field \(key.prefix(64).debugDescription) appears twice; send each field once")
+        } catch .tooDeep {
+            throw GatewayError.malformed("body is nested more than \(JSONKeyUniqueness.maximumDepth) levels deep")
+        } catch {
+            throw GatewayError.malformed("body is not valid JSON")
+        }
+        do {
+            return try APICoding.makeDecoder().decode(Body.self, from: Data(bytes))
         } catch let error as DecodingError {
             throw GatewayError.malformed(describe(error))
         }

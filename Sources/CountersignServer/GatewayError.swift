@@ -52,6 +52,11 @@ extension GatewayError {
             self.init(status: .badRequest, code: DomainError.Code.invalidField.rawValue, message: error.message)
         case .limitReached:
             self.init(status: .tooManyRequests, code: APIErrorCode.limitReached, message: error.message)
+        case .integrityViolation:
+            self.init(
+                status: .internalServerError, code: APIErrorCode.integrityViolation,
+                message: "\(error.message): it was changed outside the gateway and is refused until an operator restores it"
+            )
         default:
             // The store's own message may name files or SQL: log it, answer in general terms.
             self.init(status: .serviceUnavailable, code: APIErrorCode.storageUnavailable, message: "the gateway's storage refused the operation; nothing was changed")

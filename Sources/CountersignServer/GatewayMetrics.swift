@@ -13,6 +13,7 @@ public final class GatewayMetrics: Sendable {
     private let policyReloadsSucceeded: Counter
     private let policyReloadsFailed: Counter
     private let checkpoints: Counter
+    private let integrityViolations: Counter
 
     private static var logins: MetricNameDescriptor { MetricNameDescriptor(namespace: "countersign", metricName: "logins", unitName: "total", helpText: "Login attempts by outcome.") }
     private static var reloads: MetricNameDescriptor { MetricNameDescriptor(namespace: "countersign", metricName: "policy_reloads", unitName: "total", helpText: "Policy loads and reloads by result.") }
@@ -26,6 +27,7 @@ public final class GatewayMetrics: Sendable {
         policyReloadsSucceeded = registry.makeCounter(descriptor: Self.reloads, labels: [("result", "succeeded")])
         policyReloadsFailed = registry.makeCounter(descriptor: Self.reloads, labels: [("result", "failed")])
         checkpoints = registry.makeCounter(descriptor: MetricNameDescriptor(namespace: "countersign", metricName: "audit_checkpoints", unitName: "total", helpText: "Signed audit checkpoints written."))
+        integrityViolations = registry.makeCounter(descriptor: MetricNameDescriptor(namespace: "countersign", metricName: "integrity_violations", unitName: "total", helpText: "Reads that found stored content changed outside the gateway."))
     }
 
     func loginSucceeded() { loginsSucceeded.increment() }
@@ -34,6 +36,7 @@ public final class GatewayMetrics: Sendable {
     func auditAppended(_ count: Int = 1) { auditAppends.increment(by: Int64(count)) }
     func policyReloaded(succeeded: Bool) { (succeeded ? policyReloadsSucceeded : policyReloadsFailed).increment() }
     func checkpointWritten() { checkpoints.increment() }
+    func integrityViolationFound() { integrityViolations.increment() }
 
     /// The text exposition, with request gauges read fresh from the store so they can never drift
     /// from what is stored (a restart or a second writer would skew in-memory counts).

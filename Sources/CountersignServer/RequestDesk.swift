@@ -51,20 +51,16 @@ struct RequestDesk: Sendable {
     }
 
     func list(_ scope: RequestScope, states: Set<RequestState>, search: String?, before cursor: RequestCursor?, limit: Int, for caller: Actor) async throws -> (requests: [AccessRequest], next: RequestCursor?) {
+        let audience: RequestAudience = scope == .reviewable ? .reviewer(caller) : .viewer(caller)
         let query = try RequestQuery(
-            requester: scope == .mine ? caller.name : nil,
-            states: scope == .reviewable ? [.pending] : states,
-            search: search, limit: limit, before: cursor
+            requester: scope == .mine ? caller.name : nil, states: scope == .reviewable ? [.pending] : states,
+            search: search, audience: audience, limit: limit, before: cursor
         )
         let page = try await store.requests(query)
-        let visible = page.filter { request in
-            switch scope {
-            case .mine: true
-            case .reviewable: RequestRules.mayReview(request, actor: caller) && !request.approvals.contains { $0.approver == caller.name }
-            case .all: RequestRules.mayView(request, actor: caller)
-            }
-        }
-        let next = page.count == limit ? page.last.map(RequestCursor.init(after:)) : nil
+        // The store applies the audience in its query; held against the rule once more so that a
+        // backend that drifts from it hides rows rather than shows them.
+        let visible = page.filter { RequestRules.belongs($0, to: audience) }
+        let next = page.count == limit ? visible.last.map(RequestCursor.init(after:)) : nil
         return (visible, next)
     }
 }
@@ -81,7 +77,8 @@ extension RequestCursor {
 
     init?(token: String) {
         let parts = token.split(separator: ".", omittingEmptySubsequences: false)
-        guard parts.count == 2, let milliseconds = Int64(parts[0]), let id = try? RequestID(String(parts[1])) else { return nil }
-        self.init(createdAt: Date(millisecondsSinceEpoch: milliseconds), id: id)
+        guard parts.count == 2, parts[0].utf8.count <= 15, parts[0].utf8.allSatisfy({ (48...57).contains($0) }),
+              let milliseconds = Int64(parts[0]), let id = try? RequestID(String(parts[1])) else { return nil }
+        self.init(createdAtMilliseconds: milliseconds, id: id)
     }
 }

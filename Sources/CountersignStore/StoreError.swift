@@ -16,6 +16,9 @@ public struct StoreError: Error, Hashable, Sendable, CustomStringConvertible {
         case readOnly = "read_only"
         /// A stored row does not decode into a domain value: edited or damaged outside the gateway.
         case corruptRow = "corrupt_row"
+        /// A request's stored content no longer matches the digest its approvals are bound to:
+        /// tampering, not an outage. `subject` names the request.
+        case integrityViolation = "integrity_violation"
         /// A listing query is out of its bounds (limit, search length).
         case invalidQuery = "invalid_query"
         /// A decision returned a change the store will not persist (another request, rewritten approvals).
@@ -30,10 +33,13 @@ public struct StoreError: Error, Hashable, Sendable, CustomStringConvertible {
 
     public let code: Code
     public let message: String
+    /// The record the error is about, where one is named (the request of an integrity violation).
+    public let subject: String?
 
-    public init(_ code: Code, _ message: String) {
+    public init(_ code: Code, _ message: String, subject: String? = nil) {
         self.code = code
         self.message = message
+        self.subject = subject
     }
 
     public var description: String { "\(code.rawValue): \(message)" }

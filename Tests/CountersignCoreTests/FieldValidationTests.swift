@@ -195,20 +195,38 @@ struct TargetTests {
         }
     }
 
+    /// 253 characters in labels of 63: the longest name DNS carries.
+    static let longestHost = [String](repeating: String(repeating: "h", count: 63), count: 4).joined(separator: ".").dropLast(2).description
+
     static let hosts: [FieldCase] = [
         FieldCase("db-1.prod.example.com", true, "a fully qualified name"),
-        FieldCase("DB-1", true, "uppercase letters"),
+        FieldCase("DB-1", true, "uppercase letters (folded)"),
+        FieldCase("db-1.prod.example.com.", true, "the absolute form with its trailing dot (dropped)"),
         FieldCase("10.0.0.7", true, "an IPv4 address"),
-        FieldCase(String(repeating: "h", count: 253), true, "253 characters"),
+        FieldCase("0.0.0.0", true, "an IPv4 address of zeros"),
+        FieldCase(longestHost, true, "253 characters"),
+        FieldCase(String(repeating: "h", count: 63), true, "a 63-character label"),
         FieldCase("", false, "the empty host"),
-        FieldCase(String(repeating: "h", count: 254), false, "254 characters"),
+        FieldCase(".", false, "a lone dot"),
+        FieldCase(longestHost + "h", false, "254 characters"),
+        FieldCase(String(repeating: "h", count: 64) + ".example.com", false, "a 64-character label"),
         FieldCase("-oProxyCommand=sh", false, "a leading hyphen (an ssh option)"),
+        FieldCase("db-.example.com", false, "a label ending in a hyphen"),
         FieldCase(".example.com", false, "a leading dot"),
+        FieldCase("db..example.com", false, "an empty label"),
+        FieldCase("db.example.com..", false, "two trailing dots"),
         FieldCase("root@db-1", false, "a user@ prefix"),
         FieldCase("db-1:22", false, "a port"),
+        FieldCase("::1", false, "an IPv6 literal"),
         FieldCase("db_1", false, "an underscore"),
         FieldCase("db 1", false, "a space"),
         FieldCase("db-1\n", false, "a newline"),
+        FieldCase("\u{212A}ube.example.com", false, "the Kelvin sign, which lower-cases to an ASCII k"),
+        FieldCase("127.1", false, "inet_aton shorthand for 127.0.0.1"),
+        FieldCase("2130706433", false, "an IPv4 address as one number"),
+        FieldCase("010.0.0.1", false, "a leading zero (octal to inet_aton)"),
+        FieldCase("256.0.0.1", false, "an octet over 255"),
+        FieldCase("1.2.3.4.5", false, "five numeric labels"),
     ]
 
     @Test("ssh hosts are bounded", arguments: hosts)
@@ -216,6 +234,17 @@ struct TargetTests {
         let error = refusal { () throws(DomainError) in try SSHTarget(host: row.value, login: "postgres", durationSeconds: 600) }
         #expect((error == nil) == row.valid)
         if !row.valid { #expect(error?.code == .invalidField) }
+    }
+
+    @Test(
+        "a host is kept in one spelling: lower case, without its trailing dot",
+        arguments: [
+            ("Db-1.prod.internal", "db-1.prod.internal"), ("DB-1.PROD.INTERNAL.", "db-1.prod.internal"),
+            ("db-1.prod.internal", "db-1.prod.internal"), ("10.0.0.7.", "10.0.0.7"),
+        ]
+    )
+    func canonicalHost(written: String, canonical: String) throws {
+        #expect(try SSHTarget(host: written, login: "postgres", durationSeconds: 600).host == canonical)
     }
 
     static let logins: [FieldCase] = [
@@ -283,6 +312,15 @@ struct ReasonAndTicketTests {
         FieldCase("del\u{7f}", false, "a DEL"),
         FieldCase("next\u{85}line", false, "a C1 next-line control"),
         FieldCase("csi\u{9b}2J", false, "a C1 CSI"),
+        FieldCase("deploy \u{202E}noitcudorp\u{202C} only", false, "a right-to-left override reordering what is shown"),
+        FieldCase("fix \u{2066}isolated\u{2069}", false, "a bidirectional isolate"),
+        FieldCase(String(repeating: "\u{200B}", count: 10), false, "ten zero-width spaces"),
+        FieldCase("pay\u{200D}ments", false, "a zero-width joiner splitting a word"),
+        FieldCase("\u{FEFF}fix", false, "a byte-order mark"),
+        FieldCase("soft\u{00AD}hyphen", false, "a soft hyphen"),
+        FieldCase("line one\u{2028}Approved-by: bob", false, "a line separator"),
+        FieldCase("para one\u{2029}two", false, "a paragraph separator"),
+        FieldCase("\u{3164}\u{3164}\u{3164}", false, "Hangul fillers, which render as nothing"),
     ]
 
     @Test("a reason is bounded free text", arguments: reasons)
@@ -308,6 +346,8 @@ struct ReasonAndTicketTests {
         FieldCase("INC-4711\n", false, "a newline"),
         FieldCase("\u{1b}[2J", false, "a terminal escape"),
         FieldCase("INC\u{0}", false, "a NUL"),
+        FieldCase("INC-4711\u{200B}", false, "a zero-width space"),
+        FieldCase("\u{202E}1174-CNI", false, "a right-to-left override"),
     ]
 
     @Test("a ticket is a short token without spaces or control characters", arguments: tickets)
@@ -344,5 +384,19 @@ struct ReasonAndTicketTests {
     )
     func ticketPatternMatchesWhole(ticket: String, matches: Bool) throws {
         #expect(try TicketPattern("(INC|CHG)-[0-9]+").matches(ticket) == matches)
+    }
+}
+
+@Suite("Readable length")
+struct ReadableLengthTests {
+    @Test(
+        "min_length counts what a reviewer can read",
+        arguments: [
+            ("Roll out the fix", 16), ("         x", 1), ("a  \u{2003} b", 3), ("  padded  ", 6),
+            ("\u{3164}\u{3164}x", 1), ("", 0), ("café ☕", 6),
+        ]
+    )
+    func readable(text: String, length: Int) {
+        #expect(FieldRules.readableLength(text) == length)
     }
 }

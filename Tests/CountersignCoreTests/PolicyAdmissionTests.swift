@@ -108,6 +108,10 @@ struct PolicyAdmissionTests {
         MatchCase(target: SamplePolicy.ssh("web.prod.example.com", "deploy"), rule: "prod-ssh"),
         MatchCase(target: SamplePolicy.ssh("web.staging.example.com", "deploy"), rule: nil),
         MatchCase(target: SamplePolicy.ssh("production", "postgres"), rule: nil),
+        // Hosts are compared as ssh and DNS compare them: a spelling cannot reach a weaker rule.
+        MatchCase(target: SamplePolicy.ssh("Db-1.prod.example.com", "postgres"), rule: "db-ssh"),
+        MatchCase(target: SamplePolicy.ssh("DB-1.PROD.EXAMPLE.COM", "postgres"), rule: "db-ssh"),
+        MatchCase(target: SamplePolicy.ssh("db-1.prod.example.com.", "postgres"), rule: "db-ssh"),
     ]
 
     @Test("the first rule whose kind and globs match decides", arguments: matchTable)
@@ -158,7 +162,7 @@ struct PolicyAdmissionTests {
         AdmissionCase(
             "a reason shorter than the rule's minimum is refused", SamplePolicy.deploy("payments-api", "production"),
             groups: ["engineers"], reason: String(repeating: "r", count: 19),
-            .refused(.policyRefused, mentioning: ["rule prod-deploy-payments (policies/deploy.yaml:12)", "at least 20 characters"])
+            .refused(.policyRefused, mentioning: ["rule prod-deploy-payments (policies/deploy.yaml:12)", "at least 20 readable characters"])
         ),
         AdmissionCase(
             "a reason of exactly the minimum length is admitted", SamplePolicy.deploy("payments-api", "production"),
@@ -168,7 +172,17 @@ struct PolicyAdmissionTests {
         AdmissionCase(
             "a rule without a source location is named without one", SamplePolicy.deploy("billing", "staging"),
             groups: ["engineers"], reason: "too short",
-            .refused(.policyRefused, mentioning: ["rule staging-deploy: the reason must be at least 15 characters"])
+            .refused(.policyRefused, mentioning: ["rule staging-deploy: the reason must be at least 15 readable characters"])
+        ),
+        AdmissionCase(
+            "padding does not stand in for a reason: nineteen spaces and an x", SamplePolicy.deploy("payments-api", "production"),
+            groups: ["engineers"], reason: String(repeating: " ", count: 19) + "x",
+            .refused(.policyRefused, mentioning: ["at least 20 readable characters"])
+        ),
+        AdmissionCase(
+            "runs of spaces inside a reason count once", SamplePolicy.deploy("payments-api", "production"),
+            groups: ["engineers"], reason: "fix" + String(repeating: " ", count: 20) + "it",
+            .refused(.policyRefused, mentioning: ["at least 20 readable characters"])
         ),
         AdmissionCase(
             "a ticket that does not match the rule's pattern is refused", SamplePolicy.deploy("payments-api", "production"),
@@ -304,5 +318,50 @@ struct PolicyAdmissionTests {
             pendingLifetimeSeconds: 3600, maximumAccessSeconds: 3600, reasonRule: ReasonRule()
         )
         #expect(rule.allowsRequest(from: groups) == allowed)
+    }
+}
+
+@Suite("Policy patterns in the spelling their attribute is compared in")
+struct PatternSpellingTests {
+    @Test("a host pattern written in upper case matches hosts in any case")
+    func hostPatternsFold() throws {
+        let rule = SamplePolicy.rule(
+            "db", .ssh, match: ["host": "DB-*.Prod.Example.com"], requesters: ["sre"],
+            requirement: requirement([clause(1, "sre")]), maximumAccessSeconds: 600
+        )
+        #expect(rule.match["host"]?.pattern == "db-*.prod.example.com")
+        #expect(rule.matches(SamplePolicy.ssh("db-7.prod.example.com", "postgres")))
+        #expect(rule.matches(SamplePolicy.ssh("DB-7.PROD.example.com", "postgres")))
+    }
+
+    static let unmatchable: [(attribute: String, kind: RequestKind, pattern: String, why: String)] = [
+        ("service", .deploy, "Payments-*", "services are lower case"),
+        ("environment", .deploy, "Production", "environments are lower case"),
+        ("environment", .deploy, "prod env", "a space"),
+        ("login", .ssh, "Postgres", "logins are lower case"),
+        ("login", .ssh, "post.gres", "logins have no dot"),
+        ("host", .ssh, "db-*.prod.example.com.", "hosts are compared without their trailing dot"),
+        ("host", .ssh, "db_*.prod", "hosts have no underscore"),
+        ("host", .ssh, "db-1:22", "hosts have no port"),
+    ]
+
+    @Test("a pattern no canonical value can match is refused, so its requests cannot fall through to a later rule", arguments: unmatchable)
+    func unmatchablePatternsAreRefused(_ row: (attribute: String, kind: RequestKind, pattern: String, why: String)) throws {
+        let glob = try PolicyRule.canonicalPattern(try Glob(row.pattern), for: row.attribute)
+        #expect(PolicyRule.whyNeverMatches(glob, attribute: row.attribute)?.contains("can never match") == true, "\(row.why)")
+        let error = refusal { () throws(DomainError) in
+            try PolicyRule(
+                name: "r", kind: row.kind, match: [row.attribute: try Glob(row.pattern)], requesters: ["*"],
+                requirement: requirement([clause(1, "sre")]), pendingLifetimeSeconds: 3600, maximumAccessSeconds: 600,
+                reasonRule: ReasonRule()
+            )
+        }
+        #expect(error?.code == .invalidField)
+    }
+
+    @Test("patterns that can match are left alone", arguments: ["*", "payments-*", "prod[0-9]", "?"])
+    func matchablePatterns(pattern: String) throws {
+        #expect(PolicyRule.whyNeverMatches(try Glob(pattern), attribute: "service") == nil)
+        #expect(PolicyRule.whyNeverMatches(try Glob(pattern), attribute: "host") == nil)
     }
 }

@@ -75,6 +75,33 @@ struct LoadDiagnosticsTests {
                 requesters: [payments]
                 approvals: [{ count: 1, group: sre }]
             """, code: .badGlob),
+        BadPolicy(label: "a service pattern in capitals, which no service can match", file: "deploy.yaml", text: """
+            rules:
+              - name: payments
+                kind: deploy
+                match:
+                  service: "Payments-*"   # <--
+                requesters: [payments]
+                approvals: [{ count: 1, group: sre }]
+            """, code: .unmatchablePattern),
+        BadPolicy(label: "a host pattern with a trailing dot, which no canonical host has", file: "ssh.yaml", text: """
+            rules:
+              - name: databases
+                kind: ssh
+                match:
+                  host: "db-*.prod.internal."   # <--
+                requesters: [sre]
+                approvals: [{ count: 1, group: sre }]
+            """, code: .unmatchablePattern),
+        BadPolicy(label: "a login pattern with a character no login has", file: "ssh.yaml", text: """
+            rules:
+              - name: databases
+                kind: ssh
+                match:
+                  login: "Postgres"   # <--
+                requesters: [sre]
+                approvals: [{ count: 1, group: sre }]
+            """, code: .unmatchablePattern),
         BadPolicy(label: "duration without a unit", file: "deploy.yaml", text: """
             rules:
               - name: staging

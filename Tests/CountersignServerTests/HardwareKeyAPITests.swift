@@ -126,7 +126,7 @@ struct HardwareKeyAPITests {
             try await Tamper.sql(database, "UPDATE requests SET reason = 'Ship something else entirely' WHERE id = '\(filed.id)'")
             let edited = try api.decode(ApprovalVerificationView.self, try await api.send(.get, "/v1/audit/verify-approvals", token: erin))
             #expect(edited.faults.map(\.requestId) == [filed.id])
-            #expect(edited.faults.first?.code == "corrupt_row")
+            #expect(edited.faults.first?.code == "integrity_violation")
             #expect(edited.faults.first?.approver == nil)
             #expect(edited.sessionApprovals == 1)
         }

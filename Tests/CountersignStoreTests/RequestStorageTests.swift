@@ -107,7 +107,7 @@ struct RequestStorageTests {
         }
     }
 
-    @Test("a request whose content was edited behind the gateway's back reads as a corrupt row naming it")
+    @Test("a request whose content was edited behind the gateway's back reads as an integrity violation naming it")
     func editedContentIsCorrupt() async throws {
         try await withScratchStore { scratch in
             let request = try Fixtures.deploy(at: scratch.clock.now())
@@ -119,8 +119,9 @@ struct RequestStorageTests {
                 _ = try await scratch.store.request(request.id)
                 Issue.record("an edited request was read as if intact")
             } catch let error as StoreError {
-                #expect(error.code == .corruptRow)
-                #expect(error.message.contains("requests row \(request.id)"))
+                #expect(error.code == .integrityViolation)
+                #expect(error.subject == request.id.rawValue)
+                #expect(error.message.contains("request \(request.id)"))
             }
         }
     }

@@ -40,29 +40,38 @@ struct DurabilityTests {
         defer { scratch.remove() }
         let daemon = try Daemon(scratch: scratch)
         let token = try await Self.login("alice", at: daemon.url)
-        let acknowledged = AcknowledgedIDs()
+        let acknowledged = LockedStrings()
         let body = CreateRequestBody(
             kind: "deploy", service: "payments-api", environment: "production", commit: CLIWalkthroughTests.commit,
             reason: "Roll out the settlement rounding fix", ticket: "CHG-1042"
         )
+        let interrupted = LockedStrings()
         await withTaskGroup(of: Void.self) { group in
-            for _ in 0..<4 {
+            for writer in 0..<4 {
                 group.addTask {
                     // Bounded: each writer stops at its first failure (the kill) or after 500 writes.
                     for _ in 0..<500 {
                         guard let data = try? await Self.post(daemon.url + "/v1/requests", body, token: token),
-                              let view = try? APICoding.makeDecoder().decode(RequestView.self, from: data) else { return }
+                              let view = try? APICoding.makeDecoder().decode(RequestView.self, from: data) else {
+                            interrupted.append("writer \(writer)")
+                            return
+                        }
                         acknowledged.append(view.id)
                     }
                 }
             }
             group.addTask {
-                while acknowledged.all.count < 40 { try? await Task.sleep(for: .milliseconds(20)) }
+                // Bounded too: if the writers stall, the kill comes at the deadline and the
+                // expectations below fail instead of the test hanging.
+                let deadline = ContinuousClock.now + .seconds(60)
+                while acknowledged.all.count < 40, ContinuousClock.now < deadline { try? await Task.sleep(for: .milliseconds(20)) }
                 daemon.stop(signal: SIGKILL)
             }
         }
         let written = acknowledged.all
-        #expect(written.count >= 40)
+        #expect(written.count >= 40, "the writers acknowledged only \(written.count) requests before the deadline")
+        // The kill must land while writes are in flight, or the test proves nothing about them.
+        #expect(!interrupted.all.isEmpty, "every writer finished its 500 writes before the kill")
 
         let restarted = try Daemon(scratch: scratch)
         let erin = try await Self.login("erin", at: restarted.url)
@@ -162,11 +171,11 @@ struct DurabilityTests {
     }
 }
 
-/// The ids the gateway acknowledged, written by several writer tasks at once.
-final class AcknowledgedIDs: @unchecked Sendable {
+/// Strings written by several writer tasks at once (acknowledged ids, interrupted writers).
+final class LockedStrings: @unchecked Sendable {
     private let lock = NSLock()
-    private var ids: [String] = []
+    private var strings: [String] = []
 
-    func append(_ id: String) { lock.withLock { ids.append(id) } }
-    var all: [String] { lock.withLock { ids } }
+    func append(_ string: String) { lock.withLock { strings.append(string) } }
+    var all: [String] { lock.withLock { strings } }
 }

@@ -11,7 +11,6 @@ struct RequestController {
 
     static let defaultPageSize = 50
     static let maximumPageSize = 200
-    static let maximumSearchLength = 128
 
     func register(on routes: RouteRecorder) {
         routes.on(.post, "/v1/requests", use: create)
@@ -57,17 +56,10 @@ struct RequestController {
             }
             return limit
         } ?? Self.defaultPageSize
-        let search = try query.get("q").map { value throws(GatewayError) in
-            guard value.count <= Self.maximumSearchLength else {
-                throw GatewayError.invalidQuery("q must be at most \(Self.maximumSearchLength) characters")
-            }
-            return String(value)
-        }
-        let cursor = try query.get("before").map { value throws(GatewayError) in
-            guard let cursor = RequestCursor(token: String(value)) else { throw GatewayError.invalidQuery("before is not a cursor this gateway issued") }
-            return cursor
-        }
-        let page = try await desk.list(scope, states: states, search: search, before: cursor, limit: limit, for: caller)
+        let page = try await desk.list(
+            scope, states: states, search: try RequestListingParameters.search(query),
+            before: try RequestListingParameters.cursor(query), limit: limit, for: caller
+        )
         return JSONResponse(RequestListView(requests: page.requests.map { RequestView($0, caller: caller) }, nextCursor: page.next?.token))
     }
 

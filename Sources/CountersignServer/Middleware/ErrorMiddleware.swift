@@ -8,10 +8,13 @@ import NIOCore
 /// Turns every failure into the JSON error shape with a precise status. Errors nobody planned for
 /// become a bare 500 `internal`: logged here with the request id, never shown to the caller.
 struct ErrorMiddleware<Context: RequestContext>: RouterMiddleware {
+    let alarm: IntegrityAlarm
+
     func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
         do {
             return try await next(request, context)
         } catch {
+            await alarm.raise(for: error)
             throw GatewayError.answering(error, logger: context.logger)
         }
     }

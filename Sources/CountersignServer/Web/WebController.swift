@@ -18,6 +18,7 @@ struct WebController {
     let renderer: PageRenderer
     let assets: StaticAssets
     let cookies: WebCookies
+    let alarm: IntegrityAlarm
     let reviewRefreshSeconds: Int
 
     static let pageSize = 50
@@ -26,7 +27,7 @@ struct WebController {
 
     func register(on router: Router<GatewayContext>) {
         router.get("/static/{file}", use: asset)
-        let pages = router.group().add(middleware: WebSessionMiddleware(sessions: sessions, cookies: cookies, renderer: renderer))
+        let pages = router.group().add(middleware: WebSessionMiddleware(sessions: sessions, cookies: cookies, renderer: renderer, alarm: alarm))
         pages.get("/", use: home)
         pages.get("/login", use: loginForm)
         pages.post("/login", use: login)
@@ -166,14 +167,8 @@ struct WebController {
     ) async throws -> HTMLResponse {
         let caller = try context.requireIdentity().actor
         let query = request.uri.queryParameters
-        let search = String(query.get("q") ?? "")
-        guard search.count <= RequestController.maximumSearchLength else {
-            throw GatewayError.invalidQuery("the search text must be at most \(RequestController.maximumSearchLength) characters")
-        }
-        let cursor = try query.get("before").map { value throws(GatewayError) in
-            guard let cursor = RequestCursor(token: String(value)) else { throw GatewayError.invalidQuery("before is not a cursor this gateway issued") }
-            return cursor
-        }
+        let search = try RequestListingParameters.search(query) ?? ""
+        let cursor = try RequestListingParameters.cursor(query)
         let page = try await desk.list(scope, states: states, search: search, before: cursor, limit: Self.pageSize, for: caller)
         let path = request.uri.path
         let older = page.next.map { next in

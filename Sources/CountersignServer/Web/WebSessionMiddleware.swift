@@ -12,6 +12,7 @@ struct WebSessionMiddleware: RouterMiddleware {
     let sessions: SessionAuthority
     let cookies: WebCookies
     let renderer: PageRenderer
+    let alarm: IntegrityAlarm
 
     /// The login form proves it is the gateway's own with the login cookie instead.
     static let loginPath = "/login"
@@ -45,6 +46,7 @@ struct WebSessionMiddleware: RouterMiddleware {
             }
             response = try await next(request, context)
         } catch {
+            await alarm.raise(for: error)
             let failure = GatewayError.answering(error, logger: context.logger)
             if failure.status == .unauthorized, request.method == .get {
                 response = try SeeOther(location: "\(Self.loginPath)?next=\(WebPaths.escaped(request.uri.path))").response(from: request, context: context)

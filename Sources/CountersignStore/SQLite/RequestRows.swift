@@ -222,7 +222,10 @@ enum RequestRows {
         // Approvals are bound to the content digest: content edited behind the gateway's back must
         // not be shown as what reviewers approved.
         guard try stored.bytes("content_digest", count: 32) == request.canonicalContent.sha256 else {
-            throw stored.corrupt("content does not match its stored digest")
+            throw StoreError(
+                .integrityViolation, "request \(id)'s stored content no longer matches the digest its approvals are bound to",
+                subject: id.rawValue
+            )
         }
         return request
     }

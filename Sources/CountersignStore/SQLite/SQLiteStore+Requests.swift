@@ -82,7 +82,15 @@ extension SQLiteStore {
                 guard let id = try? RequestID(rawID) else {
                     throw StoreError.corruptRow(table: "requests", key: rawID, "id is not a request id")
                 }
-                guard let current = try RequestRows.fetch(id, in: db) else { continue }
+                let found: AccessRequest?
+                do {
+                    found = try RequestRows.fetch(id, in: db)
+                } catch let error as StoreError where error.code == .integrityViolation {
+                    // A tampered request must not stop every other one from expiring; it stays
+                    // unreadable (and so unusable) until an operator restores it.
+                    continue
+                }
+                guard let current = found else { continue }
                 let change = try RequestRules.apply(.expire, to: current, at: now)
                 try RequestRows.persistProgress(of: change.request, from: current, in: db)
                 _ = try AuditRows.append(change.events, in: db)
@@ -131,11 +139,38 @@ extension SQLiteStore {
             conditions.append("(" + searched.map { "\($0) LIKE ? ESCAPE '\\'" }.joined(separator: " OR ") + ")")
             arguments += StatementArguments(Array(repeating: likePattern(containing: search), count: searched.count))
         }
+        if let audience = query.audience {
+            let (condition, values) = audienceCondition(audience)
+            if let condition {
+                conditions.append(condition)
+                arguments += values
+            }
+        }
         if let cursor = query.before {
             conditions.append("(created_at, id) < (?, ?)")
             arguments += [cursor.createdAt.millisecondsSinceEpoch, cursor.id.rawValue]
         }
         return (conditions, arguments)
+    }
+
+    /// `RequestRules.belongs(_:to:)` in SQL: reviewer groups are read from the requirement
+    /// snapshot, approvers from the approvals table. Nil when the audience sees everything.
+    private static func audienceCondition(_ audience: RequestAudience) -> (String?, StatementArguments) {
+        let actor = audience.actor
+        let groups = actor.groups.sorted()
+        let reviews = groups.isEmpty ? "0" : """
+            EXISTS (SELECT 1 FROM json_each(requests.requirement, '$.clauses') AS clause
+                    WHERE json_extract(clause.value, '$.group') IN (\(placeholders(groups.count))))
+            """
+        let approved = "EXISTS (SELECT 1 FROM approvals WHERE approvals.request_id = requests.id AND approvals.approver = ?)"
+        let name = actor.name.rawValue
+        switch audience {
+        case .viewer:
+            if RequestRules.oversees(actor) { return (nil, []) }
+            return ("(requester = ? OR \(reviews) OR \(approved))", [name] + StatementArguments(groups) + [name])
+        case .reviewer:
+            return ("(state = 'pending' AND requester <> ? AND \(reviews) AND NOT \(approved))", [name] + StatementArguments(groups) + [name])
+        }
     }
 
     /// `%text%` where the text's own `%`, `_` and `\` match literally.
