@@ -13,7 +13,7 @@ import WebAuthnTesting
 /// Passwords are not what is measured, so bench users log in through a verifier that accepts
 /// them. Usage: countersign-bench-approval [approvals per approver]
 struct BenchPasswords: PasswordVerifier {
-    func check(username: String, password: String) async -> PasswordCheck { password == "bench" ? .accepted : .rejected }
+    func check(username: String, password: String) async -> PasswordCheck { password == "bench" ? .accepted(canonicalUsername: username) : .rejected }
 }
 
 let perApprover = max(10, Int(CommandLine.arguments.dropFirst().first ?? "") ?? 100)

@@ -42,6 +42,14 @@ public struct FailureThrottle: Sendable {
         failures[key] = nil
     }
 
+    /// Takes back one failure recorded at `time`: an attempt counted before it was checked (so
+    /// that parallel guesses cannot all pass the limit) that then turned out to be no guess.
+    public mutating func withdrawFailure(_ key: String, recordedAt time: Date) {
+        guard var recorded = failures[key], let index = recorded.lastIndex(of: time) else { return }
+        recorded.remove(at: index)
+        failures[key] = recorded.isEmpty ? nil : recorded
+    }
+
     private mutating func prune(at now: Date) {
         failures = failures.filter { _, dates in dates.contains { now.timeIntervalSince($0) < limit.window } }
         if failures.count >= capacity, let oldestKey = failures.min(by: { ($0.value.last ?? now) < ($1.value.last ?? now) })?.key {

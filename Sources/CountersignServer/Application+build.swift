@@ -95,9 +95,13 @@ public func buildGateway(
     let router = Router(context: GatewayContext.self)
     router.add(middleware: ErrorMiddleware(alarm: alarm))
     let cookies = WebCookies(publicURL: configuration.publicURL)
+    router.add(middleware: ClientAddressMiddleware(trustedProxies: configuration.trustedProxies))
     router.add(middleware: AuthenticationMiddleware(sessions: sessions, cookies: cookies))
     let routes = RouteRecorder(router: router)
-    HealthController(store: store, policies: policies, metrics: metrics, openAPIDocument: ByteBuffer(bytes: openAPIDocument)).register(on: routes)
+    HealthController(
+        store: store, writability: WritabilityProof(store: store, clock: clock), policies: policies, metrics: metrics,
+        openAPIDocument: ByteBuffer(bytes: openAPIDocument)
+    ).register(on: routes)
     SessionController(sessions: sessions, bodyLimit: configuration.maximumBodySize).register(on: routes)
     RequestController(desk: desk, policies: policies, bodyLimit: configuration.maximumBodySize).register(on: routes)
     let relyingParty = try configuration.relyingParty()
@@ -118,7 +122,10 @@ public func buildGateway(
     let application = Application(
         router: router,
         configuration: .init(address: .hostname(configuration.host, port: configuration.port), serverName: "countersignd"),
-        services: [sweeper, checkpoints, PolicyReloadService(reloader: reloader)],
+        services: [
+            sweeper, checkpoints, PolicyReloadService(reloader: reloader),
+            LoginRefusalAuditService(sessions: sessions, clock: clock, interval: .seconds(5)),
+        ],
         onServerRunning: { channel in await onServerRunning(channel.localAddress?.port ?? configuration.port) },
         logger: logger
     )

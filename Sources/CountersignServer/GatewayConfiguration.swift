@@ -22,8 +22,14 @@ public struct GatewayConfiguration: Sendable {
     public var maximumBodySize: Int
     /// The attestation conveyance preference sent to browsers at key enrolment.
     public var attestation: AttestationPreference
+    /// Failed logins for one user from one address: the hard limit a guesser meets.
     public var failedLoginsPerUser: LoginLimit
+    /// Failed logins for one user from every address together: gentler, so that one attacker
+    /// cannot lock the real user out from where they are (see `LoginThrottle`).
+    public var failedLoginsPerUserAcrossAddresses: LoginLimit
     public var failedLoginsPerAddress: LoginLimit
+    /// Reverse proxies whose `X-Forwarded-For` names the client; none by default.
+    public var trustedProxies: TrustedProxies
     /// How often an open "to review" page asks for new requests.
     public var reviewRefreshSeconds: Int
 
@@ -52,7 +58,9 @@ public struct GatewayConfiguration: Sendable {
         attestation: AttestationPreference = .none,
         failedLoginsPerUser: LoginLimit = .init(failures: 5, window: 900),
         failedLoginsPerAddress: LoginLimit = .init(failures: 20, window: 900),
-        reviewRefreshSeconds: Int = 5
+        reviewRefreshSeconds: Int = 5,
+        failedLoginsPerUserAcrossAddresses: LoginLimit = .init(failures: 20, window: 900),
+        trustedProxies: TrustedProxies = .none
     ) {
         self.host = host
         self.port = port
@@ -71,6 +79,8 @@ public struct GatewayConfiguration: Sendable {
         self.failedLoginsPerUser = failedLoginsPerUser
         self.failedLoginsPerAddress = failedLoginsPerAddress
         self.reviewRefreshSeconds = reviewRefreshSeconds
+        self.failedLoginsPerUserAcrossAddresses = failedLoginsPerUserAcrossAddresses
+        self.trustedProxies = trustedProxies
     }
 
     public var databasePath: String { dataDirectory.appendingPathComponent("countersign.sqlite").path }

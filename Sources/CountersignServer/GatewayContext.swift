@@ -16,7 +16,9 @@ public struct CallerIdentity: Sendable {
 /// authenticated, their identity.
 public struct GatewayContext: RequestContext {
     public var coreContext: CoreRequestContextStorage
-    public let remoteAddress: String
+    /// The peer's address, until `ClientAddressMiddleware` replaces it with the client's own
+    /// (the one a trusted proxy forwarded).
+    public internal(set) var remoteAddress: String
     public var identity: CallerIdentity?
     /// A token was presented but is unknown, revoked or expired.
     var presentedStaleToken = false

@@ -3,7 +3,9 @@ import PAMAuth
 
 /// The answer of whatever checks passwords.
 public enum PasswordCheck: Sendable, Equatable {
-    case accepted
+    /// The password is right for the account spelled `canonicalUsername`, which may differ from the
+    /// name that was typed where the directory ignores case.
+    case accepted(canonicalUsername: String)
     case rejected
     /// The password was right but the account may not log in now (expired, locked, disabled).
     case accountUnavailable
@@ -34,7 +36,7 @@ public struct PAMPasswordVerifier: PasswordVerifier {
             return .unavailable("PAM thread pool is shut down")
         }
         switch outcome {
-        case .authenticated: return .accepted
+        case .authenticated(let canonicalUsername): return .accepted(canonicalUsername: canonicalUsername)
         case .refused(.badCredentials): return .rejected
         case .refused(.accountUnavailable): return .accountUnavailable
         case .refused(.serviceError(let code, let message)): return .unavailable("PAM error \(code): \(message)")

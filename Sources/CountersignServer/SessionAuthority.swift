@@ -5,8 +5,8 @@ import CountersignStore
 import Foundation
 import HTTPTypes
 import Logging
-import WebAuthn
 import Synchronization
+import WebAuthn
 
 /// Logins, logouts and bearer tokens. A token is 256 random bits shown to the client once; the
 /// gateway stores only its SHA-256, so a copy of the database lets nobody log in.
@@ -17,16 +17,14 @@ public final class SessionAuthority: Sendable {
     let clock: any WallClock
     let lifetime: TimeInterval
     let metrics: GatewayMetrics
-    let throttles: Mutex<LoginThrottles>
+    let throttle: Mutex<LoginThrottle>
+    let refusals: Mutex<LoginRefusalTally>
     let logger: Logger
-
-    struct LoginThrottles {
-        var perUser: FailureThrottle
-        var perAddress: FailureThrottle
-    }
 
     static let tokenPrefix = "cs1_"
     static let maximumPasswordBytes = 1024
+    /// How long repeated refusals of one key are counted before they are audited as one event.
+    static let refusalAuditWindow: TimeInterval = 60
 
     init(
         store: any GatewayStore, verifier: any PasswordVerifier, directory: MembershipDirectory, clock: any WallClock,
@@ -39,26 +37,41 @@ public final class SessionAuthority: Sendable {
         self.lifetime = configuration.sessionLifetime
         self.metrics = metrics
         self.logger = logger
-        throttles = Mutex(LoginThrottles(
-            perUser: FailureThrottle(limit: .init(failures: configuration.failedLoginsPerUser.failures, window: configuration.failedLoginsPerUser.window)),
-            perAddress: FailureThrottle(limit: .init(failures: configuration.failedLoginsPerAddress.failures, window: configuration.failedLoginsPerAddress.window))
+        func limit(_ limit: GatewayConfiguration.LoginLimit) -> FailureThrottle.Limit { .init(failures: limit.failures, window: limit.window) }
+        throttle = Mutex(LoginThrottle(
+            perUserAtAddress: limit(configuration.failedLoginsPerUser),
+            perUser: limit(configuration.failedLoginsPerUserAcrossAddresses),
+            perAddress: limit(configuration.failedLoginsPerAddress)
         ))
+        refusals = Mutex(LoginRefusalTally(window: Self.refusalAuditWindow))
     }
 
     func login(username rawUsername: String, password: String, from address: String) async throws -> LoginResponse {
         let now = clock.now()
         let attempted = Username.isValid(rawUsername) ? rawUsername : "(invalid username)"
-        let userKey = "user:" + attempted
-        let addressKey = "address:" + address
-        let wait = throttles.withLock { throttles in
-            [throttles.perUser.retryAfter(userKey, at: now), throttles.perAddress.retryAfter(addressKey, at: now)].compactMap { $0 }.max()
-        }
-        if let wait {
+        // Usernames are ASCII (`Username`), and a directory that ignores case must not grant each
+        // spelling a budget of its own.
+        let userKey = attempted.lowercased()
+        let addressKey = IPAddress(address)?.throttleKey ?? address
+        let reservation: LoginThrottle.Reservation
+        switch throttle.withLock({ $0.admit(user: userKey, address: addressKey, at: now) }) {
+        case .admitted(let admitted):
+            reservation = admitted
+        case .refused(let refusal, let wait):
             metrics.loginThrottled()
-            try await audit(.loginThrottled, actor: attempted, at: now, ["source_address": address])
+            let key = LoginRefusalTally.Key(
+                action: AuditAction.loginThrottled.rawValue, reason: refusal.rawValue,
+                user: refusal.concernsUser ? userKey : nil, address: refusal.concernsAddress ? addressKey : nil
+            )
+            try await auditRefusal(key, attempted: attempted, address: address, at: now)
+            let seconds = Int(wait.rounded(.up))
             var headers = HTTPFields()
-            headers[.retryAfter] = String(Int(wait.rounded(.up)))
-            throw GatewayError(status: .tooManyRequests, code: APIErrorCode.rateLimited, message: "too many failed logins; try again in \(Int(wait.rounded(.up))) seconds", headers: headers)
+            headers[.retryAfter] = String(seconds)
+            let message = switch refusal {
+            case .userBusy, .addressBusy: "a login is already being checked; try again in \(seconds) seconds"
+            case .userAtAddressLimit, .userLimit, .addressLimit: "too many failed logins; try again in \(seconds) seconds"
+            }
+            throw GatewayError(status: .tooManyRequests, code: APIErrorCode.rateLimited, message: message, headers: headers)
         }
 
         let check: PasswordCheck
@@ -68,11 +81,8 @@ public final class SessionAuthority: Sendable {
             check = .rejected
         }
 
-        guard check == .accepted, let user = try? Username(rawUsername) else {
-            throttles.withLock { throttles in
-                throttles.perUser.recordFailure(userKey, at: now)
-                throttles.perAddress.recordFailure(addressKey, at: now)
-            }
+        guard case .accepted(let canonical) = check, let user = try? Username(rawUsername) else {
+            throttle.withLock { $0.settle(reservation, passwordWasRight: false) }
             metrics.loginFailed()
             if case .unavailable(let detail) = check {
                 logger.error("password check unavailable", metadata: ["detail": "\(detail)"])
@@ -82,7 +92,8 @@ public final class SessionAuthority: Sendable {
             case .accountUnavailable: "account_unavailable"
             case .unavailable: "authentication_unavailable"
             }
-            try await audit(.loginFailed, actor: attempted, at: now, ["source_address": address, "reason": reason])
+            let key = LoginRefusalTally.Key(action: AuditAction.loginFailed.rawValue, reason: reason, user: userKey, address: addressKey)
+            try await auditRefusal(key, attempted: attempted, address: address, at: now)
             switch check {
             case .accountUnavailable:
                 throw GatewayError(status: .forbidden, code: APIErrorCode.accountUnavailable, message: "this account may not log in now")
@@ -91,6 +102,25 @@ public final class SessionAuthority: Sendable {
             case .accepted, .rejected:
                 throw GatewayError(status: .unauthorized, code: APIErrorCode.invalidCredentials, message: "unknown user or wrong password")
             }
+        }
+        // The password was right, so none of this counts against the user.
+        throttle.withLock { $0.settle(reservation, passwordWasRight: true) }
+
+        // One person is one approver: `ALICE` and `alice` must never be two sessions, two
+        // requesters or two approvals where the directory ignores case.
+        guard canonical == user.rawValue else {
+            metrics.loginFailed()
+            let key = LoginRefusalTally.Key(action: AuditAction.loginFailed.rawValue, reason: "noncanonical_username", user: userKey, address: addressKey)
+            guard Username.isValid(canonical) else {
+                logger.error("PAM authenticated a name the gateway cannot use", metadata: ["attempted": "\(user)", "canonical_bytes": "\(canonical.utf8.count)"])
+                try await auditRefusal(key, attempted: attempted, address: address, at: now)
+                throw GatewayError(status: .forbidden, code: APIErrorCode.accountUnavailable, message: "this account may not log in now")
+            }
+            try await auditRefusal(key, attempted: attempted, address: address, at: now, ["canonical_username": canonical])
+            throw GatewayError(
+                status: .forbidden, code: APIErrorCode.noncanonicalUsername,
+                message: "this account's name is spelled \"\(canonical)\"; log in as \"\(canonical)\""
+            )
         }
 
         var tokenBytes = [UInt8](repeating: 0, count: 32)
@@ -102,7 +132,7 @@ public final class SessionAuthority: Sendable {
         try await store.createSession(session, event: event)
         metrics.auditAppended()
         metrics.loginSucceeded()
-        throttles.withLock { $0.perUser.recordSuccess(userKey) }
+        await auditClosedRefusals(at: now)
         return LoginResponse(token: token, username: user.rawValue, groups: directory.groups(of: user).sorted(), expiresAt: session.expiresAt)
     }
 
@@ -112,11 +142,26 @@ public final class SessionAuthority: Sendable {
         metrics.auditAppended()
     }
 
-    /// The identity behind an `Authorization` header, or nil when the token is malformed,
-    /// unknown, revoked or expired.
+    /// The identity behind an `Authorization` header, or nil when the header is not a bearer
+    /// token, or the token is malformed, unknown, revoked or expired.
     func identity(forAuthorizationHeader header: String) async throws -> CallerIdentity? {
-        guard header.utf8.count <= 256, header.hasPrefix("Bearer ") else { return nil }
-        return try await identity(forToken: String(header.dropFirst("Bearer ".count)))
+        guard let token = Self.bearerToken(inAuthorizationHeader: header) else { return nil }
+        return try await identity(forToken: token)
+    }
+
+    /// Longer than any token this gateway issues with generous room for whitespace; a longer
+    /// header is refused before it is read any further.
+    static let maximumAuthorizationHeaderBytes = 256
+
+    /// The token of `Bearer <token>`. The scheme is case-insensitive (RFC 9110 §11.1) and may be
+    /// separated from the token by spaces or tabs; a token is one word (token68, §11.2), so a
+    /// header with anything after it is refused rather than guessed at.
+    static func bearerToken(inAuthorizationHeader header: String) -> String? {
+        guard header.utf8.count <= maximumAuthorizationHeaderBytes else { return nil }
+        let words = header.split(whereSeparator: { $0 == " " || $0 == "\t" })
+        guard words.count == 2, let scheme = words.first, let token = words.last,
+              scheme.lowercased() == "bearer" else { return nil }
+        return String(token)
     }
 
     /// The identity behind a session token, from a bearer header or a browser's session cookie.
@@ -130,8 +175,41 @@ public final class SessionAuthority: Sendable {
         LoginSession.tokenHash(of: token.utf8)
     }
 
-    private func audit(_ action: AuditAction, actor: String, at now: Date, _ details: [String: String]) async throws {
-        _ = try await store.appendAudit([AuditEvent(time: now, actor: actor, action: action, subject: actor, details: details)])
-        metrics.auditAppended()
+    /// Audits a refusal at once if it is the first of its window, and only counts it otherwise;
+    /// windows that have closed meanwhile go out in the same append.
+    private func auditRefusal(
+        _ key: LoginRefusalTally.Key, attempted: String, address: String, at now: Date, _ extra: [String: String] = [:]
+    ) async throws {
+        let (auditNow, closed) = refusals.withLock { $0.record(key, username: attempted, address: address, at: now) }
+        var events = closed.map { $0.event(at: now) }
+        if auditNow {
+            let details = ["source_address": address, "reason": key.reason, "count": "1"].merging(extra) { first, _ in first }
+            events.append(AuditEvent(time: now, actor: attempted, action: AuditAction(rawValue: key.action), subject: attempted, details: details))
+        }
+        guard !events.isEmpty else { return }
+        do {
+            _ = try await store.appendAudit(events)
+            metrics.auditAppended(events.count)
+        } catch {
+            refusals.withLock { $0.reinstate(closed) }
+            throw error
+        }
+    }
+
+    /// Audits the tallies of windows that have closed (`everything`: all of them, at shutdown).
+    /// A failed append puts them back for the next try and is logged; the caller's own action
+    /// has already been audited, so it is not failed for this.
+    func auditClosedRefusals(at now: Date, everything: Bool = false) async {
+        let closed = refusals.withLock { everything ? $0.closeAll() : $0.close(dueAt: now) }
+        guard !closed.isEmpty else { return }
+        do {
+            _ = try await store.appendAudit(closed.map { $0.event(at: now) })
+            metrics.auditAppended(closed.count)
+        } catch {
+            refusals.withLock { $0.reinstate(closed) }
+            logger.error("could not audit counted login refusals; kept for the next try", metadata: [
+                "windows": "\(closed.count)", "refusals": "\(closed.reduce(0) { $0 + $1.count })", "error": "\(error)",
+            ])
+        }
     }
 }

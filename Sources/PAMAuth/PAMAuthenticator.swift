@@ -17,7 +17,8 @@ public struct PAMAuthenticator: Sendable {
         self.configDirectory = configDirectory
     }
 
-    /// Runs `pam_authenticate` then `pam_acct_mgmt` for one user.
+    /// Runs `pam_authenticate` then `pam_acct_mgmt` for one user, and names the account that
+    /// authenticated in its canonical spelling (PAM's `PAM_USER`, then NSS's `pw_name`).
     ///
     /// Malformed input is refused as `.badCredentials` before PAM is involved, so PAM modules
     /// only ever see bounded, printable usernames and NUL-free passwords.
@@ -64,13 +65,27 @@ public struct PAMAuthenticator: Sendable {
             outcome = .refused(PAMStatus(code: status, call: "pam_authenticate").refusalAfterAuthentication)
         } else {
             status = pam_acct_mgmt(handle, flags)
-            outcome =
-                status == PAM_SUCCESS
-                ? .authenticated
-                : .refused(PAMStatus(code: status, call: "pam_acct_mgmt").refusalAfterAccountCheck)
+            if status != PAM_SUCCESS {
+                outcome = .refused(PAMStatus(code: status, call: "pam_acct_mgmt").refusalAfterAccountCheck)
+            } else if let authenticated = authenticatedUser(handle) {
+                outcome = .authenticated(canonicalUsername: SystemAccountName.canonical(authenticated))
+            } else {
+                status = PAM_SYSTEM_ERR
+                outcome = .refused(.serviceError(code: PAM_SYSTEM_ERR, message: "pam_get_item: no PAM_USER after authentication"))
+            }
         }
         // pam_end lets modules clean up and overwrites libpam's own copy of the password.
         pam_end(handle, status)
         return outcome
+    }
+
+    /// The user PAM authenticated, which modules may have rewritten from the name given to
+    /// pam_start (case folding, realm stripping, aliases): that one, not the typed one, is who
+    /// proved the password.
+    private func authenticatedUser(_ handle: OpaquePointer) -> String? {
+        var item: UnsafeRawPointer?
+        guard pam_get_item(handle, PAM_USER, &item) == PAM_SUCCESS, let item else { return nil }
+        let name = String(cString: item.assumingMemoryBound(to: CChar.self))
+        return name.isEmpty ? nil : name
     }
 }

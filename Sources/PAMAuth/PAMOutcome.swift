@@ -1,6 +1,8 @@
 /// The result of one PAM transaction (authentication followed by account checks).
 public enum PAMOutcome: Sendable, Equatable {
-    case authenticated
+    /// `canonicalUsername` is the account's own spelling, which may differ from what was typed:
+    /// where the directory ignores case (SSSD, winbind, LDAP), `ALICE` authenticates as `alice`.
+    case authenticated(canonicalUsername: String)
     case refused(PAMRefusal)
 }
 
@@ -23,8 +25,8 @@ public enum PAMRefusal: Sendable, Equatable {
 extension PAMOutcome: CustomStringConvertible {
     public var description: String {
         switch self {
-        case .authenticated:
-            "authenticated"
+        case .authenticated(let canonicalUsername):
+            "authenticated as \(canonicalUsername)"
         case .refused(let refusal):
             "refused: \(refusal)"
         }

@@ -54,6 +54,9 @@ struct Countersignd: AsyncParsableCommand {
     @Option(help: "How often an open \"to review\" page asks for new requests, e.g. 5s (1s to 5m). [env: COUNTERSIGN_REVIEW_REFRESH]")
     var reviewRefresh: String = Environment.value("COUNTERSIGN_REVIEW_REFRESH") ?? "5s"
 
+    @Option(help: "Reverse proxies whose X-Forwarded-For names the client, as addresses or CIDR networks, e.g. 10.0.0.0/8,::1. Default: none (the header is ignored; anyone can send it). [env: COUNTERSIGN_TRUSTED_PROXIES]")
+    var trustedProxy: String = Environment.value("COUNTERSIGN_TRUSTED_PROXIES") ?? ""
+
     @Option(help: "Log level: trace, debug, info, notice, warning, error. [env: COUNTERSIGN_LOG_LEVEL]")
     var logLevel: String = Environment.value("COUNTERSIGN_LOG_LEVEL") ?? "info"
 
@@ -66,6 +69,7 @@ struct Countersignd: AsyncParsableCommand {
         guard let refresh = PolicyDuration.seconds(from: reviewRefresh), (1...300).contains(refresh) else {
             throw ValidationError("--review-refresh must be a duration from 1s to 5m, such as 5s")
         }
+        _ = try trustedProxies()
         guard Logger.Level(rawValue: logLevel) != nil else { throw ValidationError("--log-level must be one of trace, debug, info, notice, warning, error") }
     }
 
@@ -89,7 +93,8 @@ struct Countersignd: AsyncParsableCommand {
             durability: SQLiteDurability(rawValue: durability) ?? .full,
             checkpointInterval: TimeInterval(PolicyDuration.seconds(from: checkpointInterval) ?? 300),
             attestation: GatewayConfiguration.AttestationPreference(rawValue: attestation) ?? .none,
-            reviewRefreshSeconds: PolicyDuration.seconds(from: reviewRefresh) ?? 5
+            reviewRefreshSeconds: PolicyDuration.seconds(from: reviewRefresh) ?? 5,
+            trustedProxies: try trustedProxies()
         )
         let gateway: Gateway
         do {
@@ -104,6 +109,14 @@ struct Countersignd: AsyncParsableCommand {
             throw ExitCode(2)
         }
         try await gateway.application.runService()
+    }
+
+    private func trustedProxies() throws -> TrustedProxies {
+        do {
+            return try TrustedProxies(parsing: trustedProxy)
+        } catch {
+            throw ValidationError("--trusted-proxy: \(error)")
+        }
     }
 
     private func address() throws -> (String, Int) {

@@ -23,8 +23,10 @@ struct GatewayHarness {
 
     /// - Parameter policies: nil for the example policies with session approvals allowed on
     ///   payments production deploys (`sessionApprovalPolicies`).
+    /// - Parameter passwordVerifier: nil for real PAM with the demo users.
     static func make(
         policies: URL? = nil,
+        passwordVerifier: (any PasswordVerifier)? = nil,
         _ configure: (inout GatewayConfiguration) -> Void = { _ in }
     ) async throws -> GatewayHarness {
         let directory = FileManager.default.temporaryDirectory.appendingPathComponent("countersign-server-\(UUID().uuidString)")
@@ -43,7 +45,7 @@ struct GatewayHarness {
         let clock = ManualClock()
         var logger = Logger(label: "countersignd-test")
         logger.logLevel = .warning
-        let gateway = try await buildGateway(configuration: configuration, clock: clock, logger: logger)
+        let gateway = try await buildGateway(configuration: configuration, clock: clock, passwordVerifier: passwordVerifier, logger: logger)
         return GatewayHarness(directory: directory, clock: clock, gateway: gateway, configuration: configuration)
     }
 

@@ -20,7 +20,7 @@ struct PAMAuthenticatorTests {
             PAMAuthenticator(service: "countersign-test", configDirectory: directory)
                 .authenticate(username: Self.alice.username, password: Self.alice.password)
         }
-        #expect(outcome == .authenticated)
+        #expect(outcome == .authenticated(canonicalUsername: Self.alice.username))
     }
 
     @Test("A wrong password is refused as bad credentials after PAM's fail delay")
@@ -144,17 +144,37 @@ struct PAMAuthenticatorTests {
 
     @Test("Inputs at the edge of the bounds do reach PAM")
     func inputsAtTheBoundsReachPAM() throws {
+        let longest = "A.b_c-" + String(repeating: "9", count: 58)
         let outcomes = try withPAMConfiguration { directory in
             let authenticator = PAMAuthenticator(service: "permit-all", configDirectory: directory)
             return [
                 authenticator.authenticate(username: "a", password: "p"),
-                authenticator.authenticate(
-                    username: "A.b_c-" + String(repeating: "9", count: 58),
-                    password: String(repeating: "p", count: 1024)
-                ),
+                authenticator.authenticate(username: longest, password: String(repeating: "p", count: 1024)),
             ]
         }
-        #expect(outcomes == [.authenticated, .authenticated])
+        #expect(outcomes == [.authenticated(canonicalUsername: "a"), .authenticated(canonicalUsername: longest)])
+    }
+
+    @Test("A module that rewrites the user (as case-folding directories do) makes PAM name the canonical account, not the typed one")
+    func rewrittenUserIsTheCanonicalName() throws {
+        // The module folds PAM_USER to lower case before pam_pwdfile looks it up, as SSSD or
+        // winbind answer for `ALICE` with alice's entry: ALICE proves alice's password.
+        let outcome = try withPAMConfiguration(caseFoldingUsers: true) { directory in
+            PAMAuthenticator(service: "case-folding", configDirectory: directory)
+                .authenticate(username: "ALICE", password: Self.alice.password)
+        }
+        #expect(outcome == .authenticated(canonicalUsername: "alice"))
+    }
+
+    @Test("A name NSS knows is spelled as its passwd entry spells it")
+    func nssNameIsTheCanonicalName() throws {
+        // root is in every passwd database; the files backend matches exactly, so this checks
+        // that the NSS entry is read and its pw_name kept, not that case is folded.
+        let outcome = try withPAMConfiguration { directory in
+            PAMAuthenticator(service: "permit-all", configDirectory: directory).authenticate(username: "root", password: "p")
+        }
+        #expect(outcome == .authenticated(canonicalUsername: "root"))
+        #expect(SystemAccountName.canonical("countersign-no-such-account") == "countersign-no-such-account")
     }
 
     @Test("The demo script builds a private config in which every documented user signs in, twice over")
@@ -173,7 +193,7 @@ struct PAMAuthenticatorTests {
         #expect(try permissions(of: directory.appendingPathComponent("passwd")) == 0o600)
         let authenticator = PAMAuthenticator(service: "countersign", configDirectory: directory.path)
         for user in ["alice", "bob", "carol", "dave", "erin"] {
-            #expect(authenticator.authenticate(username: user, password: "\(user)-demo-pw") == .authenticated, "\(user)")
+            #expect(authenticator.authenticate(username: user, password: "\(user)-demo-pw") == .authenticated(canonicalUsername: user), "\(user)")
         }
     }
 }
@@ -241,7 +261,7 @@ struct PAMConversationTests {
 
     @Test("Descriptions name the outcome and never carry credentials")
     func descriptions() {
-        #expect(PAMOutcome.authenticated.description == "authenticated")
+        #expect(PAMOutcome.authenticated(canonicalUsername: "alice").description == "authenticated as alice")
         #expect(PAMOutcome.refused(.badCredentials).description == "refused: bad credentials")
         #expect(PAMOutcome.refused(.accountUnavailable).description == "refused: account unavailable")
         #expect(
@@ -259,8 +279,11 @@ struct PAMConversationTests {
 /// Users: alice (enabled) and mallory (listed in locked-out-users). Services:
 /// `countersign-test` (pam_pwdfile + pam_listfile), `permit-all` (pam_permit only) and
 /// `empty` (no lines). There is deliberately no `other` fallback file.
+/// With `caseFoldingUsers`, also a `case-folding` service whose first module (compiled here from
+/// C, as no packaged module rewrites PAM_USER) lower-cases the user before pam_pwdfile runs.
 private func withPAMConfiguration<Result>(
     extraPasswdLines: [String] = [],
+    caseFoldingUsers: Bool = false,
     _ body: (String) throws -> Result
 ) throws -> Result {
     let fileManager = FileManager.default
@@ -286,8 +309,54 @@ private func withPAMConfiguration<Result>(
     )
     try write("auth required pam_permit.so\naccount required pam_permit.so\n", to: "\(path)/permit-all", mode: 0o644)
     try write("", to: "\(path)/empty", mode: 0o644)
+    if caseFoldingUsers {
+        let module = try buildCaseFoldingModule(in: path)
+        try write(
+            """
+            auth    requisite \(module)
+            auth    required pam_pwdfile.so pwdfile=\(path)/passwd
+            account required pam_permit.so
+
+            """,
+            to: "\(path)/case-folding",
+            mode: 0o644
+        )
+    }
 
     return try body(path)
+}
+
+/// A PAM module that does what case-insensitive directories do for PAM: it answers for the user
+/// under the account's own (here: lower-case) spelling by rewriting PAM_USER.
+private func buildCaseFoldingModule(in directory: String) throws -> String {
+    let source = "\(directory)/pam_case_fold.c"
+    let module = "\(directory)/pam_case_fold.so"
+    try write(
+        """
+        #include <ctype.h>
+        #include <stdlib.h>
+        #include <string.h>
+        #include <security/pam_modules.h>
+
+        int pam_sm_authenticate(pam_handle_t *pamh, int flags, int argc, const char **argv) {
+            const char *user = NULL;
+            if (pam_get_user(pamh, &user, NULL) != PAM_SUCCESS || user == NULL) return PAM_AUTH_ERR;
+            char *folded = strdup(user);
+            if (folded == NULL) return PAM_BUF_ERR;
+            for (char *c = folded; *c; c++) *c = (char)tolower((unsigned char)*c);
+            int status = pam_set_item(pamh, PAM_USER, folded);
+            free(folded);
+            return status == PAM_SUCCESS ? PAM_IGNORE : PAM_AUTH_ERR;
+        }
+
+        int pam_sm_setcred(pam_handle_t *pamh, int flags, int argc, const char **argv) { return PAM_SUCCESS; }
+
+        """,
+        to: source,
+        mode: 0o644
+    )
+    try run(URL(fileURLWithPath: "/usr/bin/env"), ["cc", "-shared", "-fPIC", "-o", module, source, "-lpam"])
+    return module
 }
 
 private func write(_ contents: String, to path: String, mode: Int) throws {
