@@ -121,6 +121,7 @@ public func buildGateway(
     let checkpoints = CheckpointService(store: store, signingKey: signingKey, clock: clock, interval: .seconds(configuration.checkpointInterval), metrics: metrics, logger: logger)
     let application = Application(
         router: router,
+        server: .gateway(limits: configuration.connections),
         configuration: .init(address: .hostname(configuration.host, port: configuration.port), serverName: "countersignd"),
         services: [
             sweeper, checkpoints, PolicyReloadService(reloader: reloader),

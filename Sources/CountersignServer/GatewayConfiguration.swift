@@ -32,6 +32,8 @@ public struct GatewayConfiguration: Sendable {
     public var trustedProxies: TrustedProxies
     /// How often an open "to review" page asks for new requests.
     public var reviewRefreshSeconds: Int
+    /// Header, body and idle timeouts and the connection cap of the HTTP server.
+    public var connections = ConnectionLimits()
 
     /// WebAuthn `attestation`: `none` asks for no statement; `direct` asks for the authenticator's
     /// own (packed self attestation, or a certificate meeting §8.2.1). A policy whose
