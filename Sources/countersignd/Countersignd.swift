@@ -57,6 +57,9 @@ struct Countersignd: AsyncParsableCommand {
     @Option(help: "Reverse proxies whose X-Forwarded-For names the client, as addresses or CIDR networks, e.g. 10.0.0.0/8,::1. Default: none (the header is ignored; anyone can send it). [env: COUNTERSIGN_TRUSTED_PROXIES]")
     var trustedProxy: String = Environment.value("COUNTERSIGN_TRUSTED_PROXIES") ?? ""
 
+    @OptionGroup(title: "Slow and idle clients")
+    var connectionOptions: ConnectionOptions
+
     @Option(help: "Log level: trace, debug, info, notice, warning, error. [env: COUNTERSIGN_LOG_LEVEL]")
     var logLevel: String = Environment.value("COUNTERSIGN_LOG_LEVEL") ?? "info"
 
@@ -81,7 +84,7 @@ struct Countersignd: AsyncParsableCommand {
             return handler
         }
         let (host, port) = try address()
-        let configuration = GatewayConfiguration(
+        var configuration = GatewayConfiguration(
             host: host, port: port,
             dataDirectory: URL(fileURLWithPath: dataDir),
             policyDirectory: URL(fileURLWithPath: policies),
@@ -96,6 +99,7 @@ struct Countersignd: AsyncParsableCommand {
             reviewRefreshSeconds: PolicyDuration.seconds(from: reviewRefresh) ?? 5,
             trustedProxies: try trustedProxies()
         )
+        configuration.connections = try connectionOptions.limits()
         let gateway: Gateway
         do {
             gateway = try await buildGateway(configuration: configuration) { port in

@@ -99,6 +99,19 @@ struct SlowClientTests {
         }
     }
 
+    @Test func aBodyWithBrokenChunkedFramingIsAMalformedBodyNotAnInternalFailure() async throws {
+        let harness = try await Self.gateway(ConnectionLimits())
+        try await harness.run { api in
+            let port = try #require(api.client.port)
+            try await RawConnection.open(port: port) { connection in
+                try await connection.send(Array("POST /v1/login HTTP/1.1\r\nHost: localhost\r\nContent-Type: application/json\r\nTransfer-Encoding: chunked\r\n\r\nzz\r\n".utf8))
+                let answer = await connection.readResponse()
+                #expect(answer.hasPrefix("HTTP/1.1 400"))
+                #expect(answer.contains("malformed_body"))
+            }
+        }
+    }
+
     @Test func anEndlessChunkedLoginBodyIsAnswered413AndTheConnectionClosed() async throws {
         let harness = try await Self.gateway(ConnectionLimits())
         try await harness.run { api in

@@ -4,6 +4,7 @@ import CountersignStore
 import Hummingbird
 import Logging
 import NIOCore
+import NIOHTTP1
 
 /// Turns every failure into the JSON error shape with a precise status. Errors nobody planned for
 /// become a bare 500 `internal`: logged here with the request id, never shown to the caller.
@@ -51,6 +52,10 @@ extension GatewayError {
             return ErrorMiddleware<GatewayContext>.translate(error)
         case is NIOTooManyBytesError:
             return ErrorMiddleware<GatewayContext>.translate(HTTPError(.contentTooLarge))
+        case is HTTPParserError:
+            // A body that breaks off (a client gone, or cut by the body timeout) or whose chunked
+            // framing is wrong: the client's doing, and not worth an error line per connection.
+            return .malformed("the request body is not valid HTTP/1.1")
         default:
             logger.error("unexpected failure", metadata: ["error": "\(String(reflecting: type(of: error)))"])
             return GatewayError(status: .internalServerError, code: APIErrorCode.internalError, message: "the gateway failed to handle this request; nothing was changed")
