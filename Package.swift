@@ -40,11 +40,20 @@ let package = Package(
             dependencies: ["CountersignCore", .product(name: "Yams", package: "Yams"), .product(name: "X509", package: "swift-certificates")],
             swiftSettings: swiftSettings
         ),
+        // POSIX file creation and reading for secrets and copies: final mode from birth, no links.
+        .target(name: "SecureFiles", swiftSettings: swiftSettings),
+        // Signing keys behind one protocol (audit checkpoints now; SSH CA and deploy tokens next):
+        // files today, an HSM or KMS later.
+        .target(
+            name: "Keyring",
+            dependencies: ["SecureFiles", .product(name: "Crypto", package: "swift-crypto")],
+            swiftSettings: swiftSettings
+        ),
         // Durable storage: Store protocol, SQLite backend, audit hash chain, checkpoints.
         .target(
             name: "CountersignStore",
             dependencies: [
-                "CountersignCore",
+                "CountersignCore", "Keyring", "SecureFiles",
                 .product(name: "GRDB", package: "GRDB.swift"),
                 .product(name: "Crypto", package: "swift-crypto"),
             ],
@@ -93,7 +102,7 @@ let package = Package(
             name: "CountersignServer",
             dependencies: [
                 "CountersignCore", "CountersignPolicyFiles", "CountersignStore", "PAMAuth", "CountersignAPI", "WebAuthn", "ApprovalVerification",
-                "CountersignWeb",
+                "CountersignWeb", "Keyring",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "Metrics", package: "swift-metrics"),
@@ -117,7 +126,7 @@ let package = Package(
         .executableTarget(
             name: "countersign",
             dependencies: [
-                "CountersignCore", "CountersignAPI", "CountersignStore", "CountersignPolicyFiles", "ApprovalVerification",
+                "CountersignCore", "CountersignAPI", "CountersignStore", "CountersignPolicyFiles", "ApprovalVerification", "Keyring",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "Crypto", package: "swift-crypto"),
@@ -155,7 +164,12 @@ let package = Package(
             dependencies: ["CountersignPolicyFiles"],
             swiftSettings: swiftSettings
         ),
-        .testTarget(name: "CountersignStoreTests", dependencies: ["CountersignStore"], swiftSettings: swiftSettings),
+        .testTarget(name: "CountersignStoreTests", dependencies: ["CountersignStore", "Keyring"], swiftSettings: swiftSettings),
+        .testTarget(
+            name: "KeyringTests",
+            dependencies: ["Keyring", .product(name: "Crypto", package: "swift-crypto")],
+            swiftSettings: swiftSettings
+        ),
         .testTarget(name: "PAMAuthTests", dependencies: ["PAMAuth"], swiftSettings: swiftSettings),
         .testTarget(
             name: "WebAuthnTests",

@@ -24,12 +24,13 @@ public struct AuditCheckpoint: Hashable, Sendable {
         return encoding.bytes
     }
 
+    /// `sign` is the keyring's Ed25519 signature over the message: the core never holds the key.
     public static func sign(
-        sequence: Int64, headHash: [UInt8], at time: Date, with key: Curve25519.Signing.PrivateKey
+        sequence: Int64, headHash: [UInt8], at time: Date, with sign: (_ message: [UInt8]) throws -> [UInt8]
     ) throws -> AuditCheckpoint {
         let signedAt = time.truncatedToMilliseconds
         let message = signedMessage(sequence: sequence, headHash: headHash, signedAt: signedAt)
-        return AuditCheckpoint(sequence: sequence, headHash: headHash, signedAt: signedAt, signature: Array(try key.signature(for: message)))
+        return AuditCheckpoint(sequence: sequence, headHash: headHash, signedAt: signedAt, signature: try sign(message))
     }
 
     public func verifySignature(publicKey: Curve25519.Signing.PublicKey) -> Bool {

@@ -4,6 +4,7 @@ import CountersignStore
 import Crypto
 import Foundation
 import Hummingbird
+import Keyring
 import CountersignWeb
 import Logging
 import WebAuthn
@@ -71,7 +72,8 @@ public func buildGateway(
     }
 
     let store = try SQLiteStore.open(path: configuration.databasePath, durability: configuration.durability)
-    let signingKey = try CheckpointSigningKey.loadOrCreate(directory: configuration.dataDirectory.path)
+    let keyring = FileKeyring(directory: configuration.dataDirectory.path)
+    let signingKey = try keyring.signingKey(for: .auditCheckpoint)
     let metrics = GatewayMetrics()
     let directory = MembershipDirectory(policies: policies, useSystemGroups: configuration.useSystemGroups)
     let verifier = passwordVerifier ?? PAMPasswordVerifier(service: configuration.pamService, configDirectory: configuration.pamConfigDirectory)

@@ -1,6 +1,7 @@
 import Crypto
 import CountersignCore
 import Foundation
+import Keyring
 
 /// The gateway's durable state, in the words of the domain: requests, their audit trail, signed
 /// checkpoints of that trail, and login sessions. Callers depend on this protocol only, so a
@@ -54,7 +55,7 @@ public protocol GatewayStore: Sendable {
 
     /// Signs the current head of the audit log and records both the checkpoint and an
     /// `audit.checkpoint` event. Nil when the log is empty or nothing happened since the last one.
-    func recordCheckpoint(signingKey: Curve25519.Signing.PrivateKey, at now: Date) async throws -> AuditCheckpoint?
+    func recordCheckpoint(signingKey: any SigningKey, at now: Date) async throws -> AuditCheckpoint?
 
     func checkpoints() async throws -> [AuditCheckpoint]
 

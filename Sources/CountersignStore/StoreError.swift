@@ -1,3 +1,5 @@
+import SecureFiles
+
 /// The one error type of the store. `code` is stable (tests and the HTTP layer compare it);
 /// `message` is for people and never carries a secret, a token or a statement argument.
 public struct StoreError: Error, Hashable, Sendable, CustomStringConvertible {
@@ -25,10 +27,6 @@ public struct StoreError: Error, Hashable, Sendable, CustomStringConvertible {
         case invalidChange = "invalid_change"
         /// A per-user bound on open items (challenges) is reached.
         case limitReached = "limit_reached"
-        /// A key file is readable by group or others, so the key may already be known to them.
-        case insecureKeyFile = "insecure_key_file"
-        /// A key file exists but does not hold a key of the expected shape.
-        case invalidKeyFile = "invalid_key_file"
     }
 
     public let code: Code
@@ -43,6 +41,11 @@ public struct StoreError: Error, Hashable, Sendable, CustomStringConvertible {
     }
 
     public var description: String { "\(code.rawValue): \(message)" }
+
+    /// A file the store creates (the database, a backup) that the system refused.
+    init(_ error: SecureFileError) {
+        self.init(error.code == .alreadyExists ? .alreadyExists : .storageFailure, error.message)
+    }
 
     static func corruptRow(table: String, key: String, _ reason: String) -> StoreError {
         StoreError(.corruptRow, "\(table) row \(key) is damaged: \(reason)")

@@ -35,7 +35,7 @@ enum SampleLog {
 
     static func checkpoint(at sequence: Int64, of records: [AuditRecord] = records, key: Curve25519.Signing.PrivateKey = key) -> AuditCheckpoint {
         let head = records.first { $0.sequence == sequence }?.hash ?? [UInt8](repeating: 0xee, count: 32)
-        return try! AuditCheckpoint.sign(sequence: sequence, headHash: head, at: start.addingTimeInterval(60), with: key)
+        return try! AuditCheckpoint.sign(sequence: sequence, headHash: head, at: start.addingTimeInterval(60)) { Array(try key.signature(for: $0)) }
     }
 
     /// Verifies records in order, then the checkpoints, as an auditor's tool would.
@@ -236,8 +236,8 @@ struct AuditChainTests {
     @Test("a checkpoint's time is kept at millisecond precision, so it verifies after storage")
     func checkpointMilliseconds() throws {
         let checkpoint = try AuditCheckpoint.sign(
-            sequence: 5, headHash: SampleLog.records[4].hash, at: Date(timeIntervalSince1970: 1_800_000_060.0004), with: SampleLog.key
-        )
+            sequence: 5, headHash: SampleLog.records[4].hash, at: Date(timeIntervalSince1970: 1_800_000_060.0004)
+        ) { Array(try SampleLog.key.signature(for: $0)) }
         #expect(checkpoint.signedAt.millisecondsSinceEpoch == 1_800_000_060_000)
         let stored = AuditCheckpoint(
             sequence: checkpoint.sequence, headHash: checkpoint.headHash,

@@ -2,12 +2,13 @@
 import CountersignCore
 import Crypto
 import Foundation
+import Keyring
 import GRDB
 import Testing
 
 @Suite("The audit log")
 struct AuditLogTests {
-    private let key = Curve25519.Signing.PrivateKey()
+    private let key = try! EphemeralKeyring().signingKey(for: .auditCheckpoint)
 
     /// Six events from system actors, committed one transaction at a time.
     private func fill(_ scratch: Scratch, count: Int = 6) async throws {

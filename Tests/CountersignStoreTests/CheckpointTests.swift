@@ -2,12 +2,13 @@
 import CountersignCore
 import Crypto
 import Foundation
+import Keyring
 import GRDB
 import Testing
 
 @Suite("Signed checkpoints of the audit log")
 struct CheckpointTests {
-    private let key = Curve25519.Signing.PrivateKey()
+    private let key = try! EphemeralKeyring().signingKey(for: .auditCheckpoint)
 
     private func appendLogins(_ scratch: Scratch, count: Int) async throws {
         for _ in 0..<count {
@@ -84,7 +85,7 @@ struct CheckpointTests {
             try await appendLogins(scratch, count: 3)
             _ = try await scratch.store.recordCheckpoint(signingKey: key, at: scratch.clock.now())
             try scratch.dropAppendOnlyTriggers()
-            let forged = try AuditCheckpoint.sign(sequence: 3, headHash: AuditChain.genesisHash, at: scratch.clock.now(), with: Curve25519.Signing.PrivateKey())
+            let forged = try AuditCheckpoint.sign(sequence: 3, headHash: AuditChain.genesisHash, at: scratch.clock.now(), with: try EphemeralKeyring().signingKey(for: .auditCheckpoint).signature(for:))
             try await scratch.rawConnection().write { db in
                 try db.execute(sql: "UPDATE audit_checkpoints SET signature = ? WHERE sequence = 3", arguments: [Data(forged.signature)])
             }

@@ -2,6 +2,7 @@
 import CountersignCore
 import Crypto
 import Foundation
+import Keyring
 import GRDB
 import Testing
 
@@ -36,7 +37,7 @@ struct ReadOnlyStoreTests {
                 { _ = try await offline.appendAudit([AuditEvent(time: now, actor: "mallory", action: .logout, subject: "x")]) },
                 { try await offline.checkWritable() },
                 { _ = try await offline.deleteExpiredSessions(at: now) },
-                { _ = try await offline.recordCheckpoint(signingKey: Curve25519.Signing.PrivateKey(), at: now) },
+                { _ = try await offline.recordCheckpoint(signingKey: try EphemeralKeyring().signingKey(for: .auditCheckpoint), at: now) },
             ]
             for write in writes {
                 #expect(await storeErrorCode(write) == .readOnly)

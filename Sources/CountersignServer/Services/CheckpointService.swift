@@ -1,6 +1,6 @@
 import CountersignCore
 import CountersignStore
-import Crypto
+import Keyring
 import Logging
 import ServiceLifecycle
 
@@ -8,7 +8,7 @@ import ServiceLifecycle
 /// so copies exist outside the database: whoever holds one can prove later truncation.
 struct CheckpointService: Service {
     let store: any GatewayStore
-    let signingKey: Curve25519.Signing.PrivateKey
+    let signingKey: any SigningKey
     let clock: any WallClock
     let interval: Duration
     let metrics: GatewayMetrics

@@ -2,6 +2,7 @@ import Crypto
 import CountersignCore
 import Foundation
 import GRDB
+import Keyring
 
 extension SQLiteStore {
     /// The most records one `auditRecords` call returns; export pages through the rest.
@@ -28,7 +29,7 @@ extension SQLiteStore {
         try await read { db in try AuditRows.head(in: db) }
     }
 
-    public func recordCheckpoint(signingKey: Curve25519.Signing.PrivateKey, at now: Date) async throws -> AuditCheckpoint? {
+    public func recordCheckpoint(signingKey: any SigningKey, at now: Date) async throws -> AuditCheckpoint? {
         try await write { db in
             guard let head = try AuditRows.head(in: db) else { return nil }
             let lastCheckpointed = try Int64.fetchOne(db, sql: "SELECT max(sequence) FROM audit_checkpoints")
@@ -39,7 +40,7 @@ extension SQLiteStore {
                 || (head.event.action == .auditCheckpoint && lastCheckpointed == head.sequence - 1) {
                 return nil
             }
-            let checkpoint = try AuditCheckpoint.sign(sequence: head.sequence, headHash: head.hash, at: now, with: signingKey)
+            let checkpoint = try AuditCheckpoint.sign(sequence: head.sequence, headHash: head.hash, at: now, with: signingKey.signature(for:))
             try AuditRows.insert(checkpoint, in: db)
             _ = try AuditRows.append([AuditEvent(
                 time: now, actor: AuditEvent.systemActor, action: .auditCheckpoint, subject: "audit",

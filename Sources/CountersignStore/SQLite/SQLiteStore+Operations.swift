@@ -1,6 +1,7 @@
 import Dispatch
 import Foundation
 import GRDB
+import SecureFiles
 
 extension SQLiteStore {
     /// Copies the database with SQLite's online backup API from one read snapshot, so the copy is
@@ -12,7 +13,11 @@ extension SQLiteStore {
             throw StoreError(.alreadyExists, "\(destination) already exists; a backup never replaces a file")
         }
         let temporary = SecureFiles.temporaryPath(beside: destination)
-        try SecureFiles.createEmpty(temporary, mode: 0o600)
+        do {
+            try SecureFiles.createEmpty(temporary, mode: 0o600)
+        } catch {
+            throw StoreError(error)
+        }
         defer {
             for suffix in ["", "-journal", "-wal", "-shm"] { try? FileManager.default.removeItem(atPath: temporary + suffix) }
         }
@@ -29,7 +34,11 @@ extension SQLiteStore {
         } catch {
             throw StoreError(translating: error)
         }
-        try SecureFiles.publish(temporary, as: destination)
+        do {
+            try SecureFiles.publish(temporary, as: destination)
+        } catch {
+            throw StoreError(error)
+        }
     }
 
     /// A real write, flushed like any other: taking the lock alone would not notice a full disk or

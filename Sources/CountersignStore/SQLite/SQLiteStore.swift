@@ -1,6 +1,7 @@
 import CountersignCore
 import Foundation
 import GRDB
+import SecureFiles
 
 /// The gateway's store on one SQLite file in WAL mode: readers never wait for the writer, and
 /// SQLite serialises writers, which is what keeps the audit chain from forking.
@@ -99,11 +100,13 @@ public final class SQLiteStore: GatewayStore {
     /// is 0600 from birth, and SQLite gives its -wal and -shm files the same mode.
     private static func createDataFileIfMissing(_ path: String) throws(StoreError) {
         guard !SecureFiles.exists(path) else { return }
-        try SecureFiles.createDirectory(URL(fileURLWithPath: path).deletingLastPathComponent().path, mode: 0o700)
         do {
+            try SecureFiles.createDirectory(URL(fileURLWithPath: path).deletingLastPathComponent().path, mode: 0o700)
             try SecureFiles.createEmpty(path, mode: 0o600)
         } catch where error.code == .alreadyExists {
             return
+        } catch {
+            throw StoreError(error)
         }
     }
 

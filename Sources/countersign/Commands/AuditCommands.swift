@@ -5,6 +5,7 @@ import CountersignCore
 import CountersignStore
 import Crypto
 import Foundation
+import Keyring
 
 struct AuditCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
@@ -89,8 +90,8 @@ struct AuditVerify: AsyncParsableCommand {
             let result: AuditVerificationView
             if let db {
                 let store = try OfflineAudit.open(db)
-                let keyPath = publicKey ?? URL(fileURLWithPath: db).deletingLastPathComponent().appendingPathComponent("checkpoint-signing.pub").path
-                let key = try await OfflineAudit.run { try CheckpointSigningKey.loadPublicKey(path: keyPath) }
+                let keyPath = publicKey ?? FileKeyring(directory: URL(fileURLWithPath: db).deletingLastPathComponent().path).publicKeyPath(for: .auditCheckpoint)
+                let key = try await OfflineAudit.run { try PublicKeyFile.load(keyPath) }
                 let verification = try await OfflineAudit.run { try await store.verifyAudit(publicKey: key) }
                 result = AuditVerificationView(
                     ok: verification.isIntact, verifiedEvents: verification.recordsVerified, checkpoints: verification.checkpointCount,

@@ -1,0 +1,31 @@
+import Crypto
+
+/// What a key is for. Each purpose has its own key, so that a key compromised or rotated for one
+/// use (say, deploy tokens) leaves the others standing.
+public struct KeyPurpose: RawRepresentable, Hashable, Sendable, CustomStringConvertible {
+    public let rawValue: String
+
+    public init(rawValue: String) {
+        self.rawValue = rawValue
+    }
+
+    public var description: String { rawValue }
+
+    /// Signs the audit log's checkpoints, which auditors verify offline.
+    public static let auditCheckpoint = KeyPurpose(rawValue: "checkpoint-signing")
+}
+
+/// A key that signs without handing out its private half: a file today, an HSM or a KMS later,
+/// with no caller the wiser. Ed25519, the one algorithm every signer here uses (checkpoints, SSH
+/// certificates, deploy tokens).
+public protocol SigningKey: Sendable {
+    var purpose: KeyPurpose { get }
+    var publicKey: Curve25519.Signing.PublicKey { get }
+    func signature(for message: [UInt8]) throws(KeyringError) -> [UInt8]
+}
+
+/// Where the gateway's signing keys live. A key is created on first use and the same one is
+/// returned ever after, to every gateway that shares the keyring.
+public protocol Keyring: Sendable {
+    func signingKey(for purpose: KeyPurpose) throws(KeyringError) -> any SigningKey
+}
