@@ -380,3 +380,52 @@ struct AuthorizationHeaderTests {
         #expect(SessionAuthority.bearerToken(inAuthorizationHeader: header) == token)
     }
 }
+
+@Suite("The tally of refused logins")
+struct LoginRefusalTallyTests {
+    static let start = Date(timeIntervalSince1970: 1_800_000_000)
+
+    static func key(_ user: String) -> LoginRefusalTally.Key {
+        .init(action: "login.failed", reason: "bad_credentials", user: user, address: "192.0.2.1")
+    }
+
+    @Test("The first refusal of a window is audited at once, the rest only when the window closes")
+    func firstAtOnceRestCounted() {
+        var tally = LoginRefusalTally(window: 60)
+        #expect(tally.record(Self.key("alice"), username: "alice", address: "192.0.2.1", at: Self.start).auditNow)
+        for second in 1...9 {
+            let (auditNow, closed) = tally.record(Self.key("alice"), username: "alice", address: "192.0.2.1", at: Self.start + Double(second))
+            #expect(!auditNow && closed.isEmpty)
+        }
+        #expect(tally.close(dueAt: Self.start + 59).isEmpty)
+        let closed = tally.close(dueAt: Self.start + 60)
+        #expect(closed.map(\.count) == [9])
+        #expect(closed.first?.event(at: Self.start + 60).details["count"] == "9")
+        #expect(tally.isEmpty)
+    }
+
+    @Test("When the tally is full every open window is audited early: memory stays bounded and nothing is dropped")
+    func fullTallyFlushesEverything() {
+        var tally = LoginRefusalTally(window: 60, capacity: 2)
+        for user in ["a", "b"] {
+            _ = tally.record(Self.key(user), username: user, address: "192.0.2.1", at: Self.start)
+            _ = tally.record(Self.key(user), username: user, address: "192.0.2.1", at: Self.start + 1)
+        }
+        let (auditNow, closed) = tally.record(Self.key("c"), username: "c", address: "192.0.2.1", at: Self.start + 2)
+        #expect(auditNow)
+        #expect(closed.map(\.count).reduce(0, +) == 2)
+        #expect(tally.closeAll().isEmpty)
+    }
+
+    @Test("Tallies whose append failed are put back and leave with the next flush")
+    func reinstatedTalliesAreKept() {
+        var tally = LoginRefusalTally(window: 60)
+        _ = tally.record(Self.key("alice"), username: "alice", address: "192.0.2.1", at: Self.start)
+        _ = tally.record(Self.key("alice"), username: "ALICE", address: "192.0.2.1", at: Self.start + 1)
+        let failed = tally.close(dueAt: Self.start + 61)
+        tally.reinstate(failed)
+        let again = tally.close(dueAt: Self.start + 62)
+        #expect(again.map(\.count) == [1])
+        #expect(again.first?.event(at: Self.start + 62).actor == "ALICE")
+    }
+}
