@@ -52,8 +52,10 @@ public struct FailureThrottle: Sendable {
 
     private mutating func prune(at now: Date) {
         failures = failures.filter { _, dates in dates.contains { now.timeIntervalSince($0) < limit.window } }
-        if failures.count >= capacity, let oldestKey = failures.min(by: { ($0.value.last ?? now) < ($1.value.last ?? now) })?.key {
-            failures[oldestKey] = nil
-        }
+        guard failures.count >= capacity else { return }
+        // Still full of live keys: forget the stalest tenth at once. Evicting one at a time would
+        // make every new key of a flood pay a scan of the whole table.
+        let stalest = failures.sorted { ($0.value.last ?? now) < ($1.value.last ?? now) }.prefix(max(1, capacity / 10))
+        for (key, _) in stalest { failures[key] = nil }
     }
 }
