@@ -53,7 +53,7 @@ for round in 1...rounds {
                 id: RequestID.random(), requester: requester, draft: draft, createdAt: now, ruleName: "bench",
                 requirement: requirement, pendingExpiresAt: now.addingTimeInterval(3600), accessDurationSeconds: 3600
             )
-            _ = try await store.createRequest(request)
+            _ = try await store.createRequest(RequestRules.create(request))
             _ = try await store.update(request.id, at: now) { try RequestRules.apply(.approve(approver, method: .session), to: $0, at: now) }
         }
     }

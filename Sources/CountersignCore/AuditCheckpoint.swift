@@ -33,6 +33,16 @@ public struct AuditCheckpoint: Hashable, Sendable {
         return AuditCheckpoint(sequence: sequence, headHash: headHash, signedAt: signedAt, signature: try sign(message))
     }
 
+    /// Whether the log's head needs a checkpoint, given the sequence the last one signed. Not
+    /// when it is already signed, and not when the only record since is that checkpoint's own
+    /// `audit.checkpoint` event: signing it would add one more row each period for ever while
+    /// nothing else happens.
+    public static func isDue(head: AuditRecord, lastCheckpointed: Int64?) -> Bool {
+        guard let lastCheckpointed else { return true }
+        return !(lastCheckpointed == head.sequence
+            || (head.event.action == .auditCheckpoint && lastCheckpointed == head.sequence - 1))
+    }
+
     public func verifySignature(publicKey: Curve25519.Signing.PublicKey) -> Bool {
         publicKey.isValidSignature(signature, for: Self.signedMessage(sequence: sequence, headHash: headHash, signedAt: signedAt))
     }

@@ -105,3 +105,25 @@ public struct EnrolmentInvite: Hashable, Sendable {
         return spent
     }
 }
+
+/// The rules of enrolled keys, stated once for the server, the pages and every store.
+public enum HardwareKeyRules {
+    /// A key counts while it is not flagged as possibly cloned.
+    public static func isUsable(_ key: EnrolledKey) -> Bool {
+        key.flaggedAt == nil
+    }
+
+    /// The keys whose touch may remove `target`: the owner's other usable keys. A key never
+    /// vouches for its own removal, or whoever holds only that key (a thief) could remove it.
+    public static func keysVouchingForRemoval(of target: [UInt8], among keys: [EnrolledKey]) -> [EnrolledKey] {
+        keys.filter { $0.credentialID != target && isUsable($0) }
+    }
+
+    /// Holds the key that answered a removal ceremony to the rule above, inside the transaction
+    /// that removes `target`.
+    public static func checkRemoval(of target: [UInt8], owner: Username, vouchedBy used: EnrolledKey) throws(DomainError) {
+        guard used.owner == owner, used.credentialID != target, isUsable(used) else {
+            throw DomainError(.forbidden, "a key is removed with a touch of another of your keys, or by an admin")
+        }
+    }
+}

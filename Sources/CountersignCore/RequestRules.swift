@@ -24,7 +24,12 @@ public struct RequestChange: Hashable, Sendable {
 /// store calls `apply` inside the transaction that persists the result, so a rule is checked
 /// against exactly the state it changes.
 public enum RequestRules {
-    public static func creationEvent(for request: AccessRequest) -> AuditEvent {
+    /// A new request as the store commits it: the request and its `request.created` event.
+    public static func create(_ request: AccessRequest) -> RequestChange {
+        RequestChange(request: request, events: [creationEvent(for: request)])
+    }
+
+    static func creationEvent(for request: AccessRequest) -> AuditEvent {
         var details = request.target.attributes
         if case .deploy(let deploy) = request.target { details["commit"] = deploy.commit.description }
         if case .ssh(let ssh) = request.target { details["duration_seconds"] = String(ssh.durationSeconds) }

@@ -1,6 +1,7 @@
 import CountersignCore
 import CountersignStore
 import Prometheus
+import Synchronization
 
 /// The gateway's Prometheus metrics. Kept on a registry of its own rather than the process-wide
 /// MetricsSystem so that several gateways (tests) can live in one process.
@@ -14,6 +15,7 @@ public final class GatewayMetrics: Sendable {
     private let policyReloadsFailed: Counter
     private let checkpoints: Counter
     private let integrityViolations: Counter
+    private let exportedAuditEvents = Mutex(0)
 
     private static var logins: MetricNameDescriptor { MetricNameDescriptor(namespace: "countersign", metricName: "logins", unitName: "total", helpText: "Login attempts by outcome.") }
     private static var reloads: MetricNameDescriptor { MetricNameDescriptor(namespace: "countersign", metricName: "policy_reloads", unitName: "total", helpText: "Policy loads and reloads by result.") }
@@ -33,14 +35,21 @@ public final class GatewayMetrics: Sendable {
     func loginSucceeded() { loginsSucceeded.increment() }
     func loginFailed() { loginsFailed.increment() }
     func loginThrottled() { loginsThrottled.increment() }
-    func auditAppended(_ count: Int = 1) { auditAppends.increment(by: Int64(count)) }
     func policyReloaded(succeeded: Bool) { (succeeded ? policyReloadsSucceeded : policyReloadsFailed).increment() }
     func checkpointWritten() { checkpoints.increment() }
     func integrityViolationFound() { integrityViolations.increment() }
 
     /// The text exposition, with request gauges read fresh from the store so they can never drift
     /// from what is stored (a restart or a second writer would skew in-memory counts).
-    func exposition(requestCounts: [RequestCount]) -> [UInt8] {
+    /// `committedAuditEvents` is the store's own count of the events it committed, so an action
+    /// that appends two (an approval that completes its request) counts two, and one that rolled
+    /// back counts none.
+    func exposition(requestCounts: [RequestCount], committedAuditEvents: Int) -> [UInt8] {
+        let unexported = exportedAuditEvents.withLock { exported in
+            defer { exported = max(exported, committedAuditEvents) }
+            return max(0, committedAuditEvents - exported)
+        }
+        auditAppends.increment(by: Int64(unexported))
         let counted = Dictionary(requestCounts.map { ("\($0.kind.rawValue)/\($0.state.rawValue)", $0.count) }, uniquingKeysWith: +)
         for kind in RequestKind.allCases {
             for state in RequestState.allCases {

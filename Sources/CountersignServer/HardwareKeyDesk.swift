@@ -50,7 +50,6 @@ final class HardwareKeyDesk: Sendable {
             time: now, actor: caller.name.rawValue, action: .keyInviteCreated, subject: user.rawValue,
             details: ["expires_at": String(invite.expiresAt.millisecondsSinceEpoch)]
         ))
-        metrics.auditAppended()
         return InviteView(username: user.rawValue, code: code, expiresAt: invite.expiresAt)
     }
 
@@ -123,7 +122,6 @@ final class HardwareKeyDesk: Sendable {
             if let root = verdict.rootSubject { details["attestation_root"] = root }
             return (key, [AuditEvent(time: now, actor: caller.name.rawValue, action: .keyEnrolled, subject: caller.name.rawValue, details: details)])
         }
-        metrics.auditAppended()
         return key
     }
 
@@ -143,7 +141,6 @@ final class HardwareKeyDesk: Sendable {
             details: ["key": id.prefix(8).hexString, "by": "admin"]
         ))
         guard removed else { throw GatewayError.notFound("key") }
-        metrics.auditAppended()
     }
 
     func removalOptions(for credentialID: String, by caller: Actor) async throws -> AssertionOptionsView {
@@ -151,7 +148,7 @@ final class HardwareKeyDesk: Sendable {
         let target = try Self.decode(credentialID, "credential_id")
         let keys = try await store.keys(of: caller.name)
         guard keys.contains(where: { $0.credentialID == target }) else { throw GatewayError.notFound("key") }
-        let others = keys.filter { $0.credentialID != target && $0.flaggedAt == nil }
+        let others = HardwareKeyRules.keysVouchingForRemoval(of: target, among: keys)
         guard !others.isEmpty else {
             throw GatewayError(status: .conflict, code: APIErrorCode.noEnrolledKey, message: "removing a key takes a touch of another of your keys; with only one, ask an admin")
         }
@@ -175,7 +172,7 @@ final class HardwareKeyDesk: Sendable {
             guard case .keyRemoval(_, let bound) = challenge.purpose, bound == target else {
                 throw DomainError(.forbidden, "this ceremony was started to remove another key")
             }
-            let others = keys.filter { $0.credentialID != target && $0.flaggedAt == nil }
+            let others = HardwareKeyRules.keysVouchingForRemoval(of: target, among: keys)
             let verified: VerifiedAssertion
             do throws(WebAuthnError) {
                 verified = try response.verify(over: challenge.challengeBytes, byOneOf: others, userHandle: handle, relyingParty: relyingParty)
@@ -190,7 +187,6 @@ final class HardwareKeyDesk: Sendable {
                 details: ["key": target.prefix(8).hexString, "by": "owner", "confirmed_with": used.shortID]
             )])
         }
-        metrics.auditAppended()
     }
 
     // MARK: Approvals
@@ -203,7 +199,7 @@ final class HardwareKeyDesk: Sendable {
         // The same rules the approval itself will apply: no ceremony is started for an approval
         // that would be refused anyway (own request, not eligible, decided, expired).
         _ = try RequestRules.apply(.approveWithHardwareKey(caller, Self.placeholderEvidence), to: request, at: now)
-        let usable = try await store.keys(of: caller.name).filter { $0.flaggedAt == nil }
+        let usable = try await store.keys(of: caller.name).filter(HardwareKeyRules.isUsable)
         guard !usable.isEmpty else {
             throw GatewayError(status: .conflict, code: APIErrorCode.noEnrolledKey, message: "enrol a security key before approving (ask an admin for an invite)")
         }
@@ -238,7 +234,6 @@ final class HardwareKeyDesk: Sendable {
             throw error
         }
         refusals.withLock { $0.recordSuccess(caller.name.rawValue) }
-        metrics.auditAppended()
         return approved
     }
 
@@ -280,7 +275,7 @@ final class HardwareKeyDesk: Sendable {
         guard challenge.bytes == approval.bytes else {
             return refused(DomainError(.invalidState, "the request's content changed after the challenge was issued"), code: "content_changed")
         }
-        let usable = keys.filter { $0.flaggedAt == nil }
+        let usable = keys.filter(HardwareKeyRules.isUsable)
         let verified: VerifiedAssertion
         do throws(WebAuthnError) {
             verified = try response.verify(over: challenge.bytes, byOneOf: usable, userHandle: userHandle, relyingParty: relyingParty)

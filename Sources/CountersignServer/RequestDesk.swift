@@ -24,12 +24,10 @@ struct RequestDesk: Sendable {
                 time: now, actor: caller.name.rawValue, action: .requestRefused, subject: draft.target.kind.rawValue,
                 details: draft.target.attributes.merging(["code": error.code.rawValue, "message": error.message]) { $1 }
             )])
-            metrics.auditAppended()
             throw error
         }
         let request = admission.request(id: RequestID.random(), requester: caller.name, draft: draft, at: now)
-        let stored = try await store.createRequest(request)
-        metrics.auditAppended()
+        let stored = try await store.createRequest(RequestRules.create(request))
         return stored
     }
 
@@ -38,7 +36,6 @@ struct RequestDesk: Sendable {
         let updated = try await store.update(id, at: now) { request in
             try RequestRules.apply(action, to: request, at: now)
         }
-        metrics.auditAppended()
         return updated
     }
 

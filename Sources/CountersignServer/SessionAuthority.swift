@@ -130,7 +130,6 @@ public final class SessionAuthority: Sendable {
         let session = LoginSession(tokenHash: Self.hash(token), username: user, createdAt: now, expiresAt: now.addingTimeInterval(lifetime))
         let event = AuditEvent(time: now, actor: user.rawValue, action: .loginSucceeded, subject: user.rawValue, details: ["source_address": address])
         try await store.createSession(session, event: event)
-        metrics.auditAppended()
         metrics.loginSucceeded()
         await auditClosedRefusals(at: now)
         return LoginResponse(token: token, username: user.rawValue, groups: directory.groups(of: user).sorted(), expiresAt: session.expiresAt)
@@ -139,7 +138,6 @@ public final class SessionAuthority: Sendable {
     func logout(_ identity: CallerIdentity) async throws {
         let event = AuditEvent(time: clock.now(), actor: identity.actor.name.rawValue, action: .logout, subject: identity.actor.name.rawValue)
         try await store.deleteSession(tokenHash: identity.session.tokenHash, event: event)
-        metrics.auditAppended()
     }
 
     /// The identity behind an `Authorization` header, or nil when the header is not a bearer
@@ -189,7 +187,6 @@ public final class SessionAuthority: Sendable {
         guard !events.isEmpty else { return }
         do {
             _ = try await store.appendAudit(events)
-            metrics.auditAppended(events.count)
         } catch {
             refusals.withLock { $0.reinstate(closed) }
             throw error
@@ -204,7 +201,6 @@ public final class SessionAuthority: Sendable {
         guard !closed.isEmpty else { return }
         do {
             _ = try await store.appendAudit(closed.map { $0.event(at: now) })
-            metrics.auditAppended(closed.count)
         } catch {
             refusals.withLock { $0.reinstate(closed) }
             logger.error("could not audit counted login refusals; kept for the next try", metadata: [

@@ -77,7 +77,10 @@ struct RequestAuditEventTests {
     @Test("the creation event carries the whole content, the rule and the content digest")
     func creation() throws {
         let request = try Start.pending.request
-        let event = RequestRules.creationEvent(for: request)
+        let creation = RequestRules.create(request)
+        #expect(creation.request == request)
+        let event = try #require(creation.events.first)
+        #expect(creation.events.count == 1)
         #expect(event.action == .requestCreated)
         #expect(event.actor == "alice")
         #expect(event.subject == Fixture.id.rawValue)
@@ -106,7 +109,7 @@ struct RequestAuditEventTests {
             requirement: requirement([clause(2, "sre")]), pendingExpiresAt: Fixture.created.addingTimeInterval(600),
             accessDurationSeconds: 900
         )
-        let details = RequestRules.creationEvent(for: request).details
+        let details = try #require(RequestRules.create(request).events.first).details
         #expect(details["kind"] == "ssh")
         #expect(details["host"] == "db-1.prod.example.com")
         #expect(details["login"] == "postgres")

@@ -37,6 +37,29 @@ struct OperationsTests {
         }
     }
 
+    @Test("The appends counter counts events, not calls: an approval that completes its request appends two")
+    func appendsCountEvents() async throws {
+        try await GatewayHarness.make().run { api in
+            let alice = try await api.login("alice")
+            let filed = try api.decode(RequestView.self, try await api.send(.post, "/v1/requests", body: CreateRequestBody(
+                kind: "deploy", service: "web", environment: "staging", commit: API.commit, reason: "Try the new checkout", ticket: "CHG-1"
+            ), token: alice))
+            let bob = try await api.login("bob")
+            let before = try await Self.auditAppends(api)
+            #expect(try await api.act("approve", filed.id, token: bob).status == .ok)
+            #expect(try await Self.auditAppends(api) == before + 2)
+            // A refusal that commits nothing counts nothing.
+            #expect(try await api.act("approve", filed.id, token: bob).status == .conflict)
+            #expect(try await Self.auditAppends(api) == before + 2)
+        }
+    }
+
+    static func auditAppends(_ api: API) async throws -> Int {
+        let text = String(buffer: try await api.send(.get, "/metrics").body)
+        let line = try #require(text.split(separator: "\n").first { $0.hasPrefix("countersign_audit_appends_total ") })
+        return try #require(Int(line.split(separator: " ")[1]))
+    }
+
     @Test("Every route the server registers is documented in openapi.yaml, which it serves")
     func everyRouteIsDocumented() async throws {
         let harness = try await GatewayHarness.make()

@@ -30,7 +30,7 @@ struct RequestStorageTests {
             _ = try await scratch.store.createRequest(request)
             let head = try #require(try await scratch.store.auditHead())
             #expect(head.sequence == 1)
-            #expect(head.event == RequestRules.creationEvent(for: request))
+            #expect([head.event] == RequestRules.create(request).events)
         }
     }
 

@@ -50,7 +50,7 @@ struct HealthController {
     }
 
     @Sendable func exposition(_ request: Request, context: GatewayContext) async throws -> Response {
-        let body = metrics.exposition(requestCounts: try await store.requestCounts())
+        let body = metrics.exposition(requestCounts: try await store.requestCounts(), committedAuditEvents: store.committedAuditEvents)
         return Response(
             status: .ok, headers: [.contentType: "text/plain; version=0.0.4; charset=utf-8"],
             body: .init(byteBuffer: ByteBuffer(bytes: body))

@@ -28,7 +28,6 @@ struct CheckpointService: Service {
         do {
             guard let checkpoint = try await store.recordCheckpoint(signingKey: signingKey, at: clock.now()) else { return }
             metrics.checkpointWritten()
-            metrics.auditAppended()
             logger.notice("audit checkpoint", metadata: [
                 "sequence": "\(checkpoint.sequence)",
                 "head_hash": "\(checkpoint.headHash.hexString)",

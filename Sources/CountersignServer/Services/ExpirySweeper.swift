@@ -27,7 +27,6 @@ struct ExpirySweeper: Service {
         do {
             let expired = try await store.expireDue(at: now, limit: 500)
             if !expired.isEmpty {
-                metrics.auditAppended(expired.count)
                 logger.info("expired requests", metadata: ["count": "\(expired.count)"])
             }
             try await store.deleteExpiredSessions(at: now)

@@ -57,6 +57,5 @@ struct PolicyReloader: Sendable {
 
     func audit(_ action: AuditAction, _ details: [String: String]) async throws {
         _ = try await store.appendAudit([AuditEvent(time: clock.now(), actor: AuditEvent.systemActor, action: action, subject: directoryName, details: details)])
-        metrics.auditAppended()
     }
 }

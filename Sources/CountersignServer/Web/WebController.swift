@@ -114,7 +114,7 @@ struct WebController {
     @Sendable func requestPage(_ request: Request, context: GatewayContext) async throws -> HTMLResponse {
         let caller = try context.requireIdentity().actor
         let found = try await desk.request(try RequestPath.id(context), for: caller)
-        let usableKeys = try await keys.keys(of: caller).filter { $0.flaggedAt == nil }
+        let usableKeys = try await keys.keys(of: caller).filter(HardwareKeyRules.isUsable)
         let page = RequestPage(
             chrome: Self.chrome(found.id.rawValue, context, section: .none, notice: Self.notice(request), usesWebAuthn: true),
             request: RequestView(found, caller: caller), viewer: caller.name.rawValue,
@@ -187,7 +187,10 @@ struct WebController {
         let enrolled = try await keys.keys(of: caller)
         let page = KeysPage(
             chrome: Self.chrome("Security keys", context, section: .keys, notice: Self.notice(request), usesWebAuthn: true),
-            keys: enrolled.map(KeyView.init), keysAvailable: keys.relyingParty != nil
+            keys: enrolled.map(KeyView.init), keysAvailable: keys.relyingParty != nil,
+            removable: Set(enrolled.filter { key in
+                !HardwareKeyRules.keysVouchingForRemoval(of: key.credentialID, among: enrolled).isEmpty
+            }.map { KeyView($0).credentialId })
         )
         return HTMLResponse(html: renderer.render(page))
     }

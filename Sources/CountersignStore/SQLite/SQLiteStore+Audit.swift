@@ -10,7 +10,7 @@ extension SQLiteStore {
 
     public func appendAudit(_ events: [AuditEvent]) async throws -> [AuditRecord] {
         guard !events.isEmpty else { return [] }
-        return try await write { db in try AuditRows.append(events, in: db) }
+        return try await write { db in try appendAudit(events, in: db) }
     }
 
     public func auditRecords(after sequence: Int64, limit: Int) async throws -> [AuditRecord] {
@@ -25,6 +25,17 @@ extension SQLiteStore {
         }
     }
 
+    public var committedAuditEvents: Int { auditTally.count }
+
+    /// Appends inside the current write transaction; the events count as committed once it
+    /// commits, and not at all if it rolls back.
+    func appendAudit(_ events: [AuditEvent], in db: Database) throws -> [AuditRecord] {
+        let records = try AuditRows.append(events, in: db)
+        let tally = auditTally
+        db.afterNextTransaction(onCommit: { _ in tally.add(records.count) })
+        return records
+    }
+
     public func auditHead() async throws -> AuditRecord? {
         try await read { db in try AuditRows.head(in: db) }
     }
@@ -33,16 +44,10 @@ extension SQLiteStore {
         try await write { db in
             guard let head = try AuditRows.head(in: db) else { return nil }
             let lastCheckpointed = try Int64.fetchOne(db, sql: "SELECT max(sequence) FROM audit_checkpoints")
-            // The checkpoint's own event is the head right after it; checkpointing that alone
-            // would sign one more row each period for ever while nothing else happens.
-            if let lastCheckpointed,
-               lastCheckpointed == head.sequence
-                || (head.event.action == .auditCheckpoint && lastCheckpointed == head.sequence - 1) {
-                return nil
-            }
+            guard AuditCheckpoint.isDue(head: head, lastCheckpointed: lastCheckpointed) else { return nil }
             let checkpoint = try AuditCheckpoint.sign(sequence: head.sequence, headHash: head.hash, at: now, with: signingKey.signature(for:))
             try AuditRows.insert(checkpoint, in: db)
-            _ = try AuditRows.append([AuditEvent(
+            _ = try appendAudit([AuditEvent(
                 time: now, actor: AuditEvent.systemActor, action: .auditCheckpoint, subject: "audit",
                 details: [
                     "sequence": String(checkpoint.sequence),

@@ -9,7 +9,7 @@ extension SQLiteStore {
                 throw StoreError(.alreadyExists, "an invite with this code already exists")
             }
             try KeyRows.insert(invite, in: db)
-            _ = try AuditRows.append([event], in: db)
+            _ = try appendAudit([event], in: db)
         }
     }
 
@@ -68,7 +68,7 @@ extension SQLiteStore {
             try KeyRows.markUsed(spentChallenge, in: db)
             try KeyRows.markUsed(spentInvite, in: db)
             try KeyRows.insert(key, in: db)
-            _ = try AuditRows.append(events, in: db)
+            _ = try appendAudit(events, in: db)
             return key
         }
     }
@@ -78,7 +78,7 @@ extension SQLiteStore {
         try await write { db in
             try db.execute(sql: "DELETE FROM enrolled_keys WHERE credential_id = ? AND owner = ?", arguments: [Data(credentialID), owner.rawValue])
             guard db.changesCount > 0 else { return false }
-            _ = try AuditRows.append([event], in: db)
+            _ = try appendAudit([event], in: db)
             return true
         }
     }
@@ -93,15 +93,12 @@ extension SQLiteStore {
             }
             let spent = try challenge.redeem(by: owner, at: now)
             let (used, events) = try verify(spent, try KeyRows.keys(of: owner, in: db))
-            // A key cannot vouch for its own removal: whoever holds only that key (a thief) could.
-            guard used.owner == owner, used.credentialID != target else {
-                throw DomainError(.forbidden, "a key is removed with a touch of another of your keys, or by an admin")
-            }
+            try HardwareKeyRules.checkRemoval(of: target, owner: owner, vouchedBy: used)
             try KeyRows.markUsed(spent, in: db)
             try KeyRows.persistUse(of: used, in: db)
             try db.execute(sql: "DELETE FROM enrolled_keys WHERE credential_id = ? AND owner = ?", arguments: [Data(target), owner.rawValue])
             guard db.changesCount == 1 else { throw StoreError(.notFound, "no such key") }
-            _ = try AuditRows.append(events, in: db)
+            _ = try appendAudit(events, in: db)
         }
     }
 
@@ -129,11 +126,11 @@ extension SQLiteStore {
                 }
                 try RequestRows.persistProgress(of: change.request, from: current, in: db)
                 try KeyRows.persistUse(of: key, in: db)
-                _ = try AuditRows.append(change.events, in: db)
+                _ = try appendAudit(change.events, in: db)
                 return .approved(change.request)
             case .refused(let error, let flaggedKey, let events):
                 if let flaggedKey { try KeyRows.persistUse(of: flaggedKey, in: db) }
-                _ = try AuditRows.append(events, in: db)
+                _ = try appendAudit(events, in: db)
                 return .refused(error)
             }
         }

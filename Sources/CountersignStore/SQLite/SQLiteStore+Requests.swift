@@ -3,13 +3,14 @@ import Foundation
 import GRDB
 
 extension SQLiteStore {
-    public func createRequest(_ request: AccessRequest) async throws -> AccessRequest {
-        try await write { db in
+    public func createRequest(_ creation: RequestChange) async throws -> AccessRequest {
+        let request = creation.request
+        return try await write { db in
             guard try !RequestRows.exists(request.id, in: db) else {
                 throw StoreError(.alreadyExists, "request \(request.id) already exists")
             }
             try RequestRows.insert(request, in: db)
-            _ = try AuditRows.append([RequestRules.creationEvent(for: request)], in: db)
+            _ = try appendAudit(creation.events, in: db)
             return request
         }
     }
@@ -57,7 +58,7 @@ extension SQLiteStore {
                 throw StoreError(.invalidChange, "a change to request \(id) returned request \(change.request.id)")
             }
             try RequestRows.persistProgress(of: change.request, from: current, in: db)
-            _ = try AuditRows.append(change.events, in: db)
+            _ = try appendAudit(change.events, in: db)
             return change.request
         }
     }
@@ -93,7 +94,7 @@ extension SQLiteStore {
                 guard let current = found else { continue }
                 let change = try RequestRules.apply(.expire, to: current, at: now)
                 try RequestRows.persistProgress(of: change.request, from: current, in: db)
-                _ = try AuditRows.append(change.events, in: db)
+                _ = try appendAudit(change.events, in: db)
                 expired.append(change.request)
             }
             return expired

@@ -16,7 +16,7 @@ extension SQLiteStore {
                     session.expiresAt.millisecondsSinceEpoch,
                 ]
             )
-            _ = try AuditRows.append([event], in: db)
+            _ = try appendAudit([event], in: db)
         }
     }
 
@@ -42,7 +42,7 @@ extension SQLiteStore {
         try await write { db in
             try db.execute(sql: "DELETE FROM sessions WHERE token_hash = ?", arguments: [Data(tokenHash)])
             guard db.changesCount > 0 else { return false }
-            _ = try AuditRows.append([event], in: db)
+            _ = try appendAudit([event], in: db)
             return true
         }
     }

@@ -11,6 +11,7 @@ public final class SQLiteStore: GatewayStore {
     /// Opened by `openReadOnly`: every write is refused before it reaches SQLite, and the
     /// connection itself is read-only besides.
     public let isReadOnly: Bool
+    let auditTally = CommittedEventTally()
 
     /// How long a writer waits for another process holding the write lock (the CLI, a second
     /// gateway during a rolling restart) before giving up with `storage_busy`.

@@ -1,3 +1,4 @@
+import CountersignStore
 import CountersignCore
 import Foundation
 
@@ -45,5 +46,12 @@ enum Fixtures {
             createdAt: now, ruleName: "prod-ssh", requirement: try requirement ?? Self.requirement([(1, "dba")], hardwareKey: false),
             pendingExpiresAt: now.addingTimeInterval(pendingFor), accessDurationSeconds: accessSeconds
         )
+    }
+}
+
+extension RequestStore {
+    /// Most tests file a request as the gateway does: with the events the core's rule gives it.
+    func createRequest(_ request: AccessRequest) async throws -> AccessRequest {
+        try await createRequest(RequestRules.create(request))
     }
 }

@@ -21,14 +21,14 @@ public struct KeysPage: Page {
     let keysAvailable: Bool
     let onlyOneKey: Bool
 
-    public init(chrome: PageChrome, keys: [KeyView], keysAvailable: Bool) {
+    /// - Parameter removable: the keys another of the owner's keys may vouch for removing.
+    public init(chrome: PageChrome, keys: [KeyView], keysAvailable: Bool, removable: Set<String>) {
         self.chrome = chrome
-        let usable = keys.filter { $0.flaggedAt == nil }.count
         self.keys = keys.map { key in
             KeyRow(
                 credentialID: key.credentialId, name: key.name, attestation: key.attestation, enrolled: TimeView(key.enrolledAt),
                 lastUsed: key.lastUsedAt.map(TimeView.init), flagged: key.flaggedAt.map(TimeView.init),
-                removable: keysAvailable && usable - (key.flaggedAt == nil ? 1 : 0) > 0
+                removable: keysAvailable && removable.contains(key.credentialId)
             )
         }
         hasKeys = !keys.isEmpty
