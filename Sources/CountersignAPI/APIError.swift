@@ -21,8 +21,6 @@ public enum APIErrorCode {
     public static let accountUnavailable = "account_unavailable"
     /// The password was right but the name was not spelled as the account spells it.
     public static let noncanonicalUsername = "noncanonical_username"
-    /// The password was right but the name was not spelled as the account spells it.
-    public static let noncanonicalUsername = "noncanonical_username"
     public static let rateLimited = "rate_limited"
     public static let notFound = "not_found"
     public static let methodNotAllowed = "method_not_allowed"
