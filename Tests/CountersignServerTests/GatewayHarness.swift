@@ -41,6 +41,11 @@ struct GatewayHarness {
             // would race a test that has just moved the manual clock past a deadline.
             expirySweepInterval: 24 * 3600
         )
+        // The test client holds one connection and never reconnects; a test starved of CPU by
+        // its neighbours must not lose it to the header or idle timeout (SlowClientTests sets
+        // short ones itself).
+        configuration.connections.headerTimeout = .seconds(600)
+        configuration.connections.idleTimeout = .seconds(600)
         configure(&configuration)
         let clock = ManualClock()
         var logger = Logger(label: "countersignd-test")
