@@ -49,11 +49,17 @@ let package = Package(
             dependencies: ["SecureFiles", .product(name: "Crypto", package: "swift-crypto")],
             swiftSettings: swiftSettings
         ),
-        // Durable storage: Store protocol, SQLite backend, audit hash chain, checkpoints.
+        // The store's contract: protocols by concern in the words of the domain, no database.
         .target(
             name: "CountersignStore",
+            dependencies: ["CountersignCore", "Keyring", "SecureFiles", .product(name: "Crypto", package: "swift-crypto")],
+            swiftSettings: swiftSettings
+        ),
+        // The embedded backend: SQLite (GRDB, WAL) rows, migrations and locking.
+        .target(
+            name: "CountersignSQLite",
             dependencies: [
-                "CountersignCore", "Keyring", "SecureFiles",
+                "CountersignCore", "CountersignStore", "Keyring", "SecureFiles",
                 .product(name: "GRDB", package: "GRDB.swift"),
                 .product(name: "Crypto", package: "swift-crypto"),
             ],
@@ -101,7 +107,7 @@ let package = Package(
         .target(
             name: "CountersignServer",
             dependencies: [
-                "CountersignCore", "CountersignPolicyFiles", "CountersignStore", "PAMAuth", "CountersignAPI", "WebAuthn", "ApprovalVerification",
+                "CountersignCore", "CountersignPolicyFiles", "CountersignStore", "CountersignSQLite", "PAMAuth", "CountersignAPI", "WebAuthn", "ApprovalVerification",
                 "CountersignWeb", "Keyring",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "Logging", package: "swift-log"),
@@ -117,7 +123,7 @@ let package = Package(
         .executableTarget(
             name: "countersignd",
             dependencies: [
-                "CountersignServer", "CountersignStore", "CountersignPolicyFiles",
+                "CountersignServer", "CountersignSQLite", "CountersignPolicyFiles",
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ],
@@ -126,7 +132,7 @@ let package = Package(
         .executableTarget(
             name: "countersign",
             dependencies: [
-                "CountersignCore", "CountersignAPI", "CountersignStore", "CountersignPolicyFiles", "ApprovalVerification", "Keyring",
+                "CountersignCore", "CountersignAPI", "CountersignStore", "CountersignSQLite", "CountersignPolicyFiles", "ApprovalVerification", "Keyring",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "Crypto", package: "swift-crypto"),
@@ -136,7 +142,7 @@ let package = Package(
         // `make bench` only: durable store commits beside a raw SQLite loop.
         .executableTarget(
             name: "countersign-bench-store",
-            dependencies: ["CountersignCore", "CountersignStore", .product(name: "GRDB", package: "GRDB.swift")],
+            dependencies: ["CountersignCore", "CountersignStore", "CountersignSQLite", .product(name: "GRDB", package: "GRDB.swift")],
             path: "Benchmarks/StoreBench",
             swiftSettings: swiftSettings
         ),
@@ -164,7 +170,11 @@ let package = Package(
             dependencies: ["CountersignPolicyFiles"],
             swiftSettings: swiftSettings
         ),
-        .testTarget(name: "CountersignStoreTests", dependencies: ["CountersignStore", "Keyring"], swiftSettings: swiftSettings),
+        .testTarget(
+            name: "CountersignSQLiteTests",
+            dependencies: ["CountersignSQLite", "CountersignStore", "Keyring", .product(name: "GRDB", package: "GRDB.swift")],
+            swiftSettings: swiftSettings
+        ),
         .testTarget(
             name: "KeyringTests",
             dependencies: ["Keyring", .product(name: "Crypto", package: "swift-crypto")],

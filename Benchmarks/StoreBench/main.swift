@@ -1,4 +1,5 @@
 import CountersignCore
+import CountersignSQLite
 import CountersignStore
 import Foundation
 import GRDB

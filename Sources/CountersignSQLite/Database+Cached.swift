@@ -1,3 +1,4 @@
+import CountersignStore
 import GRDB
 
 extension Database {

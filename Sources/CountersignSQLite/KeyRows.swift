@@ -1,3 +1,4 @@
+import CountersignStore
 import CountersignCore
 import Foundation
 import GRDB

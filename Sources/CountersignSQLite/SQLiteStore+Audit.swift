@@ -1,3 +1,4 @@
+import CountersignStore
 import Crypto
 import CountersignCore
 import Foundation

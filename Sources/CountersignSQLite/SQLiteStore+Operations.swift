@@ -1,3 +1,4 @@
+import CountersignStore
 import Dispatch
 import Foundation
 import GRDB

@@ -1,3 +1,4 @@
+import CountersignStore
 import CountersignCore
 import GRDB
 
@@ -35,10 +36,3 @@ extension StoreError {
         }
     }
 }
-
-/// An error a caller's decision closure throws on purpose (a rule or a signature check said no).
-/// The store rolls the transaction back and rethrows it unchanged, where any other error becomes
-/// a `StoreError`.
-public protocol DecisionRefusal: Error {}
-
-extension DomainError: DecisionRefusal {}

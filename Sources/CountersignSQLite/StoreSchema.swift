@@ -1,3 +1,4 @@
+import CountersignStore
 import GRDB
 
 /// The versioned schema of a Countersign database. Each migration is applied once, in order, in

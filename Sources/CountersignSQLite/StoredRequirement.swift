@@ -1,3 +1,4 @@
+import CountersignStore
 import CountersignCore
 
 /// The on-disk JSON of an approval requirement. Kept apart from the core's `Codable` so the file

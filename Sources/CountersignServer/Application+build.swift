@@ -1,5 +1,6 @@
 import CountersignCore
 import CountersignPolicyFiles
+import CountersignSQLite
 import CountersignStore
 import Crypto
 import Foundation

@@ -43,11 +43,11 @@ public struct StoreError: Error, Hashable, Sendable, CustomStringConvertible {
     public var description: String { "\(code.rawValue): \(message)" }
 
     /// A file the store creates (the database, a backup) that the system refused.
-    init(_ error: SecureFileError) {
+    public init(_ error: SecureFileError) {
         self.init(error.code == .alreadyExists ? .alreadyExists : .storageFailure, error.message)
     }
 
-    static func corruptRow(table: String, key: String, _ reason: String) -> StoreError {
+    public static func corruptRow(table: String, key: String, _ reason: String) -> StoreError {
         StoreError(.corruptRow, "\(table) row \(key) is damaged: \(reason)")
     }
 }

@@ -1,6 +1,7 @@
 import ArgumentParser
 import CountersignPolicyFiles
 import CountersignServer
+import CountersignSQLite
 import CountersignStore
 import Foundation
 import Logging

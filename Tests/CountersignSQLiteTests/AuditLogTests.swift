@@ -1,4 +1,5 @@
-@testable import CountersignStore
+@testable import CountersignSQLite
+import CountersignStore
 import CountersignCore
 import Crypto
 import Foundation

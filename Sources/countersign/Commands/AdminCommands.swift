@@ -1,5 +1,6 @@
 import ArgumentParser
 import CountersignAPI
+import CountersignSQLite
 import CountersignStore
 import Foundation
 

@@ -2,6 +2,7 @@ import ApprovalVerification
 import ArgumentParser
 import CountersignAPI
 import CountersignCore
+import CountersignSQLite
 import CountersignStore
 import Crypto
 import Foundation

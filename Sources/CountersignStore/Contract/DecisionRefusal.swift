@@ -1,0 +1,8 @@
+import CountersignCore
+
+/// An error a caller's decision closure throws on purpose (a rule or a signature check said no).
+/// The store rolls the transaction back and rethrows it unchanged, where any other error becomes
+/// a `StoreError`.
+public protocol DecisionRefusal: Error {}
+
+extension DomainError: DecisionRefusal {}
