@@ -46,7 +46,12 @@ extension GatewayError {
         case let error as DomainError:
             return GatewayError(error)
         case let error as StoreError:
-            logger.error("storage failure", metadata: ["error": "\(error)"])
+            // Only faults of the store itself are logged as such: a request for something that
+            // is not there or out of bounds is the caller's, and tampering has its own alarm.
+            switch error.code {
+            case .notFound, .alreadyExists, .invalidQuery, .limitReached, .integrityViolation: break
+            default: logger.error("storage failure", metadata: ["error": "\(error)"])
+            }
             return GatewayError(error)
         case let error as HTTPError:
             return ErrorMiddleware<GatewayContext>.translate(error)
