@@ -99,15 +99,8 @@ public struct AccessRequest: Hashable, Sendable {
         encoding.append(field: "kind", kind.rawValue)
         encoding.append(field: "requester", requester.rawValue)
         encoding.append(field: "created_at", String(createdAt.millisecondsSinceEpoch))
-        switch target {
-        case .deploy(let deploy):
-            encoding.append(field: "service", deploy.service)
-            encoding.append(field: "environment", deploy.environment)
-            encoding.append(field: "commit", deploy.commit.description)
-        case .ssh(let ssh):
-            encoding.append(field: "host", ssh.host)
-            encoding.append(field: "login", ssh.login)
-            encoding.append(field: "duration_seconds", String(ssh.durationSeconds))
+        for (name, value) in target.fields {
+            encoding.append(field: name, value)
         }
         encoding.append(field: "reason", reason)
         encoding.append(field: "ticket", ticket)

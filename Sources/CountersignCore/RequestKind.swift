@@ -19,14 +19,50 @@ public enum RequestTarget: Hashable, Sendable {
         }
     }
 
-    /// The attributes policy globs match against, by name.
-    public var attributes: [String: String] {
+    /// The target's fields in their canonical order, as text: what the content digest covers,
+    /// what a store keeps (as canonical JSON) and what a search reads. A new kind states its
+    /// fields here and in `init(kind:fields:)`, and nowhere else.
+    public var fields: KeyValuePairs<String, String> {
         switch self {
         case .deploy(let target):
-            ["service": target.service, "environment": target.environment]
+            ["service": target.service, "environment": target.environment, "commit": target.commit.description]
         case .ssh(let target):
-            ["host": target.host, "login": target.login]
+            ["host": target.host, "login": target.login, "duration_seconds": String(target.durationSeconds)]
         }
+    }
+
+    /// A target rebuilt from its fields (a stored row), through the same checks as at creation.
+    public init(kind: RequestKind, fields: [String: String]) throws(DomainError) {
+        let expected = Set(Self.fieldNames(of: kind))
+        guard Set(fields.keys) == expected else {
+            throw DomainError(.invalidField, "a \(kind) target has the fields \(expected.sorted().joined(separator: ", "))")
+        }
+        func field(_ name: String) -> String { fields[name] ?? "" }
+        switch kind {
+        case .deploy:
+            self = .deploy(try DeployTarget(
+                service: field("service"), environment: field("environment"), commit: try ArtifactReference(field("commit"))
+            ))
+        case .ssh:
+            guard let seconds = Int(field("duration_seconds")), String(seconds) == field("duration_seconds") else {
+                throw DomainError(.invalidField, "duration_seconds must be a whole number")
+            }
+            self = .ssh(try SSHTarget(host: field("host"), login: field("login"), durationSeconds: seconds))
+        }
+    }
+
+    public static func fieldNames(of kind: RequestKind) -> [String] {
+        switch kind {
+        case .deploy: ["service", "environment", "commit"]
+        case .ssh: ["host", "login", "duration_seconds"]
+        }
+    }
+
+    /// The attributes policy globs match against, by name.
+    public var attributes: [String: String] {
+        var attributes: [String: String] = [:]
+        for (name, value) in fields where PolicyRule.attributeNames(for: kind).contains(name) { attributes[name] = value }
+        return attributes
     }
 }
 

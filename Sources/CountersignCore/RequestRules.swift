@@ -30,9 +30,7 @@ public enum RequestRules {
     }
 
     static func creationEvent(for request: AccessRequest) -> AuditEvent {
-        var details = request.target.attributes
-        if case .deploy(let deploy) = request.target { details["commit"] = deploy.commit.description }
-        if case .ssh(let ssh) = request.target { details["duration_seconds"] = String(ssh.durationSeconds) }
+        var details = Dictionary(request.target.fields.map { ($0.key, $0.value) }, uniquingKeysWith: { $1 })
         details["kind"] = request.kind.rawValue
         details["rule"] = request.ruleName
         details["content_digest"] = request.contentDigest

@@ -6,30 +6,22 @@ import GRDB
 /// Requests and their approvals as rows of `requests` and `approvals`.
 enum RequestRows {
     static let columns = """
-        id, kind, requester, service, environment, commit_ref, host, login, duration_seconds, reason, ticket,
+        id, kind, requester, target, reason, ticket,
         created_at, content_digest, rule_name, requirement, pending_expires_at, access_duration_seconds,
         state, updated_at, access_expires_at, denied_by, denial_reason, denied_at, closed_by, close_reason
         """
 
     static func insert(_ request: AccessRequest, in db: Database) throws {
-        var service, environment, commit, host, login: String?
-        var durationSeconds: Int?
-        switch request.target {
-        case .deploy(let deploy):
-            (service, environment, commit) = (deploy.service, deploy.environment, deploy.commit.description)
-        case .ssh(let ssh):
-            (host, login, durationSeconds) = (ssh.host, ssh.login, ssh.durationSeconds)
-        }
+        let fields = Dictionary(request.target.fields.map { ($0.key, $0.value) }, uniquingKeysWith: { $1 })
         try db.executeCached(
             sql: """
-                INSERT INTO requests (id, kind, requester, service, environment, commit_ref, host, login,
-                    duration_seconds, reason, ticket, created_at, content_digest, rule_name, requirement,
-                    pending_expires_at, access_duration_seconds, state, updated_at)
-                VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+                INSERT INTO requests (id, kind, requester, target, reason, ticket, created_at, content_digest, rule_name,
+                    requirement, pending_expires_at, access_duration_seconds, state, updated_at)
+                VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
                 """,
             arguments: [
-                request.id.rawValue, request.kind.rawValue, request.requester.rawValue, service, environment, commit,
-                host, login, durationSeconds, request.reason, request.ticket, request.createdAt.millisecondsSinceEpoch,
+                request.id.rawValue, request.kind.rawValue, request.requester.rawValue, StoredJSON.encode(fields),
+                request.reason, request.ticket, request.createdAt.millisecondsSinceEpoch,
                 Data(request.canonicalContent.sha256), request.ruleName,
                 try StoredJSON.encode(StoredRequirement(request.requirement)),
                 request.pendingExpiresAt.millisecondsSinceEpoch, request.accessDurationSeconds,
@@ -172,23 +164,8 @@ enum RequestRows {
             guard let kind = RequestKind(rawValue: text) else { throw DomainError(.invalidField, "unknown kind") }
             return kind
         }
-        let target: RequestTarget
-        switch kind {
-        case .deploy:
-            let service = try stored.value("service", as: String.self)
-            let environment = try stored.value("environment", as: String.self)
-            let commit = try stored.domain("commit_ref", ArtifactReference.init)
-            target = .deploy(try stored.build("deploy target") { () throws(DomainError) in
-                try DeployTarget(service: service, environment: environment, commit: commit)
-            })
-        case .ssh:
-            let host = try stored.value("host", as: String.self)
-            let login = try stored.value("login", as: String.self)
-            let duration = try stored.value("duration_seconds", as: Int.self)
-            target = .ssh(try stored.build("ssh target") { () throws(DomainError) in
-                try SSHTarget(host: host, login: login, durationSeconds: duration)
-            })
-        }
+        let fields = try stored.json("target", as: [String: String].self)
+        let target = try stored.build("target") { () throws(DomainError) in try RequestTarget(kind: kind, fields: fields) }
         let reason = try stored.value("reason", as: String.self)
         let ticket = try stored.value("ticket", as: String.self)
         // The same checks as at creation: a row edited to carry control characters must not reach

@@ -137,8 +137,10 @@ extension SQLiteStore {
             arguments += StatementArguments(query.kinds.map(\.rawValue).sorted())
         }
         if let search = query.search {
-            let searched = ["id", "requester", "service", "environment", "commit_ref", "host", "login", "reason", "ticket"]
-            conditions.append("(" + searched.map { "\($0) LIKE ? ESCAPE '\\'" }.joined(separator: " OR ") + ")")
+            // The target's values, whatever its kind's fields: its keys are not searched.
+            let searched = ["id", "requester", "reason", "ticket"].map { "\($0) LIKE ? ESCAPE '\\'" }
+                + ["EXISTS (SELECT 1 FROM json_each(requests.target) WHERE json_each.value LIKE ? ESCAPE '\\')"]
+            conditions.append("(" + searched.joined(separator: " OR ") + ")")
             arguments += StatementArguments(Array(repeating: likePattern(containing: search), count: searched.count))
         }
         if let audience = query.audience {

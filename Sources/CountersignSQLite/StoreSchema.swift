@@ -12,12 +12,13 @@ enum StoreSchema {
         var migrator = DatabaseMigrator()
         migrator.registerMigration("v1", migrate: createVersion1)
         migrator.registerMigration("v2-hardware-keys", migrate: addHardwareKeys)
+        migrator.registerMigration("v3-open-targets", migrate: openTargets)
         return migrator
     }
 
     /// The identifier of the last migration: a database whose applied migrations end elsewhere is
     /// of another version.
-    static var currentVersion: String { "v2-hardware-keys" }
+    static var currentVersion: String { "v3-open-targets" }
 
     private static func createVersion1(_ db: Database) throws {
         // Spelled out rather than taken from the enums: a shipped migration must not change
@@ -209,6 +210,59 @@ enum StoreSchema {
             BEGIN SELECT RAISE(ABORT, 'approval_evidence is append-only'); END;
             CREATE TRIGGER approval_evidence_no_delete BEFORE DELETE ON approval_evidence
             BEGIN SELECT RAISE(ABORT, 'approval_evidence is append-only'); END;
+            """)
+    }
+
+    /// Request kinds become open: a target is stored as the canonical JSON of its fields
+    /// (`RequestTarget.fields`), so a new kind (break-glass) needs no table rebuild and no column
+    /// of its own; the kind and state are checked by the core when a row is read, not by a list
+    /// fixed here. The one rebuild this takes is SQLite's documented table-replacement procedure,
+    /// with foreign keys checked when the migration ends.
+    private static func openTargets(_ db: Database) throws {
+        try db.execute(sql: """
+            CREATE TABLE requests_v3 (
+                id TEXT PRIMARY KEY NOT NULL CHECK (length(id) = 20),
+                kind TEXT NOT NULL CHECK (length(kind) BETWEEN 1 AND 32),
+                requester TEXT NOT NULL,
+                target TEXT NOT NULL CHECK (json_valid(target) AND json_type(target) = 'object'),
+                reason TEXT NOT NULL,
+                ticket TEXT NOT NULL,
+                created_at INTEGER NOT NULL,
+                content_digest BLOB NOT NULL CHECK (length(content_digest) = 32),
+                rule_name TEXT NOT NULL,
+                requirement TEXT NOT NULL CHECK (json_valid(requirement)),
+                pending_expires_at INTEGER NOT NULL,
+                access_duration_seconds INTEGER NOT NULL CHECK (access_duration_seconds > 0),
+                state TEXT NOT NULL CHECK (length(state) BETWEEN 1 AND 32),
+                updated_at INTEGER NOT NULL,
+                access_expires_at INTEGER,
+                denied_by TEXT,
+                denial_reason TEXT,
+                denied_at INTEGER,
+                closed_by TEXT,
+                close_reason TEXT,
+                CHECK ((denied_by IS NULL) = (denial_reason IS NULL) AND (denied_by IS NULL) = (denied_at IS NULL)),
+                CHECK (state <> 'approved' OR access_expires_at IS NOT NULL)
+            ) STRICT
+            """)
+        // Keys sorted, values as text: the very JSON `StoredJSON.encode` writes for new rows.
+        try db.execute(sql: """
+            INSERT INTO requests_v3
+            SELECT id, kind, requester,
+                CASE kind
+                    WHEN 'deploy' THEN json_object('commit', commit_ref, 'environment', environment, 'service', service)
+                    ELSE json_object('duration_seconds', CAST(duration_seconds AS TEXT), 'host', host, 'login', login)
+                END,
+                reason, ticket, created_at, content_digest, rule_name, requirement, pending_expires_at,
+                access_duration_seconds, state, updated_at, access_expires_at, denied_by, denial_reason, denied_at,
+                closed_by, close_reason
+            FROM requests;
+            DROP TABLE requests;
+            ALTER TABLE requests_v3 RENAME TO requests;
+            CREATE INDEX requests_by_creation ON requests (created_at, id);
+            CREATE INDEX requests_by_requester ON requests (requester, created_at, id);
+            CREATE INDEX requests_pending_deadline ON requests (pending_expires_at) WHERE state = 'pending';
+            CREATE INDEX requests_access_deadline ON requests (access_expires_at) WHERE state = 'approved';
             """)
     }
 }

@@ -114,7 +114,7 @@ struct RequestStorageTests {
             let request = try Fixtures.deploy(at: scratch.clock.now())
             _ = try await scratch.store.createRequest(request)
             try await scratch.rawConnection().write { db in
-                try db.execute(sql: "UPDATE requests SET environment = 'staging' WHERE id = ?", arguments: [request.id.rawValue])
+                try db.execute(sql: "UPDATE requests SET target = json_set(target, '$.environment', 'staging') WHERE id = ?", arguments: [request.id.rawValue])
             }
             do {
                 _ = try await scratch.store.request(request.id)

@@ -160,7 +160,7 @@ struct HostileInputTests {
         try await harness.run { api in
             let alice = try await api.login("alice")
             let filed = try await api.filePaymentsDeploy(as: alice)
-            try await Tamper.sql(harness.configuration.databasePath, "UPDATE requests SET environment = 'staging' WHERE id = '\(filed.id)'")
+            try await Tamper.sql(harness.configuration.databasePath, "UPDATE requests SET target = json_set(target, '$.environment', 'staging') WHERE id = '\(filed.id)'")
             for _ in 0..<3 {
                 let response = try await api.send(.get, "/v1/requests/\(filed.id)", token: alice)
                 #expect(response.status == .internalServerError)
