@@ -26,6 +26,7 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-certificates.git", from: "1.21.1"),
         .package(url: "https://github.com/apple/swift-asn1.git", from: "1.7.4"),
         .package(url: "https://github.com/hummingbird-project/swift-mustache.git", from: "2.1.1"),
+        .package(url: "https://github.com/vapor/postgres-nio.git", from: "1.33.2"),
     ],
     targets: [
         // Pure domain rules: requests, states, policy evaluation, canonical digests, clock.
@@ -62,6 +63,17 @@ let package = Package(
                 "CountersignCore", "CountersignStore", "Keyring", "SecureFiles",
                 .product(name: "GRDB", package: "GRDB.swift"),
                 .product(name: "Crypto", package: "swift-crypto"),
+            ],
+            swiftSettings: swiftSettings
+        ),
+        // The backend for several gateways on one database: PostgreSQL through postgres-nio.
+        .target(
+            name: "CountersignPostgres",
+            dependencies: [
+                "CountersignCore", "CountersignStore", "Keyring",
+                .product(name: "PostgresNIO", package: "postgres-nio"),
+                .product(name: "Crypto", package: "swift-crypto"),
+                .product(name: "Logging", package: "swift-log"),
             ],
             swiftSettings: swiftSettings
         ),
@@ -173,6 +185,22 @@ let package = Package(
         .testTarget(
             name: "CountersignSQLiteTests",
             dependencies: ["CountersignSQLite", "CountersignStore", "Keyring", .product(name: "GRDB", package: "GRDB.swift")],
+            swiftSettings: swiftSettings
+        ),
+        // Test support: a real PostgreSQL started by the tests themselves, a fresh database per test.
+        .target(
+            name: "PostgresTesting",
+            dependencies: [.product(name: "PostgresNIO", package: "postgres-nio")],
+            path: "Tests/PostgresTesting",
+            swiftSettings: swiftSettings
+        ),
+        .testTarget(
+            name: "CountersignPostgresTests",
+            dependencies: [
+                "CountersignPostgres", "CountersignStore", "CountersignCore", "Keyring", "PostgresTesting",
+                .product(name: "PostgresNIO", package: "postgres-nio"),
+                .product(name: "Logging", package: "swift-log"),
+            ],
             swiftSettings: swiftSettings
         ),
         .testTarget(

@@ -1,0 +1,23 @@
+import Logging
+import PostgresNIO
+import PostgresTesting
+import Testing
+
+@Suite("The test PostgreSQL")
+struct PostgresServerTests {
+    @Test("a fresh database on the test cluster answers a query over 127.0.0.1")
+    func selectOne() async throws {
+        let database = try PostgresServer.createDatabase()
+        let answer = try await withPostgresClient(database: database) { client in
+            var values: [Int] = []
+            for try await value in try await client.query("SELECT 1").decode(Int.self) { values.append(value) }
+            return values
+        }
+        #expect(answer == [1])
+    }
+
+    @Test("each test gets a database of its own")
+    func freshDatabases() throws {
+        #expect(try PostgresServer.createDatabase() != PostgresServer.createDatabase())
+    }
+}

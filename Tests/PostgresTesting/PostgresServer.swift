@@ -1,0 +1,131 @@
+#if canImport(Glibc)
+import Glibc
+#endif
+import Foundation
+import PostgresNIO
+
+/// A real PostgreSQL for this test process: one cluster, started on first use on 127.0.0.1 at a
+/// free port in a fresh directory, stopped when the process exits; a fresh database per test.
+///
+/// PostgreSQL refuses to run as root, and CI runs as root: then the cluster directory belongs to
+/// the `postgres` user and every server binary runs through `runuser`. A developer who is not
+/// root runs them directly.
+public enum PostgresServer {
+    public struct Cluster: Sendable {
+        public let directory: String
+        public let port: Int
+        let binaries: String
+    }
+
+    /// The cluster's superuser, trusted on 127.0.0.1 only (initdb -A trust).
+    public static let user = "countersign"
+
+    /// A failed start is kept: every later test sees the same reason instead of trying again.
+    private static let started = Result { try start() }
+    nonisolated(unsafe) private static var running: Cluster?
+
+    public static func cluster() throws -> Cluster { try started.get() }
+
+    /// Creates an empty database with a random name on the shared cluster, so tests are
+    /// independent whatever order they run in.
+    public static func createDatabase() throws -> String {
+        let cluster = try cluster()
+        let name = "t_" + UUID().uuidString.lowercased().replacingOccurrences(of: "-", with: "")
+        try run(
+            cluster.binaries + "/psql",
+            ["-h", "127.0.0.1", "-p", String(cluster.port), "-U", user, "-d", "postgres", "-q", "-v", "ON_ERROR_STOP=1", "-c", "CREATE DATABASE \(name)"],
+            asPostgres: false, log: cluster.directory + "/createdb.\(name).log"
+        )
+        return name
+    }
+
+    public static func configuration(database: String) throws -> PostgresClient.Configuration {
+        PostgresClient.Configuration(host: "127.0.0.1", port: try cluster().port, username: user, password: nil, database: database, tls: .disable)
+    }
+
+    private static func start() throws -> Cluster {
+        let binaries = try serverBinaries()
+        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("countersign-pg-\(UUID().uuidString.prefix(8))").path
+        try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: false)
+        if getuid() == 0 {
+            try run("/bin/chown", ["postgres:postgres", directory], asPostgres: false, log: "/dev/null")
+        }
+        let port = try freePort()
+        // --no-sync: a test cluster need not survive a power cut; the server itself keeps fsync on.
+        try run(binaries + "/initdb", ["-D", directory + "/data", "-A", "trust", "-U", user, "--no-sync"], asPostgres: true, log: directory + "/initdb.log")
+        try run(binaries + "/pg_ctl", [
+            "-D", directory + "/data", "-l", directory + "/server.log", "-w",
+            "-o", "-p \(port) -k \(directory) -c listen_addresses=127.0.0.1", "start",
+        ], asPostgres: true, log: directory + "/pg_ctl.log")
+        let cluster = Cluster(directory: directory, port: port, binaries: binaries)
+        running = cluster
+        atexit {
+            guard let cluster = PostgresServer.running else { return }
+            try? PostgresServer.run(
+                cluster.binaries + "/pg_ctl", ["-D", cluster.directory + "/data", "-m", "immediate", "-w", "stop"],
+                asPostgres: true, log: "/dev/null"
+            )
+            try? FileManager.default.removeItem(atPath: cluster.directory)
+        }
+        return cluster
+    }
+
+    /// Where initdb and pg_ctl live: not on a plain Debian PATH (`pg_config --bindir` names the
+    /// same directory, but only when the server's development package is the one installed).
+    private static func serverBinaries() throws -> String {
+        let versions = (try? FileManager.default.contentsOfDirectory(atPath: "/usr/lib/postgresql")) ?? []
+        let candidates = versions.compactMap(Int.init).sorted(by: >).map { "/usr/lib/postgresql/\($0)/bin" }
+        guard let found = candidates.first(where: { FileManager.default.isExecutableFile(atPath: $0 + "/initdb") }) else {
+            throw PostgresServerError("no PostgreSQL server under /usr/lib/postgresql (apt-get install postgresql)")
+        }
+        return found
+    }
+
+    /// A port the kernel just handed out on 127.0.0.1, free unless someone takes it in between.
+    private static func freePort() throws -> Int {
+        let socket = Glibc.socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+        guard socket >= 0 else { throw PostgresServerError("no socket for a port probe") }
+        defer { close(socket) }
+        var address = sockaddr_in()
+        address.sin_family = sa_family_t(AF_INET)
+        address.sin_addr.s_addr = inet_addr("127.0.0.1")
+        address.sin_port = 0
+        var length = socklen_t(MemoryLayout<sockaddr_in>.size)
+        let bound = withUnsafeMutablePointer(to: &address) { pointer in
+            pointer.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(socket, $0, length) == 0 && getsockname(socket, $0, &length) == 0 }
+        }
+        guard bound else { throw PostgresServerError("no free port on 127.0.0.1") }
+        return Int(UInt16(bigEndian: address.sin_port))
+    }
+
+    /// Runs a command to its end with its output in `log`. posix_spawn and waitpid rather than
+    /// Foundation's Process, whose waitUntilExit was seen to hang for ever on an exited runuser.
+    static func run(_ executable: String, _ arguments: [String], asPostgres: Bool, log: String) throws {
+        let command = asPostgres && getuid() == 0 ? ["/usr/sbin/runuser", "-u", "postgres", "--", executable] + arguments : [executable] + arguments
+        var actions = posix_spawn_file_actions_t()
+        posix_spawn_file_actions_init(&actions)
+        defer { posix_spawn_file_actions_destroy(&actions) }
+        posix_spawn_file_actions_addopen(&actions, 0, "/dev/null", O_RDONLY, 0)
+        posix_spawn_file_actions_addopen(&actions, 1, log, O_WRONLY | O_CREAT | O_TRUNC, 0o644)
+        posix_spawn_file_actions_adddup2(&actions, 1, 2)
+        let argv = command.map { strdup($0) }
+        defer { argv.forEach { free($0) } }
+        var pid: pid_t = 0
+        let spawned = posix_spawn(&pid, command[0], &actions, nil, argv + [nil], environ)
+        guard spawned == 0 else { throw PostgresServerError("\(command[0]) could not start: error \(spawned)") }
+        var status: Int32 = 0
+        while waitpid(pid, &status, 0) < 0 {
+            guard errno == EINTR else { throw PostgresServerError("lost \(command[0]): error \(errno)") }
+        }
+        let exitedCleanly = status & 0x7F == 0 && (status >> 8) & 0xFF == 0
+        guard exitedCleanly else {
+            let output = (try? String(contentsOfFile: log, encoding: .utf8)) ?? ""
+            throw PostgresServerError("\(executable) failed (wait status \(status)): \(output.suffix(2000))")
+        }
+    }
+}
+
+public struct PostgresServerError: Error, CustomStringConvertible {
+    public let description: String
+    init(_ description: String) { self.description = description }
+}
