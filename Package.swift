@@ -197,7 +197,7 @@ let package = Package(
         .testTarget(
             name: "CountersignPostgresTests",
             dependencies: [
-                "CountersignPostgres", "CountersignStore", "CountersignCore", "Keyring", "PostgresTesting",
+                "CountersignPostgres", "CountersignSQLite", "CountersignStore", "CountersignCore", "Keyring", "PostgresTesting",
                 .product(name: "PostgresNIO", package: "postgres-nio"),
                 .product(name: "Logging", package: "swift-log"),
             ],

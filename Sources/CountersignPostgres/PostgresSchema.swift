@@ -11,6 +11,7 @@ enum PostgresSchema {
 
     static let migrations: [(id: String, statements: [String])] = [
         ("v1-audit", auditLog),
+        ("v2-sessions", sessions),
     ]
 
     /// Times are BIGINT milliseconds since the epoch, the precision the core hashes them at, so a
@@ -23,7 +24,7 @@ enum PostgresSchema {
             actor TEXT NOT NULL,
             action TEXT NOT NULL,
             subject TEXT NOT NULL,
-            details TEXT NOT NULL CHECK (details::jsonb IS NOT NULL),
+            details TEXT NOT NULL CHECK (details::json IS NOT NULL),
             previous_hash BYTEA NOT NULL CHECK (length(previous_hash) = 32),
             hash BYTEA NOT NULL CHECK (length(hash) = 32)
         )
@@ -55,7 +56,18 @@ enum PostgresSchema {
         "CREATE TRIGGER audit_checkpoints_append_only BEFORE UPDATE OR DELETE ON audit_checkpoints FOR EACH ROW EXECUTE FUNCTION refuse_audit_edit()",
     ]
 
-    static var currentVersion: String { migrations.last?.id ?? "" }
+    /// Only the SHA-256 of a session token is kept: a copy of the database lets nobody log in.
+    static let sessions = [
+        """
+        CREATE TABLE sessions (
+            token_hash BYTEA PRIMARY KEY CHECK (length(token_hash) = 32),
+            username TEXT NOT NULL,
+            created_at BIGINT NOT NULL,
+            expires_at BIGINT NOT NULL CHECK (expires_at > created_at)
+        )
+        """,
+        "CREATE INDEX sessions_by_expiry ON sessions (expires_at)",
+    ]
 
     static func migrate(_ client: PostgresClient, logger: Logger) async throws {
         for migration in migrations {

@@ -10,74 +10,53 @@ import Testing
 
 /// The audit log's contract on a real PostgreSQL: the same chain, checkpoints and verification
 /// as on SQLite, and one linear chain however many gateways append at once.
-@Suite("The audit log on PostgreSQL")
+@Suite("The audit log on PostgreSQL", .timeLimit(.minutes(1)))
 struct AuditLogOnPostgresTests {
-    static func login(_ name: String, at time: Date) -> AuditEvent {
-        AuditEvent(time: time, actor: name, action: .loginSucceeded, subject: name, details: ["source_address": "127.0.0.1"])
-    }
-
     @Test("appended events chain from the genesis hash and read back exactly")
     func appendAndRead() async throws {
-        try await withPostgresStore { store in
-            let clock = ManualClock()
-            let appended = try await store.appendAudit([Self.login("alice", at: clock.now()), Self.login("bob", at: clock.now())])
-            #expect(appended.map(\.sequence) == [1, 2])
-            #expect(appended[0].previousHash == AuditChain.genesisHash)
-            #expect(appended[1].previousHash == appended[0].hash)
-            #expect(try await store.auditRecords(after: 0, limit: 10) == appended)
-            #expect(try await store.auditHead() == appended[1])
-            #expect(store.committedAuditEvents == 2)
-            #expect(try await store.verifyAudit(publicKey: EphemeralKeyring().signingKey(for: .auditCheckpoint).publicKey).isIntact)
-        }
+        try await withPostgresStore { store in try await AuditLogContract.appendedEventsChainAndReadBack(store) }
+    }
+
+    @Test("any text but NUL, control and format characters among it, is kept as it came")
+    func anyText() async throws {
+        try await withPostgresStore { store in try await AuditLogContract.anyTextRoundTrips(store) }
+    }
+
+    @Test("a page of records is bounded, and any start is answered")
+    func pages() async throws {
+        try await withPostgresStore { store in try await AuditLogContract.pagesAreBounded(store) }
+    }
+
+    @Test("a checkpoint signs the head once, and verification holds the log to it")
+    func checkpoints() async throws {
+        try await withPostgresStore { store in try await AuditLogContract.checkpointsSignTheHeadOnce(store) }
     }
 
     @Test("three gateways appending at once on one database keep one linear chain")
     func concurrentGateways() async throws {
         try await withPostgresStore { first in
             // Two more gateways: their own pools on the same database.
-            let database = try await first.currentDatabase()
-            let others = try (0..<2).map { _ in PostgresStore(configuration: try PostgresServer.configuration(database: database), logger: Logger(label: "gateway")) }
-            try await withThrowingTaskGroup(of: Void.self) { pools in
-                for store in others { pools.addTask { await store.run() } }
-                defer { pools.cancelAll() }
-                let gateways = [first] + others
-                try await withThrowingTaskGroup(of: Void.self) { writers in
-                    for (index, gateway) in gateways.enumerated() {
-                        for writer in 0..<4 {
-                            writers.addTask {
-                                for event in 0..<25 {
-                                    _ = try await gateway.appendAudit([Self.login("g\(index)w\(writer)e\(event)", at: Date())])
-                                }
+            let configuration = try await PostgresServer.configuration(database: try await first.currentDatabase())
+            let others = (0..<2).map { _ in PostgresStore(configuration: configuration, logger: Logger(label: "gateway")) }
+            let pools = others.map { store in Task { await store.run() } }
+            defer { pools.forEach { $0.cancel() } }
+            let gateways = [first] + others
+            try await withThrowingTaskGroup(of: Void.self) { writers in
+                for (index, gateway) in gateways.enumerated() {
+                    for writer in 0..<4 {
+                        writers.addTask {
+                            for event in 0..<25 {
+                                _ = try await gateway.appendAudit([AuditLogContract.login("g\(index)w\(writer)e\(event)", at: Date())])
                             }
                         }
                     }
-                    try await writers.waitForAll()
                 }
-                let verification = try await first.verifyAudit(publicKey: EphemeralKeyring().signingKey(for: .auditCheckpoint).publicKey)
-                #expect(verification.isIntact)
-                #expect(verification.recordsVerified == 300)
-                #expect(gateways.map(\.committedAuditEvents).reduce(0, +) == 300)
+                try await writers.waitForAll()
             }
-        }
-    }
-
-    @Test("a checkpoint signs the head once, and verification holds the log to it")
-    func checkpoints() async throws {
-        try await withPostgresStore { store in
-            let key = try EphemeralKeyring().signingKey(for: .auditCheckpoint)
-            let clock = ManualClock()
-            #expect(try await store.recordCheckpoint(signingKey: key, at: clock.now()) == nil)
-            _ = try await store.appendAudit([Self.login("alice", at: clock.now())])
-            let checkpoint = try #require(try await store.recordCheckpoint(signingKey: key, at: clock.now()))
-            #expect(checkpoint.sequence == 1)
-            #expect(checkpoint.verifySignature(publicKey: key.publicKey))
-            #expect(try await store.recordCheckpoint(signingKey: key, at: clock.now()) == nil, "only its own event since")
-            #expect(try await store.checkpoints() == [checkpoint])
-            let verification = try await store.verifyAudit(publicKey: key.publicKey)
+            let verification = try await first.verifyAudit(publicKey: EphemeralKeyring().signingKey(for: .auditCheckpoint).publicKey)
             #expect(verification.isIntact)
-            #expect(verification.checkpointCount == 1)
-            let stranger = try EphemeralKeyring().signingKey(for: .auditCheckpoint)
-            #expect(try await store.verifyAudit(publicKey: stranger.publicKey).fault?.kind == .badCheckpointSignature)
+            #expect(verification.recordsVerified == 300)
+            #expect(gateways.map(\.committedAuditEvents).reduce(0, +) == 300)
         }
     }
 
@@ -85,7 +64,7 @@ struct AuditLogOnPostgresTests {
     func tamperEvidence() async throws {
         try await withPostgresStore { store in
             let clock = ManualClock()
-            _ = try await store.appendAudit((0..<3).map { Self.login("user\($0)", at: clock.now()) })
+            _ = try await store.appendAudit((0..<3).map { AuditLogContract.login("user\($0)", at: clock.now()) })
             await #expect(throws: (any Error).self) { try await store.execute("UPDATE audit_events SET actor = 'mallory' WHERE sequence = 2") }
             try await store.execute("ALTER TABLE audit_events DISABLE TRIGGER audit_events_append_only")
             try await store.execute("UPDATE audit_events SET actor = 'mallory' WHERE sequence = 2")
@@ -101,7 +80,7 @@ struct AuditLogOnPostgresTests {
                 CREATE FUNCTION refuse_insert() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN RAISE EXCEPTION 'disk full'; END $$
                 """)
             try await store.execute("CREATE TRIGGER no_more BEFORE INSERT ON audit_events FOR EACH ROW EXECUTE FUNCTION refuse_insert()")
-            let error = await #expect(throws: StoreError.self) { try await store.appendAudit([Self.login("alice", at: Date())]) }
+            let error = await #expect(throws: StoreError.self) { try await store.appendAudit([AuditLogContract.login("alice", at: Date())]) }
             #expect(error?.code == .storageFailure)
             #expect(store.committedAuditEvents == 0)
             #expect(try await store.auditHead() == nil)
@@ -115,6 +94,42 @@ struct AuditLogOnPostgresTests {
             try await store.execute("INSERT INTO schema_migrations (id) VALUES ('v99-from-the-future')")
             let error = await #expect(throws: StoreError.self) { try await store.migrate() }
             #expect(error?.code == .schemaMismatch)
+        }
+    }
+}
+
+@Suite("Sessions on PostgreSQL", .timeLimit(.minutes(1)))
+struct SessionsOnPostgresTests {
+    @Test("a session is found by its token hash until it expires")
+    func lifetime() async throws {
+        try await withPostgresStore { store in try await SessionStoreContract.aSessionLivesUntilItExpires(store) }
+    }
+
+    @Test("a token hash already taken is refused, with nothing audited and no token in the message")
+    func taken() async throws {
+        try await withPostgresStore { store in try await SessionStoreContract.aTokenIsTakenOnce(store) }
+    }
+
+    @Test("a logout ends the session once, audited once")
+    func logout() async throws {
+        try await withPostgresStore { store in try await SessionStoreContract.logoutEndsTheSessionOnce(store) }
+    }
+
+    @Test("expired sessions are forgotten, live ones kept")
+    func expiry() async throws {
+        try await withPostgresStore { store in try await SessionStoreContract.expiredSessionsAreForgotten(store) }
+    }
+
+    @Test("a session row damaged behind the store's back reads as corrupt_row, naming no token")
+    func damagedRow() async throws {
+        try await withPostgresStore { store in
+            let clock = ManualClock()
+            let alice = try SessionStoreContract.session("token-a", for: "alice", at: clock)
+            try await store.createSession(alice, event: SessionStoreContract.loginEvent("alice", at: clock))
+            try await store.execute("UPDATE sessions SET username = 'not a user name!'")
+            let error = await #expect(throws: StoreError.self) { try await store.session(tokenHash: alice.tokenHash, at: clock.now()) }
+            #expect(error?.code == .corruptRow)
+            #expect(error.map { !$0.message.contains(alice.tokenHash.hexString) } == true)
         }
     }
 }

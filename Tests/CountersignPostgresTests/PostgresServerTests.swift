@@ -3,11 +3,11 @@ import PostgresNIO
 import PostgresTesting
 import Testing
 
-@Suite("The test PostgreSQL")
+@Suite("The test PostgreSQL", .timeLimit(.minutes(1)))
 struct PostgresServerTests {
     @Test("a fresh database on the test cluster answers a query over 127.0.0.1")
     func selectOne() async throws {
-        let database = try PostgresServer.createDatabase()
+        let database = try await PostgresServer.createDatabase()
         let answer = try await withPostgresClient(database: database) { client in
             var values: [Int] = []
             for try await value in try await client.query("SELECT 1").decode(Int.self) { values.append(value) }
@@ -17,7 +17,8 @@ struct PostgresServerTests {
     }
 
     @Test("each test gets a database of its own")
-    func freshDatabases() throws {
-        #expect(try PostgresServer.createDatabase() != PostgresServer.createDatabase())
+    func freshDatabases() async throws {
+        let first = try await PostgresServer.createDatabase()
+        #expect(try await PostgresServer.createDatabase() != first)
     }
 }

@@ -6,24 +6,21 @@ import PostgresTesting
 /// Runs `body` with a migrated store on a fresh database of the test cluster, its pool running
 /// for the duration, and stops the pool after.
 func withPostgresStore<Value: Sendable>(_ body: @Sendable (PostgresStore) async throws -> Value) async throws -> Value {
-    let database = try PostgresServer.createDatabase()
-    let store = PostgresStore(configuration: try PostgresServer.configuration(database: database), logger: Logger(label: "countersign-postgres-test"))
-    return try await withThrowingTaskGroup(of: Value?.self) { group in
-        group.addTask { await store.run(); return nil }
-        defer { group.cancelAll() }
-        try await store.migrate()
-        return try await body(store)
-    }
+    let database = try await PostgresServer.createDatabase()
+    let store = PostgresStore(configuration: try await PostgresServer.configuration(database: database), logger: Logger(label: "countersign-postgres-test"))
+    // Not a child task: a pool whose shutdown lags must not hold the test that used it.
+    let pool = Task { await store.run() }
+    defer { pool.cancel() }
+    try await store.migrate()
+    return try await body(store)
 }
 
 /// Runs `body` with a running client of its own on `database`: another gateway, or an operator.
 func withPostgresClient<Value: Sendable>(database: String, _ body: @Sendable (PostgresClient) async throws -> Value) async throws -> Value {
-    let client = PostgresClient(configuration: try PostgresServer.configuration(database: database), backgroundLogger: Logger(label: "countersign-postgres-test"))
-    return try await withThrowingTaskGroup(of: Value?.self) { group in
-        group.addTask { await client.run(); return nil }
-        defer { group.cancelAll() }
-        return try await body(client)
-    }
+    let client = PostgresClient(configuration: try await PostgresServer.configuration(database: database), backgroundLogger: Logger(label: "countersign-postgres-test"))
+    let pool = Task { await client.run() }
+    defer { pool.cancel() }
+    return try await body(client)
 }
 
 extension PostgresStore {

@@ -24,12 +24,26 @@ public enum PostgresServer {
     private static let started = Result { try start() }
     nonisolated(unsafe) private static var running: Cluster?
 
-    public static func cluster() throws -> Cluster { try started.get() }
+    /// The cluster, started on first use. The commands run on a thread of their own: a test
+    /// blocking the few threads of Swift's cooperative pool would stall every other test.
+    public static func cluster() async throws -> Cluster {
+        try await offPool { try started.get() }
+    }
 
     /// Creates an empty database with a random name on the shared cluster, so tests are
     /// independent whatever order they run in.
-    public static func createDatabase() throws -> String {
-        let cluster = try cluster()
+    public static func createDatabase() async throws -> String {
+        let cluster = try await cluster()
+        return try await offPool { try createDatabase(on: cluster) }
+    }
+
+    private static func offPool<Value: Sendable>(_ work: @escaping @Sendable () throws -> Value) async throws -> Value {
+        try await withCheckedThrowingContinuation { continuation in
+            Thread.detachNewThread { continuation.resume(with: Result { try work() }) }
+        }
+    }
+
+    private static func createDatabase(on cluster: Cluster) throws -> String {
         let name = "t_" + UUID().uuidString.lowercased().replacingOccurrences(of: "-", with: "")
         try run(
             cluster.binaries + "/psql",
@@ -39,14 +53,18 @@ public enum PostgresServer {
         return name
     }
 
-    public static func configuration(database: String) throws -> PostgresClient.Configuration {
-        PostgresClient.Configuration(host: "127.0.0.1", port: try cluster().port, username: user, password: nil, database: database, tls: .disable)
+    public static func configuration(database: String) async throws -> PostgresClient.Configuration {
+        PostgresClient.Configuration(host: "127.0.0.1", port: try await cluster().port, username: user, password: nil, database: database, tls: .disable)
     }
+
+    private static let directoryPrefix = "countersign-pg-"
 
     private static func start() throws -> Cluster {
         let binaries = try serverBinaries()
-        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("countersign-pg-\(UUID().uuidString.prefix(8))").path
+        stopAbandonedClusters(binaries: binaries)
+        let directory = FileManager.default.temporaryDirectory.appendingPathComponent(directoryPrefix + UUID().uuidString.prefix(8)).path
         try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: false)
+        try String(getpid()).write(toFile: directory + "/owner", atomically: false, encoding: .utf8)
         if getuid() == 0 {
             try run("/bin/chown", ["postgres:postgres", directory], asPostgres: false, log: "/dev/null")
         }
@@ -68,6 +86,20 @@ public enum PostgresServer {
             try? FileManager.default.removeItem(atPath: cluster.directory)
         }
         return cluster
+    }
+
+    /// A test process that was killed (a timeout, a closed pipe) never ran its atexit: its server
+    /// would run on for ever. The next test process stops every cluster whose owner is gone.
+    private static func stopAbandonedClusters(binaries: String) {
+        let temporary = FileManager.default.temporaryDirectory.path
+        let entries = (try? FileManager.default.contentsOfDirectory(atPath: temporary)) ?? []
+        for entry in entries where entry.hasPrefix(directoryPrefix) {
+            let directory = temporary + "/" + entry
+            guard let text = try? String(contentsOfFile: directory + "/owner", encoding: .utf8),
+                  let owner = pid_t(text), owner > 0, kill(owner, 0) != 0, errno == ESRCH else { continue }
+            try? run(binaries + "/pg_ctl", ["-D", directory + "/data", "-m", "immediate", "-w", "stop"], asPostgres: true, log: "/dev/null")
+            try? FileManager.default.removeItem(atPath: directory)
+        }
     }
 
     /// Where initdb and pg_ctl live: not on a plain Debian PATH (`pg_config --bindir` names the
