@@ -187,10 +187,12 @@ let package = Package(
             dependencies: ["CountersignSQLite", "CountersignStore", "Keyring", .product(name: "GRDB", package: "GRDB.swift")],
             swiftSettings: swiftSettings
         ),
+        // Test support: blocking work kept off Swift's cooperative pool.
+        .target(name: "TestSupport", path: "Tests/TestSupport", swiftSettings: swiftSettings),
         // Test support: a real PostgreSQL started by the tests themselves, a fresh database per test.
         .target(
             name: "PostgresTesting",
-            dependencies: [.product(name: "PostgresNIO", package: "postgres-nio")],
+            dependencies: ["TestSupport", .product(name: "PostgresNIO", package: "postgres-nio")],
             path: "Tests/PostgresTesting",
             swiftSettings: swiftSettings
         ),
@@ -208,7 +210,7 @@ let package = Package(
             dependencies: ["Keyring", .product(name: "Crypto", package: "swift-crypto")],
             swiftSettings: swiftSettings
         ),
-        .testTarget(name: "PAMAuthTests", dependencies: ["PAMAuth"], swiftSettings: swiftSettings),
+        .testTarget(name: "PAMAuthTests", dependencies: ["PAMAuth", "TestSupport"], swiftSettings: swiftSettings),
         .testTarget(
             name: "WebAuthnTests",
             dependencies: [
@@ -223,7 +225,7 @@ let package = Package(
         .testTarget(
             name: "CountersignServerTests",
             dependencies: [
-                "CountersignServer", "CountersignAPI", "CountersignCore", "WebAuthn", "WebAuthnTesting",
+                "CountersignServer", "CountersignAPI", "CountersignCore", "WebAuthn", "WebAuthnTesting", "TestSupport",
                 .product(name: "HummingbirdTesting", package: "hummingbird"),
                 .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "GRDB", package: "GRDB.swift"),
@@ -235,7 +237,7 @@ let package = Package(
         .testTarget(
             name: "EndToEndTests",
             dependencies: [
-                "CountersignAPI", "WebAuthn", "WebAuthnTesting",
+                "CountersignAPI", "WebAuthn", "WebAuthnTesting", "TestSupport",
                 .product(name: "GRDB", package: "GRDB.swift"),
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
             ],

@@ -12,6 +12,7 @@ enum PostgresSchema {
     static let migrations: [(id: String, statements: [String])] = [
         ("v1-audit", auditLog),
         ("v2-sessions", sessions),
+        ("v5-attempts", attempts),
     ]
 
     /// Times are BIGINT milliseconds since the epoch, the precision the core hashes them at, so a

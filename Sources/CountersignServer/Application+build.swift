@@ -120,7 +120,10 @@ public func buildGateway(
         cookies: cookies, alarm: alarm, reviewRefreshSeconds: configuration.reviewRefreshSeconds
     ).register(on: router)
 
-    let sweeper = ExpirySweeper(store: store, clock: clock, interval: .seconds(configuration.expirySweepInterval), metrics: metrics, logger: logger)
+    let sweeper = ExpirySweeper(
+        store: store, clock: clock, interval: .seconds(configuration.expirySweepInterval),
+        attemptRetention: configuration.longestAttemptWindow, metrics: metrics, logger: logger
+    )
     let checkpoints = CheckpointService(store: store, signingKey: signingKey, clock: clock, interval: .seconds(configuration.checkpointInterval), metrics: metrics, logger: logger)
     let application = Application(
         router: router,

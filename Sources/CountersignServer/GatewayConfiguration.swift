@@ -87,4 +87,9 @@ public struct GatewayConfiguration: Sendable {
     }
 
     public var databasePath: String { dataDirectory.appendingPathComponent("countersign.sqlite").path }
+
+    /// The longest window any attempt limit looks back over: older attempts can be forgotten.
+    var longestAttemptWindow: TimeInterval {
+        [failedLoginsPerUser.window, failedLoginsPerUserAcrossAddresses.window, failedLoginsPerAddress.window, HardwareKeyDesk.refusalLimit.window].max() ?? 0
+    }
 }

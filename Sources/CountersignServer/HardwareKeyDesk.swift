@@ -3,7 +3,6 @@ import CountersignCore
 import CountersignStore
 import Foundation
 import HTTPTypes
-import Synchronization
 import WebAuthn
 
 /// Enrolment and hardware-key approvals. The WebAuthn module verifies, the core rules decide,
@@ -17,11 +16,10 @@ final class HardwareKeyDesk: Sendable {
     let attestation: String
     let clock: any WallClock
     let metrics: GatewayMetrics
-    /// Refused key approvals per approver: each is audited, so an eligible reviewer hammering the
-    /// endpoint would otherwise grow the log (and probe the checks) without bound.
-    let refusals: Mutex<FailureThrottle>
-
-    static let refusalLimit = FailureThrottle.Limit(failures: 10, window: 15 * 60)
+    /// Refused key approvals per approver, counted in the store: each is audited, so an eligible
+    /// reviewer hammering the endpoint would otherwise grow the log (and probe the checks)
+    /// without bound.
+    static let refusalLimit = AttemptLimit(attempts: 10, window: 15 * 60)
 
     init(store: any GatewayStore, requests: RequestDesk, relyingParty: RelyingParty?, attestation: String, clock: any WallClock, metrics: GatewayMetrics) {
         self.store = store
@@ -30,7 +28,6 @@ final class HardwareKeyDesk: Sendable {
         self.attestation = attestation
         self.clock = clock
         self.metrics = metrics
-        refusals = Mutex(FailureThrottle(limit: Self.refusalLimit))
     }
 
     static let algorithms: [COSEAlgorithm] = [.es256, .edDSA]
@@ -193,7 +190,7 @@ final class HardwareKeyDesk: Sendable {
 
     func approvalOptions(for id: RequestID, by caller: Actor) async throws -> AssertionOptionsView {
         let relyingParty = try requireRelyingParty()
-        try requireNotThrottled(caller)
+        try await requireNotThrottled(caller)
         let request = try await requests.request(id, for: caller)
         let now = clock.now()
         // The same rules the approval itself will apply: no ceremony is started for an approval
@@ -220,7 +217,7 @@ final class HardwareKeyDesk: Sendable {
         let response = try AssertionResponse(body)
         let handle = try await store.userHandle(for: caller.name)
         let now = clock.now()
-        try requireNotThrottled(caller)
+        try await requireNotThrottled(caller)
         let approved: AccessRequest
         do {
             approved = try await store.approveWithKey(challengeID: body.ceremonyId, approver: caller.name, at: now) { request, approval, keys in
@@ -230,15 +227,18 @@ final class HardwareKeyDesk: Sendable {
                 )
             }
         } catch let error as any DecisionRefusal {
-            refusals.withLock { $0.recordFailure(caller.name.rawValue, at: now) }
+            try await store.record(Self.refusals(of: caller), at: now)
             throw error
         }
-        refusals.withLock { $0.recordSuccess(caller.name.rawValue) }
         return approved
     }
 
-    private func requireNotThrottled(_ caller: Actor) throws {
-        guard let wait = refusals.withLock({ $0.retryAfter(caller.name.rawValue, at: clock.now()) }) else { return }
+    static func refusals(of approver: Actor) -> AttemptCounter {
+        AttemptCounter(.keyApprovalRefusals, key: approver.name.rawValue, limit: refusalLimit)
+    }
+
+    private func requireNotThrottled(_ caller: Actor) async throws {
+        guard let wait = try await store.retryAfter(Self.refusals(of: caller), at: clock.now()) else { return }
         var headers = HTTPFields()
         headers[.retryAfter] = String(Int(wait.rounded(.up)))
         throw GatewayError(

@@ -1,8 +1,9 @@
 import CountersignCore
 import Foundation
 
-/// Decides, before PAM is asked, whether a login may be checked at all, and counts the attempt
-/// at once: a burst of parallel guesses would otherwise all pass a limit that counts only the
+/// Decides, before PAM is asked, whether a login may be checked at all. The attempt is counted
+/// at once, in the store (`AttemptLedger.admit`): a burst of parallel guesses, on one gateway or
+/// spread over several on one database, would otherwise all pass a limit that counts only the
 /// answers that came back.
 ///
 /// Three limits, because one shared address (a NAT, a reverse proxy) and one attacked account
@@ -16,8 +17,9 @@ import Foundation
 ///   when the attack does, never an indefinite one;
 /// - per address across users (`failedLoginsPerAddress`): stops password spraying.
 ///
-/// On top, only one password check per user and a few per address run at once; more get 429
-/// without reaching PAM, so the counts above are never outrun by checks still in flight.
+/// On top, only one password check per user and a few per address run at once on a gateway;
+/// more get 429 without reaching PAM. That cap protects the gateway's PAM from a flood and is
+/// kept in its memory: the counts above already hold across gateways.
 struct LoginThrottle {
     static let concurrentChecksPerUser = 1
     static let concurrentChecksPerAddress = 4
@@ -32,6 +34,14 @@ struct LoginThrottle {
         case userBusy = "user_busy"
         case addressBusy = "address_busy"
 
+        init(limitOf counter: AttemptCounter) {
+            self = switch counter.scope {
+            case .loginUser: .userLimit
+            case .loginAddress: .addressLimit
+            case .loginUserAtAddress, .keyApprovalRefusals: .userAtAddressLimit
+            }
+        }
+
         /// Whether the refusal is about the user; otherwise it is about the address alone, and its
         /// audit tally groups every username tried from there.
         var concernsUser: Bool { self != .addressLimit && self != .addressBusy }
@@ -39,68 +49,52 @@ struct LoginThrottle {
         var concernsAddress: Bool { self != .userLimit && self != .userBusy }
     }
 
-    enum Admission {
-        case admitted(Reservation)
-        case refused(Refusal, retryAfter: TimeInterval)
+    /// The counters of one login attempt. `user` and `address` are throttle keys
+    /// (`SessionAuthority` folds case and IPv6 networks).
+    struct Counters {
+        let userAtAddress: AttemptCounter
+        let user: AttemptCounter
+        let address: AttemptCounter
+
+        /// In the order a refusal names them: the pair's limit is the one a guesser meets first.
+        var all: [AttemptCounter] { [userAtAddress, user, address] }
     }
 
-    /// An attempt counted as a failure until it is settled.
-    struct Reservation {
-        let user: String
-        let address: String
-        let at: Date
-        var pair: String { user + "\u{0}" + address }
-    }
-
-    private var perUserAtAddress: FailureThrottle
-    private var perUser: FailureThrottle
-    private var perAddress: FailureThrottle
+    let perUserAtAddress: AttemptLimit
+    let perUser: AttemptLimit
+    let perAddress: AttemptLimit
     // Entries exist only while a check runs, so these stay as small as the requests in flight.
     private var checksPerUser: [String: Int] = [:]
     private var checksPerAddress: [String: Int] = [:]
 
-    init(perUserAtAddress: FailureThrottle.Limit, perUser: FailureThrottle.Limit, perAddress: FailureThrottle.Limit) {
-        self.perUserAtAddress = FailureThrottle(limit: perUserAtAddress)
-        self.perUser = FailureThrottle(limit: perUser)
-        self.perAddress = FailureThrottle(limit: perAddress)
+    init(perUserAtAddress: AttemptLimit, perUser: AttemptLimit, perAddress: AttemptLimit) {
+        self.perUserAtAddress = perUserAtAddress
+        self.perUser = perUser
+        self.perAddress = perAddress
     }
 
-    /// `user` and `address` are throttle keys (`SessionAuthority` folds case and IPv6 networks).
-    mutating func admit(user: String, address: String, at now: Date) -> Admission {
-        if checksPerUser[user, default: 0] >= Self.concurrentChecksPerUser {
-            return .refused(.userBusy, retryAfter: Self.busyRetryAfter)
-        }
-        if checksPerAddress[address, default: 0] >= Self.concurrentChecksPerAddress {
-            return .refused(.addressBusy, retryAfter: Self.busyRetryAfter)
-        }
-        let reservation = Reservation(user: user, address: address, at: now)
-        let waits: [(Refusal, TimeInterval?)] = [
-            (.userAtAddressLimit, perUserAtAddress.retryAfter(reservation.pair, at: now)),
-            (.userLimit, perUser.retryAfter(user, at: now)),
-            (.addressLimit, perAddress.retryAfter(address, at: now)),
-        ]
-        let firing = waits.compactMap { refusal, wait in wait.map { (refusal, $0) } }
-        if let first = firing.first, let longest = firing.map(\.1).max() {
-            return .refused(first.0, retryAfter: longest)
-        }
-        perUserAtAddress.recordFailure(reservation.pair, at: now)
-        perUser.recordFailure(user, at: now)
-        perAddress.recordFailure(address, at: now)
+    func counters(user: String, address: String) -> Counters {
+        // Neither a username nor an address holds an '@', so one pair's key is no other pair's.
+        Counters(
+            userAtAddress: AttemptCounter(.loginUserAtAddress, key: user + "@" + address, limit: perUserAtAddress),
+            user: AttemptCounter(.loginUser, key: user, limit: perUser),
+            address: AttemptCounter(.loginAddress, key: address, limit: perAddress)
+        )
+    }
+
+    /// Starts a password check, or names the cap that refuses it; a started check must be ended
+    /// with `endCheck` whatever its outcome.
+    mutating func beginCheck(user: String, address: String) -> Refusal? {
+        if checksPerUser[user, default: 0] >= Self.concurrentChecksPerUser { return .userBusy }
+        if checksPerAddress[address, default: 0] >= Self.concurrentChecksPerAddress { return .addressBusy }
         checksPerUser[user, default: 0] += 1
         checksPerAddress[address, default: 0] += 1
-        return .admitted(reservation)
+        return nil
     }
 
-    /// Ends the check. A wrong password keeps its count; a right one takes its count back and
-    /// clears the pair's failures (the real user, from where they are), but not the failures others
-    /// left for the same user elsewhere.
-    mutating func settle(_ reservation: Reservation, passwordWasRight: Bool) {
-        Self.release(&checksPerUser, reservation.user)
-        Self.release(&checksPerAddress, reservation.address)
-        guard passwordWasRight else { return }
-        perUserAtAddress.recordSuccess(reservation.pair)
-        perUser.withdrawFailure(reservation.user, recordedAt: reservation.at)
-        perAddress.withdrawFailure(reservation.address, recordedAt: reservation.at)
+    mutating func endCheck(user: String, address: String) {
+        Self.release(&checksPerUser, user)
+        Self.release(&checksPerAddress, address)
     }
 
     private static func release(_ counts: inout [String: Int], _ key: String) {

@@ -37,7 +37,7 @@ public final class SessionAuthority: Sendable {
         self.lifetime = configuration.sessionLifetime
         self.metrics = metrics
         self.logger = logger
-        func limit(_ limit: GatewayConfiguration.LoginLimit) -> FailureThrottle.Limit { .init(failures: limit.failures, window: limit.window) }
+        func limit(_ limit: GatewayConfiguration.LoginLimit) -> AttemptLimit { .init(attempts: limit.failures, window: limit.window) }
         throttle = Mutex(LoginThrottle(
             perUserAtAddress: limit(configuration.failedLoginsPerUser),
             perUser: limit(configuration.failedLoginsPerUserAcrossAddresses),
@@ -53,25 +53,19 @@ public final class SessionAuthority: Sendable {
         // spelling a budget of its own.
         let userKey = attempted.lowercased()
         let addressKey = IPAddress(address)?.throttleKey ?? address
-        let reservation: LoginThrottle.Reservation
-        switch throttle.withLock({ $0.admit(user: userKey, address: addressKey, at: now) }) {
+        if let busy = throttle.withLock({ $0.beginCheck(user: userKey, address: addressKey) }) {
+            try await refuseThrottled(busy, wait: LoginThrottle.busyRetryAfter, user: userKey, attempted: attempted, address: address, addressKey: addressKey, at: now)
+        }
+        defer { throttle.withLock { $0.endCheck(user: userKey, address: addressKey) } }
+        let counters = throttle.withLock { $0.counters(user: userKey, address: addressKey) }
+        let receipt: AttemptReceipt
+        switch try await store.admit(counters.all, at: now) {
         case .admitted(let admitted):
-            reservation = admitted
-        case .refused(let refusal, let wait):
-            metrics.loginThrottled()
-            let key = LoginRefusalTally.Key(
-                action: AuditAction.loginThrottled.rawValue, reason: refusal.rawValue,
-                user: refusal.concernsUser ? userKey : nil, address: refusal.concernsAddress ? addressKey : nil
+            receipt = admitted
+        case .refused(let counter, let wait):
+            try await refuseThrottled(
+                LoginThrottle.Refusal(limitOf: counter), wait: wait, user: userKey, attempted: attempted, address: address, addressKey: addressKey, at: now
             )
-            try await auditRefusal(key, attempted: attempted, address: address, at: now)
-            let seconds = Int(wait.rounded(.up))
-            var headers = HTTPFields()
-            headers[.retryAfter] = String(seconds)
-            let message = switch refusal {
-            case .userBusy, .addressBusy: "a login is already being checked; try again in \(seconds) seconds"
-            case .userAtAddressLimit, .userLimit, .addressLimit: "too many failed logins; try again in \(seconds) seconds"
-            }
-            throw GatewayError(status: .tooManyRequests, code: APIErrorCode.rateLimited, message: message, headers: headers)
         }
 
         let check: PasswordCheck
@@ -82,7 +76,6 @@ public final class SessionAuthority: Sendable {
         }
 
         guard case .accepted(let canonical) = check, let user = try? Username(rawUsername) else {
-            throttle.withLock { $0.settle(reservation, passwordWasRight: false) }
             metrics.loginFailed()
             if case .unavailable(let detail) = check {
                 logger.error("password check unavailable", metadata: ["detail": "\(detail)"])
@@ -103,8 +96,10 @@ public final class SessionAuthority: Sendable {
                 throw GatewayError(status: .unauthorized, code: APIErrorCode.invalidCredentials, message: "unknown user or wrong password")
             }
         }
-        // The password was right, so none of this counts against the user.
-        throttle.withLock { $0.settle(reservation, passwordWasRight: true) }
+        // The password was right, so none of this counts against the user; the pair's earlier
+        // failures go too (the real user, from where they are), but not those others left for
+        // the same user elsewhere.
+        try await store.withdraw(receipt, from: [counters.user, counters.address], resetting: [counters.userAtAddress])
 
         // One person is one approver: `ALICE` and `alice` must never be two sessions, two
         // requesters or two approvals where the directory ignores case.
@@ -133,6 +128,26 @@ public final class SessionAuthority: Sendable {
         metrics.loginSucceeded()
         await auditClosedRefusals(at: now)
         return LoginResponse(token: token, username: user.rawValue, groups: directory.groups(of: user).sorted(), expiresAt: session.expiresAt)
+    }
+
+    /// Audits a throttled login (grouped, `LoginRefusalTally`) and answers 429 with Retry-After.
+    private func refuseThrottled(
+        _ refusal: LoginThrottle.Refusal, wait: TimeInterval, user userKey: String, attempted: String, address: String, addressKey: String, at now: Date
+    ) async throws -> Never {
+        metrics.loginThrottled()
+        let key = LoginRefusalTally.Key(
+            action: AuditAction.loginThrottled.rawValue, reason: refusal.rawValue,
+            user: refusal.concernsUser ? userKey : nil, address: refusal.concernsAddress ? addressKey : nil
+        )
+        try await auditRefusal(key, attempted: attempted, address: address, at: now)
+        let seconds = Int(wait.rounded(.up))
+        var headers = HTTPFields()
+        headers[.retryAfter] = String(seconds)
+        let message = switch refusal {
+        case .userBusy, .addressBusy: "a login is already being checked; try again in \(seconds) seconds"
+        case .userAtAddressLimit, .userLimit, .addressLimit: "too many failed logins; try again in \(seconds) seconds"
+        }
+        throw GatewayError(status: .tooManyRequests, code: APIErrorCode.rateLimited, message: message, headers: headers)
     }
 
     func logout(_ identity: CallerIdentity) async throws {

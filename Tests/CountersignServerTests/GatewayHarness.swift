@@ -7,6 +7,7 @@ import HummingbirdTesting
 import HTTPTypes
 import Logging
 import NIOCore
+import TestSupport
 import Testing
 
 /// A real gateway for one test: a fresh data directory with its SQLite file, the repository's
@@ -33,7 +34,7 @@ struct GatewayHarness {
         try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
         let policies = try policies ?? sessionApprovalPolicies(in: directory)
         let pam = directory.appendingPathComponent("pam")
-        try run(repositoryRoot.appendingPathComponent("scripts/demo-pam.sh").path, [pam.path])
+        try await blocking { try run(repositoryRoot.appendingPathComponent("scripts/demo-pam.sh").path, [pam.path]) }
         var configuration = GatewayConfiguration(
             port: 0, dataDirectory: directory.appendingPathComponent("data"), policyDirectory: policies,
             pamService: "countersign", pamConfigDirectory: pam.path,

@@ -38,7 +38,7 @@ struct DurabilityTests {
     func killDuringWrites() async throws {
         let scratch = try Scratch()
         defer { scratch.remove() }
-        let daemon = try Daemon(scratch: scratch)
+        let daemon = try await Daemon.start(scratch: scratch)
         let token = try await Self.login("alice", at: daemon.url)
         let acknowledged = LockedStrings()
         let body = CreateRequestBody(
@@ -65,7 +65,7 @@ struct DurabilityTests {
                 // expectations below fail instead of the test hanging.
                 let deadline = ContinuousClock.now + .seconds(60)
                 while acknowledged.all.count < 40, ContinuousClock.now < deadline { try? await Task.sleep(for: .milliseconds(20)) }
-                daemon.stop(signal: SIGKILL)
+                _ = try? await daemon.stop(signal: SIGKILL)
             }
         }
         let written = acknowledged.all
@@ -73,7 +73,7 @@ struct DurabilityTests {
         // The kill must land while writes are in flight, or the test proves nothing about them.
         #expect(!interrupted.all.isEmpty, "every writer finished its 500 writes before the kill")
 
-        let restarted = try Daemon(scratch: scratch)
+        let restarted = try await Daemon.start(scratch: scratch)
         let erin = try await Self.login("erin", at: restarted.url)
         for id in written {
             #expect(try await Self.get(restarted.url + "/v1/requests/\(id)", token: erin).status == 200, "request \(id) was acknowledged but is gone")
@@ -81,21 +81,21 @@ struct DurabilityTests {
         let verification = try APICoding.makeDecoder().decode(AuditVerificationView.self, from: try await Self.get(restarted.url + "/v1/audit/verify", token: erin).body)
         #expect(verification.ok)
         #expect(verification.verifiedEvents >= Int64(written.count))
-        restarted.stop()
+        try await restarted.stop()
     }
 
     @Test("SIGTERM shuts down cleanly with a final signed checkpoint; audit verify names the first edited or deleted row")
     func tamperIsDetected() async throws {
         let scratch = try Scratch()
         defer { scratch.remove() }
-        let daemon = try Daemon(scratch: scratch)
-        let alice = try daemon.loggedInCLI("alice", scratch: scratch)
-        for _ in 0..<3 { _ = try CLIWalkthroughTests.fileDeploy(alice) }
-        #expect(daemon.stop(signal: SIGTERM) == 0)
+        let daemon = try await Daemon.start(scratch: scratch)
+        let alice = try await daemon.loggedInCLI("alice", scratch: scratch)
+        for _ in 0..<3 { _ = try await CLIWalkthroughTests.fileDeploy(alice) }
+        #expect(try await daemon.stop(signal: SIGTERM) == 0)
 
         let database = daemon.dataDirectory + "/countersign.sqlite"
         let publicKey = daemon.dataDirectory + "/checkpoint-signing.pub"
-        let intact = try alice.run("audit", "verify", "--db", database, "--json")
+        let intact = try await alice.run("audit", "verify", "--db", database, "--json")
         #expect(intact.status == 0, "\(intact.standardError)")
         let intactView = try APICoding.makeDecoder().decode(AuditVerificationView.self, from: Data(intact.standardOutput.utf8))
         #expect(intactView.checkpoints >= 1)
@@ -103,21 +103,21 @@ struct DurabilityTests {
         // Two independent copies through the CLI's online backup, one edited, one with a row deleted.
         let edited = scratch.path("edited.sqlite")
         let deleted = scratch.path("deleted.sqlite")
-        try alice.run("admin", "backup", "--db", database, edited).requireSuccess()
-        try alice.run("admin", "backup", "--db", database, deleted).requireSuccess()
-        #expect(try alice.run("admin", "backup", "--db", database, edited).status != 0)
+        try await alice.run("admin", "backup", "--db", database, edited).requireSuccess()
+        try await alice.run("admin", "backup", "--db", database, deleted).requireSuccess()
+        #expect(try await alice.run("admin", "backup", "--db", database, edited).status != 0)
 
         try Self.tamper(edited, "UPDATE audit_events SET details = replace(details, 'CHG-1042', 'CHG-9999') WHERE sequence = 4")
-        let afterEdit = try alice.run("audit", "verify", "--db", edited, "--public-key", publicKey)
+        let afterEdit = try await alice.run("audit", "verify", "--db", edited, "--public-key", publicKey)
         #expect(afterEdit.status == 1)
         #expect(afterEdit.standardError.contains("first bad sequence number 4"), "\(afterEdit.standardError)")
 
         try Self.tamper(deleted, "DELETE FROM audit_events WHERE sequence = 5")
-        let afterDelete = try alice.run("audit", "verify", "--db", deleted, "--public-key", publicKey)
+        let afterDelete = try await alice.run("audit", "verify", "--db", deleted, "--public-key", publicKey)
         #expect(afterDelete.status == 1)
         #expect(afterDelete.standardError.contains("first bad sequence number 5"), "\(afterDelete.standardError)")
 
-        let export = try alice.run("audit", "export", "--db", database, "--format", "jsonl")
+        let export = try await alice.run("audit", "export", "--db", database, "--format", "jsonl")
         let lines = export.standardOutput.split(separator: "\n")
         #expect(lines.count == intactView.verifiedEvents)
         for line in lines { _ = try APICoding.makeDecoder().decode(AuditEventView.self, from: Data(line.utf8)) }
@@ -127,14 +127,14 @@ struct DurabilityTests {
     func truncationIsDetected() async throws {
         let scratch = try Scratch()
         defer { scratch.remove() }
-        let daemon = try Daemon(scratch: scratch)
-        let alice = try daemon.loggedInCLI("alice", scratch: scratch)
-        _ = try CLIWalkthroughTests.fileDeploy(alice)
-        #expect(daemon.stop(signal: SIGTERM) == 0)
+        let daemon = try await Daemon.start(scratch: scratch)
+        let alice = try await daemon.loggedInCLI("alice", scratch: scratch)
+        _ = try await CLIWalkthroughTests.fileDeploy(alice)
+        #expect(try await daemon.stop(signal: SIGTERM) == 0)
         let database = daemon.dataDirectory + "/countersign.sqlite"
         let head = try await DatabaseQueue(path: database).read { db in try Int64.fetchOne(db, sql: "SELECT MAX(sequence) FROM audit_events") } ?? 0
         try Self.tamper(database, "DELETE FROM audit_events WHERE sequence >= \(head - 1)")
-        let result = try alice.run("audit", "verify", "--db", database)
+        let result = try await alice.run("audit", "verify", "--db", database)
         #expect(result.status == 1)
         #expect(result.standardError.contains("checkpoint"), "\(result.standardError)")
     }
@@ -145,16 +145,16 @@ struct DurabilityTests {
         defer { scratch.remove() }
         let policies = scratch.path("policies")
         try FileManager.default.copyItem(atPath: Binaries.repositoryRoot.appendingPathComponent("policies").path, toPath: policies)
-        let daemon = try Daemon(scratch: scratch, policies: policies)
-        let alice = try daemon.loggedInCLI("alice", scratch: scratch)
+        let daemon = try await Daemon.start(scratch: scratch, policies: policies)
+        let alice = try await daemon.loggedInCLI("alice", scratch: scratch)
         let sandbox = ["request", "deploy", "--service", "web", "--environment", "sandbox", "--commit", CLIWalkthroughTests.commit, "--reason", "Try the new build", "--ticket", "CHG-1"]
-        #expect(try alice.run(sandbox).status == 1)
+        #expect(try await alice.run(sandbox).status == 1)
         try "rules:\n  - name: sandbox-deploy\n    kind: deploy\n    match: {environment: sandbox}\n    requesters: [\"*\"]\n    approvals: [{count: 1, group: engineering}]\n    hardware_key: false\n"
             .write(toFile: policies + "/zz-sandbox.yaml", atomically: true, encoding: .utf8)
         daemon.signal(SIGHUP)
         var filed = false
         for _ in 0..<50 where !filed {
-            filed = try alice.run(sandbox).status == 0
+            filed = try await alice.run(sandbox).status == 0
             if !filed { try await Task.sleep(for: .milliseconds(100)) }
         }
         #expect(filed)

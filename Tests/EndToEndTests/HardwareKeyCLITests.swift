@@ -39,11 +39,11 @@ struct HardwareKeyCLITests {
     func walkthrough() async throws {
         let scratch = try Scratch()
         defer { scratch.remove() }
-        let daemon = try Daemon(scratch: scratch, extraArguments: ["--public-url", "http://localhost:8080"])
-        let alice = try daemon.loggedInCLI("alice", scratch: scratch)
-        let erin = try daemon.loggedInCLI("erin", scratch: scratch)
+        let daemon = try await Daemon.start(scratch: scratch, extraArguments: ["--public-url", "http://localhost:8080"])
+        let alice = try await daemon.loggedInCLI("alice", scratch: scratch)
+        let erin = try await daemon.loggedInCLI("erin", scratch: scratch)
 
-        let refused = try alice.run("admin", "invite", "carol")
+        let refused = try await alice.run("admin", "invite", "carol")
         #expect(refused.status == 1, "\(refused.standardError)")
         #expect(refused.standardError.contains("forbidden"))
 
@@ -51,11 +51,11 @@ struct HardwareKeyCLITests {
         var davesKey = SoftwareAuthenticator()
         var tokens: [String: String] = [:]
         for (user, key) in [("carol", carolsKey), ("dave", davesKey)] {
-            let invite = try APICoding.makeDecoder().decode(InviteView.self, from: Data(try erin.run("admin", "invite", user, "--json").standardOutput.utf8))
+            let invite = try await APICoding.makeDecoder().decode(InviteView.self, from: Data(try erin.run("admin", "invite", user, "--json").standardOutput.utf8))
             tokens[user] = try await Self.enrol(user, invite: invite.code, authenticator: key, at: daemon.url)
         }
 
-        let filed = try alice.run(
+        let filed = try await alice.run(
             "request", "deploy", "--service", "search-api", "--environment", "production", "--commit", CLIWalkthroughTests.commit,
             "--reason", "Ship the new ranking model", "--ticket", "CHG-7", "--quiet"
         )
@@ -63,37 +63,37 @@ struct HardwareKeyCLITests {
         let id = filed.standardOutput.trimmingCharacters(in: .whitespacesAndNewlines)
         try await Self.approve(id, token: try #require(tokens["carol"]), authenticator: &carolsKey, at: daemon.url)
         try await Self.approve(id, token: try #require(tokens["dave"]), authenticator: &davesKey, at: daemon.url)
-        #expect(try alice.run("wait", id, "--timeout", "5s").status == 0)
+        #expect(try await alice.run("wait", id, "--timeout", "5s").status == 0)
 
-        let online = try erin.run("audit", "verify-approvals")
+        let online = try await erin.run("audit", "verify-approvals")
         #expect(online.status == 0, "\(online.standardError)")
         #expect(online.standardOutput.contains("Approvals verified: 2 with hardware keys"))
-        #expect(try alice.run("audit", "verify-approvals").status == 1)
+        #expect(try await alice.run("audit", "verify-approvals").status == 1)
 
         // A lost key: an admin removes it by id; nobody else may, and it is gone afterwards.
         // `--` because a base64url id may begin with '-' (one in 64), which would read as an option.
         let daveKey = Base64URL.encode(davesKey.credentialID)
-        let byAlice = try alice.run("admin", "remove-key", "--", "dave", daveKey)
+        let byAlice = try await alice.run("admin", "remove-key", "--", "dave", daveKey)
         #expect(byAlice.status == 1, "\(byAlice.standardError)")
-        try erin.run("admin", "remove-key", "--", "dave", daveKey).requireSuccess()
-        let again = try erin.run("admin", "remove-key", "--", "dave", daveKey)
+        try await erin.run("admin", "remove-key", "--", "dave", daveKey).requireSuccess()
+        let again = try await erin.run("admin", "remove-key", "--", "dave", daveKey)
         #expect(again.status == 1, "\(again.standardError)")
-        #expect(try erin.run("admin", "remove-key", "--", "dave", "not/base64").status == 2)
+        #expect(try await erin.run("admin", "remove-key", "--", "dave", "not/base64").status == 2)
 
-        #expect(daemon.stop(signal: SIGTERM) == 0)
+        #expect(try await daemon.stop(signal: SIGTERM) == 0)
         let database = daemon.dataDirectory + "/countersign.sqlite"
-        let offline = try erin.run("audit", "verify-approvals", "--db", database, "--json")
+        let offline = try await erin.run("audit", "verify-approvals", "--db", database, "--json")
         #expect(offline.status == 0, "\(offline.standardError)")
         #expect(try APICoding.makeDecoder().decode(ApprovalVerificationView.self, from: Data(offline.standardOutput.utf8)).approvalsVerified == 2)
 
         let copy = scratch.path("tampered.sqlite")
-        try erin.run("admin", "backup", "--db", database, copy).requireSuccess()
+        try await erin.run("admin", "backup", "--db", database, copy).requireSuccess()
         let raw = try DatabaseQueue(path: copy)
         try await raw.write { db in
             for trigger in try String.fetchAll(db, sql: "SELECT name FROM sqlite_master WHERE type = 'trigger'") { try db.execute(sql: "DROP TRIGGER \(trigger)") }
             try db.execute(sql: "UPDATE approval_evidence SET nonce = zeroblob(32) WHERE position = 1")
         }
-        let tampered = try erin.run("audit", "verify-approvals", "--db", copy)
+        let tampered = try await erin.run("audit", "verify-approvals", "--db", copy)
         #expect(tampered.status == 1)
         #expect(tampered.standardError.contains("request \(id), approval 1 by dave: challenge_mismatch"), "\(tampered.standardError)")
     }

@@ -2,6 +2,7 @@
 import Glibc
 #endif
 import Foundation
+import TestSupport
 import Testing
 
 /// Where `swift build` put the executables under test: beside the test bundle.
@@ -60,10 +61,17 @@ final class Daemon: @unchecked Sendable {
 
     var url: String { "http://127.0.0.1:\(port)" }
 
-    init(scratch: Scratch, policies: String = Binaries.repositoryRoot.appendingPathComponent("policies").path, extraArguments: [String] = []) throws {
+    /// Starts a daemon and waits for it to listen, on a thread of its own (`blocking`).
+    static func start(
+        scratch: Scratch, policies: String = Binaries.repositoryRoot.appendingPathComponent("policies").path, extraArguments: [String] = []
+    ) async throws -> Daemon {
+        try await blocking { try Daemon(scratch: scratch, policies: policies, extraArguments: extraArguments) }
+    }
+
+    private init(scratch: Scratch, policies: String, extraArguments: [String]) throws {
         let pam = scratch.path("pam")
         if !FileManager.default.fileExists(atPath: pam) {
-            try Command.run(Binaries.repositoryRoot.appendingPathComponent("scripts/demo-pam.sh").path, [pam]).requireSuccess()
+            try Command.runBlocking(Binaries.repositoryRoot.appendingPathComponent("scripts/demo-pam.sh").path, [pam]).requireSuccess()
         }
         dataDirectory = scratch.path("data")
         process.executableURL = Binaries.daemon
@@ -105,12 +113,15 @@ final class Daemon: @unchecked Sendable {
         kill(process.processIdentifier, number)
     }
 
+    /// Signals the daemon and waits for it to exit; its exit status.
     @discardableResult
-    func stop(signal number: Int32 = SIGTERM) -> Int32 {
-        guard process.isRunning else { return process.terminationStatus }
-        kill(process.processIdentifier, number)
-        process.waitUntilExit()
-        return process.terminationStatus
+    func stop(signal number: Int32 = SIGTERM) async throws -> Int32 {
+        try await blocking { [process] in
+            guard process.isRunning else { return process.terminationStatus }
+            kill(process.processIdentifier, number)
+            process.waitUntilExit()
+            return process.terminationStatus
+        }
     }
 
     deinit {
@@ -132,8 +143,13 @@ struct CommandResult {
 }
 
 enum Command {
-    /// Runs a program to completion with a bounded wait, feeding `input` on standard input.
-    static func run(_ executable: String, _ arguments: [String], input: String? = nil, environment: [String: String] = [:], timeout: TimeInterval = 60) throws -> CommandResult {
+    /// Runs a program to completion with a bounded wait, feeding `input` on standard input, on a
+    /// thread of its own (`blocking`).
+    static func run(_ executable: String, _ arguments: [String], input: String? = nil, environment: [String: String] = [:], timeout: TimeInterval = 60) async throws -> CommandResult {
+        try await blocking { try runBlocking(executable, arguments, input: input, environment: environment, timeout: timeout) }
+    }
+
+    fileprivate static func runBlocking(_ executable: String, _ arguments: [String], input: String? = nil, environment: [String: String] = [:], timeout: TimeInterval = 60) throws -> CommandResult {
         let process = Process()
         process.executableURL = URL(fileURLWithPath: executable)
         process.arguments = arguments
@@ -193,24 +209,24 @@ struct CLI {
     }
 
     @discardableResult
-    func run(_ arguments: String..., input: String? = nil) throws -> CommandResult {
-        try run(arguments, input: input)
+    func run(_ arguments: String..., input: String? = nil) async throws -> CommandResult {
+        try await run(arguments, input: input)
     }
 
-    func run(_ arguments: [String], input: String? = nil) throws -> CommandResult {
-        try Command.run(Binaries.cli.path, arguments, input: input, environment: ["XDG_CONFIG_HOME": home, "COUNTERSIGN_SERVER": server])
+    func run(_ arguments: [String], input: String? = nil) async throws -> CommandResult {
+        try await Command.run(Binaries.cli.path, arguments, input: input, environment: ["XDG_CONFIG_HOME": home, "COUNTERSIGN_SERVER": server])
     }
 
-    func login(_ user: String) throws {
-        try run("login", "-u", user, "--password-stdin", input: "\(user)-demo-pw\n").requireSuccess()
+    func login(_ user: String) async throws {
+        try await run("login", "-u", user, "--password-stdin", input: "\(user)-demo-pw\n").requireSuccess()
     }
 }
 
 extension Daemon {
     /// The CLI of a demo user, logged in to this daemon with their demo password.
-    func loggedInCLI(_ user: String, scratch: Scratch) throws -> CLI {
+    func loggedInCLI(_ user: String, scratch: Scratch) async throws -> CLI {
         let cli = CLI(server: url, scratch: scratch, user: user)
-        try cli.login(user)
+        try await cli.login(user)
         return cli
     }
 }

@@ -1,5 +1,6 @@
 import CPAM
 import Foundation
+import TestSupport
 import Testing
 
 @testable import PAMAuth
@@ -15,8 +16,8 @@ struct PAMAuthenticatorTests {
     static let lockedOut = (username: "mallory", password: "mallory-pw")
 
     @Test("The right password for an enabled user authenticates")
-    func rightPasswordAuthenticates() throws {
-        let outcome = try withPAMConfiguration { directory in
+    func rightPasswordAuthenticates() async throws {
+        let outcome = try await withPAMConfiguration { directory in
             PAMAuthenticator(service: "countersign-test", configDirectory: directory)
                 .authenticate(username: Self.alice.username, password: Self.alice.password)
         }
@@ -24,10 +25,10 @@ struct PAMAuthenticatorTests {
     }
 
     @Test("A wrong password is refused as bad credentials after PAM's fail delay")
-    func wrongPasswordIsBadCredentials() throws {
+    func wrongPasswordIsBadCredentials() async throws {
         let clock = ContinuousClock()
         let start = clock.now
-        let outcome = try withPAMConfiguration { directory in
+        let outcome = try await withPAMConfiguration { directory in
             PAMAuthenticator(service: "countersign-test", configDirectory: directory)
                 .authenticate(username: Self.alice.username, password: "Correct horse battery staple")
         }
@@ -36,11 +37,11 @@ struct PAMAuthenticatorTests {
     }
 
     @Test("An unknown user is refused exactly like a wrong password, delay included")
-    func unknownUserLooksLikeWrongPassword() throws {
+    func unknownUserLooksLikeWrongPassword() async throws {
         // pam_pwdfile answers PAM_USER_UNKNOWN here; callers must not be able to tell.
         let clock = ContinuousClock()
         let start = clock.now
-        let outcome = try withPAMConfiguration { directory in
+        let outcome = try await withPAMConfiguration { directory in
             PAMAuthenticator(service: "countersign-test", configDirectory: directory)
                 .authenticate(username: "zed", password: Self.alice.password)
         }
@@ -49,9 +50,9 @@ struct PAMAuthenticatorTests {
     }
 
     @Test("A user whose password field is empty is refused, because null passwords are disallowed")
-    func emptyStoredPasswordIsRefused() throws {
+    func emptyStoredPasswordIsRefused() async throws {
         // Without PAM_DISALLOW_NULL_AUTHTOK, pam_pwdfile would accept any password here.
-        let outcome = try withPAMConfiguration(extraPasswdLines: ["nopass:"]) { directory in
+        let outcome = try await withPAMConfiguration(extraPasswdLines: ["nopass:"]) { directory in
             PAMAuthenticator(service: "countersign-test", configDirectory: directory)
                 .authenticate(username: "nopass", password: "anything")
         }
@@ -59,8 +60,8 @@ struct PAMAuthenticatorTests {
     }
 
     @Test("A locked-out user with the right password is refused at the account stage")
-    func lockedOutUserIsAccountUnavailable() throws {
-        let outcome = try withPAMConfiguration { directory in
+    func lockedOutUserIsAccountUnavailable() async throws {
+        let outcome = try await withPAMConfiguration { directory in
             PAMAuthenticator(service: "countersign-test", configDirectory: directory)
                 .authenticate(username: Self.lockedOut.username, password: Self.lockedOut.password)
         }
@@ -68,10 +69,10 @@ struct PAMAuthenticatorTests {
     }
 
     @Test("A service file missing from the config directory makes pam_start fail with PAM_ABORT")
-    func missingServiceFileIsAServiceError() throws {
+    func missingServiceFileIsAServiceError() async throws {
         // With a config directory PAM falls back neither to "other" (absent here) nor to
         // /etc/pam.d; pam_start_confdir itself returns PAM_ABORT and no handle.
-        let outcome = try withPAMConfiguration { directory in
+        let outcome = try await withPAMConfiguration { directory in
             PAMAuthenticator(service: "no-such-service", configDirectory: directory)
                 .authenticate(username: Self.alice.username, password: Self.alice.password)
         }
@@ -88,10 +89,10 @@ struct PAMAuthenticatorTests {
     }
 
     @Test("A service file without auth lines is a service error, not bad credentials")
-    func emptyServiceFileIsAServiceError() throws {
+    func emptyServiceFileIsAServiceError() async throws {
         // libpam answers PAM_PERM_DENIED when a stack has no modules: a misconfiguration,
         // which must not be mistaken for a user typing the wrong password.
-        let outcome = try withPAMConfiguration { directory in
+        let outcome = try await withPAMConfiguration { directory in
             PAMAuthenticator(service: "empty", configDirectory: directory)
                 .authenticate(username: Self.alice.username, password: Self.alice.password)
         }
@@ -116,8 +117,8 @@ struct PAMAuthenticatorTests {
             Input("bidi override", "al\u{202E}ice"),
         ]
     )
-    func malformedUsernameNeverReachesPAM(username: Input) throws {
-        let outcome = try withPAMConfiguration { directory in
+    func malformedUsernameNeverReachesPAM(username: Input) async throws {
+        let outcome = try await withPAMConfiguration { directory in
             PAMAuthenticator(service: "permit-all", configDirectory: directory)
                 .authenticate(username: username.value, password: "password")
         }
@@ -134,8 +135,8 @@ struct PAMAuthenticatorTests {
             Input("only NUL", "\0"),
         ]
     )
-    func malformedPasswordNeverReachesPAM(password: Input) throws {
-        let outcome = try withPAMConfiguration { directory in
+    func malformedPasswordNeverReachesPAM(password: Input) async throws {
+        let outcome = try await withPAMConfiguration { directory in
             PAMAuthenticator(service: "permit-all", configDirectory: directory)
                 .authenticate(username: "alice", password: password.value)
         }
@@ -143,9 +144,9 @@ struct PAMAuthenticatorTests {
     }
 
     @Test("Inputs at the edge of the bounds do reach PAM")
-    func inputsAtTheBoundsReachPAM() throws {
+    func inputsAtTheBoundsReachPAM() async throws {
         let longest = "A.b_c-" + String(repeating: "9", count: 58)
-        let outcomes = try withPAMConfiguration { directory in
+        let outcomes = try await withPAMConfiguration { directory in
             let authenticator = PAMAuthenticator(service: "permit-all", configDirectory: directory)
             return [
                 authenticator.authenticate(username: "a", password: "p"),
@@ -156,10 +157,10 @@ struct PAMAuthenticatorTests {
     }
 
     @Test("A module that rewrites the user (as case-folding directories do) makes PAM name the canonical account, not the typed one")
-    func rewrittenUserIsTheCanonicalName() throws {
+    func rewrittenUserIsTheCanonicalName() async throws {
         // The module folds PAM_USER to lower case before pam_pwdfile looks it up, as SSSD or
         // winbind answer for `ALICE` with alice's entry: ALICE proves alice's password.
-        let outcome = try withPAMConfiguration(caseFoldingUsers: true) { directory in
+        let outcome = try await withPAMConfiguration(caseFoldingUsers: true) { directory in
             PAMAuthenticator(service: "case-folding", configDirectory: directory)
                 .authenticate(username: "ALICE", password: Self.alice.password)
         }
@@ -167,10 +168,10 @@ struct PAMAuthenticatorTests {
     }
 
     @Test("A name NSS knows is spelled as its passwd entry spells it")
-    func nssNameIsTheCanonicalName() throws {
+    func nssNameIsTheCanonicalName() async throws {
         // root is in every passwd database; the files backend matches exactly, so this checks
         // that the NSS entry is read and its pw_name kept, not that case is folded.
-        let outcome = try withPAMConfiguration { directory in
+        let outcome = try await withPAMConfiguration { directory in
             PAMAuthenticator(service: "permit-all", configDirectory: directory).authenticate(username: "root", password: "p")
         }
         #expect(outcome == .authenticated(canonicalUsername: "root"))
@@ -178,23 +179,25 @@ struct PAMAuthenticatorTests {
     }
 
     @Test("The demo script builds a private config in which every documented user signs in, twice over")
-    func demoScriptConfigAuthenticatesDemoUsers() throws {
+    func demoScriptConfigAuthenticatesDemoUsers() async throws {
         let directory = FileManager.default.temporaryDirectory
             .appendingPathComponent("countersign-pam-demo-\(UUID().uuidString)")
         defer { try? FileManager.default.removeItem(at: directory) }
         let script = packageRoot.appendingPathComponent("scripts/demo-pam.sh")
+        let users = ["alice", "bob", "carol", "dave", "erin"]
 
-        // Running it twice checks that it is idempotent.
-        for _ in 1...2 {
-            _ = try run(script, [directory.path])
+        let outcomes = try await blocking {
+            // Running it twice checks that it is idempotent.
+            for _ in 1...2 {
+                _ = try run(script, [directory.path])
+            }
+            let authenticator = PAMAuthenticator(service: "countersign", configDirectory: directory.path)
+            return users.map { authenticator.authenticate(username: $0, password: "\($0)-demo-pw") }
         }
 
         #expect(try permissions(of: directory) == 0o700)
         #expect(try permissions(of: directory.appendingPathComponent("passwd")) == 0o600)
-        let authenticator = PAMAuthenticator(service: "countersign", configDirectory: directory.path)
-        for user in ["alice", "bob", "carol", "dave", "erin"] {
-            #expect(authenticator.authenticate(username: user, password: "\(user)-demo-pw") == .authenticated(canonicalUsername: user), "\(user)")
-        }
+        #expect(outcomes == users.map { .authenticated(canonicalUsername: $0) })
     }
 }
 
@@ -281,9 +284,19 @@ struct PAMConversationTests {
 /// `empty` (no lines). There is deliberately no `other` fallback file.
 /// With `caseFoldingUsers`, also a `case-folding` service whose first module (compiled here from
 /// C, as no packaged module rewrites PAM_USER) lower-cases the user before pam_pwdfile runs.
-private func withPAMConfiguration<Result>(
+/// The fixture and `body` run on a thread of their own (`blocking`): they wait for child
+/// processes and for PAM's fail delay.
+private func withPAMConfiguration<Result: Sendable>(
     extraPasswdLines: [String] = [],
     caseFoldingUsers: Bool = false,
+    _ body: @escaping @Sendable (String) throws -> Result
+) async throws -> Result {
+    try await blocking { try inPAMConfiguration(extraPasswdLines: extraPasswdLines, caseFoldingUsers: caseFoldingUsers, body) }
+}
+
+private func inPAMConfiguration<Result>(
+    extraPasswdLines: [String],
+    caseFoldingUsers: Bool,
     _ body: (String) throws -> Result
 ) throws -> Result {
     let fileManager = FileManager.default

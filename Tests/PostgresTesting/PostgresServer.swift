@@ -3,6 +3,7 @@ import Glibc
 #endif
 import Foundation
 import PostgresNIO
+import TestSupport
 
 /// A real PostgreSQL for this test process: one cluster, started on first use on 127.0.0.1 at a
 /// free port in a fresh directory, stopped when the process exits; a fresh database per test.
@@ -24,23 +25,16 @@ public enum PostgresServer {
     private static let started = Result { try start() }
     nonisolated(unsafe) private static var running: Cluster?
 
-    /// The cluster, started on first use. The commands run on a thread of their own: a test
-    /// blocking the few threads of Swift's cooperative pool would stall every other test.
+    /// The cluster, started on first use.
     public static func cluster() async throws -> Cluster {
-        try await offPool { try started.get() }
+        try await blocking { try started.get() }
     }
 
     /// Creates an empty database with a random name on the shared cluster, so tests are
     /// independent whatever order they run in.
     public static func createDatabase() async throws -> String {
         let cluster = try await cluster()
-        return try await offPool { try createDatabase(on: cluster) }
-    }
-
-    private static func offPool<Value: Sendable>(_ work: @escaping @Sendable () throws -> Value) async throws -> Value {
-        try await withCheckedThrowingContinuation { continuation in
-            Thread.detachNewThread { continuation.resume(with: Result { try work() }) }
-        }
+        return try await blocking { try createDatabase(on: cluster) }
     }
 
     private static func createDatabase(on cluster: Cluster) throws -> String {

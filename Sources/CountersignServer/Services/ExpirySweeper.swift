@@ -1,15 +1,18 @@
 import CountersignCore
 import CountersignStore
+import Foundation
 import Logging
 import ServiceLifecycle
 
 /// Moves requests past their deadlines to `expired` (each with its audit event) and drops dead
-/// sessions and spent or stale key ceremonies. Actions on an overdue request are refused by the core rules even between sweeps;
+/// sessions, spent or stale key ceremonies and attempts no throttle window reaches. Actions on an overdue request are refused by the core rules even between sweeps;
 /// the sweep makes the stored state and the audit log say so too.
 struct ExpirySweeper: Service {
     let store: any GatewayStore
     let clock: any WallClock
     let interval: Duration
+    /// The longest window of any attempt limit: older attempts count for nothing.
+    let attemptRetention: TimeInterval
     let metrics: GatewayMetrics
     let logger: Logger
 
@@ -31,6 +34,7 @@ struct ExpirySweeper: Service {
             }
             try await store.deleteExpiredSessions(at: now)
             try await store.deleteStaleChallenges(at: now)
+            try await store.deleteAttempts(before: now.addingTimeInterval(-attemptRetention))
         } catch {
             logger.error("expiry sweep failed", metadata: ["error": "\(error)"])
         }

@@ -12,4 +12,4 @@
 ///   persists what the rules returned.
 /// - Errors are `StoreError`, except that a decision closure's `DecisionRefusal` (such as a
 ///   `DomainError`) is rethrown unchanged.
-public protocol GatewayStore: RequestStore, AuditLog, SessionStore, HardwareKeyStore, StoreMaintenance {}
+public protocol GatewayStore: RequestStore, AuditLog, SessionStore, HardwareKeyStore, AttemptLedger, StoreMaintenance {}
