@@ -12,6 +12,8 @@ enum PostgresSchema {
     static let migrations: [(id: String, statements: [String])] = [
         ("v1-audit", auditLog),
         ("v2-sessions", sessions),
+        ("v3-requests", requests),
+        ("v4-hardware-keys", hardwareKeys),
         ("v5-attempts", attempts),
     ]
 

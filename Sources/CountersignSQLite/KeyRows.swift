@@ -3,7 +3,9 @@ import CountersignCore
 import Foundation
 import GRDB
 
-/// Enrolled keys, key holders, invites and ceremony challenges as rows.
+/// Enrolled keys, key holders, invites and ceremony challenges as rows; what the columns mean, and
+/// how they become domain values again, is `StoredKey`, `StoredInvite` and `StoredChallenge`,
+/// shared by every backend.
 enum KeyRows {
     static let keyColumns = """
         credential_id, owner, name, public_key, sign_count, backup_eligible, aaguid, attestation, enrolled_at, last_used_at, flagged_at
@@ -23,45 +25,35 @@ enum KeyRows {
     }
 
     static func insert(_ key: EnrolledKey, in db: Database) throws {
+        let stored = StoredKey(key)
         try db.execute(
             sql: "INSERT INTO enrolled_keys (\(keyColumns)) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
             arguments: [
-                Data(key.credentialID), key.owner.rawValue, key.name, Data(key.publicKey), Int64(key.signCount),
-                key.backupEligible, Data(key.aaguid), key.attestation, key.enrolledAt.millisecondsSinceEpoch,
-                key.lastUsedAt?.millisecondsSinceEpoch, key.flaggedAt?.millisecondsSinceEpoch,
+                Data(stored.credentialID), stored.owner, stored.name, Data(stored.publicKey), stored.signCount,
+                stored.backupEligible, Data(stored.aaguid), stored.attestation, stored.enrolledAt, stored.lastUsedAt, stored.flaggedAt,
             ]
         )
     }
 
     /// Writes what use changes: the counter, the last use and the clone flag.
     static func persistUse(of key: EnrolledKey, in db: Database) throws {
+        let stored = StoredKey(key)
         try db.executeCached(
             sql: "UPDATE enrolled_keys SET sign_count = ?, last_used_at = ?, flagged_at = ? WHERE credential_id = ?",
-            arguments: [Int64(key.signCount), key.lastUsedAt?.millisecondsSinceEpoch, key.flaggedAt?.millisecondsSinceEpoch, Data(key.credentialID)]
+            arguments: [stored.signCount, stored.lastUsedAt, stored.flaggedAt, Data(stored.credentialID)]
         )
     }
 
     private static func decodeKey(_ row: Row) throws(StoreError) -> EnrolledKey {
-        let stored = StoredRow(row: row, table: "enrolled_keys", key: (try? row.decode(Data.self, forColumn: "credential_id"))?.prefix(8).hexString ?? "?")
-        let signCount = try stored.value("sign_count", as: Int64.self)
-        guard let count = UInt32(exactly: signCount) else { throw stored.corrupt("sign_count is out of range") }
-        let owner = try stored.domain("owner", Username.init)
-        let name = try stored.value("name", as: String.self)
-        let credentialID = try stored.blob("credential_id")
-        let publicKey = try stored.blob("public_key")
-        let backupEligible = try stored.value("backup_eligible", as: Bool.self)
-        let aaguid = try stored.bytes("aaguid", count: 16)
-        let attestation = try stored.value("attestation", as: String.self)
-        let enrolledAt = try stored.time("enrolled_at")
-        let lastUsedAt = try stored.optionalTime("last_used_at")
-        let flaggedAt = try stored.optionalTime("flagged_at")
-        return try stored.build("key") { () throws(DomainError) in
-            try EnrolledKey(
-                credentialID: credentialID, owner: owner, name: name, publicKey: publicKey, signCount: count,
-                backupEligible: backupEligible, aaguid: aaguid, attestation: attestation, enrolledAt: enrolledAt,
-                lastUsedAt: lastUsedAt, flaggedAt: flaggedAt
-            )
-        }
+        let credentialID = (try? row.decode(Data.self, forColumn: "credential_id")).map { StoredKey.messageKey(Array($0)) } ?? "?"
+        let stored = StoredRow(row: row, table: "enrolled_keys", key: credentialID)
+        return try StoredKey(
+            credentialID: try stored.blob("credential_id"), owner: try stored.value("owner"), name: try stored.value("name"),
+            publicKey: try stored.blob("public_key"), signCount: try stored.value("sign_count"),
+            backupEligible: try stored.value("backup_eligible"), aaguid: try stored.blob("aaguid"),
+            attestation: try stored.value("attestation"), enrolledAt: try stored.value("enrolled_at"),
+            lastUsedAt: try stored.value("last_used_at"), flaggedAt: try stored.value("flagged_at")
+        ).restore()
     }
 
     // MARK: Key holders
@@ -80,12 +72,10 @@ enum KeyRows {
     // MARK: Invites
 
     static func insert(_ invite: EnrolmentInvite, in db: Database) throws {
+        let stored = StoredInvite(invite)
         try db.execute(
             sql: "INSERT INTO enrolment_invites (code_hash, username, created_by, created_at, expires_at, used_at) VALUES (?, ?, ?, ?, ?, ?)",
-            arguments: [
-                Data(invite.codeHash), invite.user.rawValue, invite.createdBy.rawValue, invite.createdAt.millisecondsSinceEpoch,
-                invite.expiresAt.millisecondsSinceEpoch, invite.usedAt?.millisecondsSinceEpoch,
-            ]
+            arguments: [Data(stored.codeHash), stored.username, stored.createdBy, stored.createdAt, stored.expiresAt, stored.usedAt]
         )
     }
 
@@ -95,11 +85,10 @@ enum KeyRows {
             arguments: [Data(codeHash)]
         ).map { row throws(StoreError) in
             let stored = StoredRow(row: row, table: "enrolment_invites", key: "(code hash withheld)")
-            return EnrolmentInvite(
-                codeHash: try stored.bytes("code_hash", count: 32), user: try stored.domain("username", Username.init),
-                createdBy: try stored.domain("created_by", Username.init), createdAt: try stored.time("created_at"),
-                expiresAt: try stored.time("expires_at"), usedAt: try stored.optionalTime("used_at")
-            )
+            return try StoredInvite(
+                codeHash: try stored.blob("code_hash"), username: try stored.value("username"), createdBy: try stored.value("created_by"),
+                createdAt: try stored.value("created_at"), expiresAt: try stored.value("expires_at"), usedAt: try stored.value("used_at")
+            ).restore()
         }
     }
 
@@ -113,21 +102,7 @@ enum KeyRows {
     // MARK: Ceremony challenges
 
     static func insert(_ challenge: CeremonyChallenge, in db: Database) throws {
-        var purpose: String
-        var random: Data?
-        var target: Data?
-        var requestID: String?
-        var digest: Data?
-        var nonce: Data?
-        switch challenge.purpose {
-        case .registration(let bytes):
-            (purpose, random) = ("registration", Data(bytes))
-        case .keyRemoval(let bytes, let credentialID):
-            (purpose, random, target) = ("key_removal", Data(bytes), Data(credentialID))
-        case .approval(let approval):
-            purpose = "approval"
-            (requestID, digest, nonce) = (approval.requestID.rawValue, Data(approval.contentDigest), Data(approval.nonce))
-        }
+        let stored = StoredChallenge(challenge)
         try db.executeCached(
             sql: """
                 INSERT INTO ceremony_challenges (id, purpose, username, challenge, target_credential_id, request_id, content_digest,
@@ -135,8 +110,8 @@ enum KeyRows {
                 VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
                 """,
             arguments: [
-                challenge.id, purpose, challenge.user.rawValue, random, target, requestID,
-                digest, nonce, challenge.issuedAt.millisecondsSinceEpoch, challenge.usedAt?.millisecondsSinceEpoch,
+                stored.id, stored.purpose, stored.username, stored.challenge.map { Data($0) }, stored.targetCredentialID.map { Data($0) },
+                stored.requestID, stored.contentDigest.map { Data($0) }, stored.nonce.map { Data($0) }, stored.issuedAt, stored.usedAt,
             ]
         )
     }
@@ -150,25 +125,12 @@ enum KeyRows {
             arguments: [id]
         ).map { row throws(StoreError) in
             let stored = StoredRow(row: row, table: "ceremony_challenges", key: id)
-            let user = try stored.domain("username", Username.init)
-            let issuedAt = try stored.time("issued_at")
-            let purpose: CeremonyChallenge.Purpose
-            switch try stored.value("purpose", as: String.self) {
-            case "registration":
-                purpose = .registration(challenge: try stored.bytes("challenge", count: 32))
-            case "key_removal":
-                purpose = .keyRemoval(challenge: try stored.bytes("challenge", count: 32), credentialID: try stored.blob("target_credential_id"))
-            case "approval":
-                let requestID = try stored.domain("request_id", RequestID.init)
-                let digest = try stored.bytes("content_digest", count: 32)
-                let nonce = try stored.bytes("nonce", count: 32)
-                purpose = .approval(try stored.build("approval challenge") { () throws(DomainError) in
-                    try ApprovalChallenge(requestID: requestID, contentDigest: digest, approver: user, nonce: nonce, issuedAt: issuedAt)
-                })
-            default:
-                throw stored.corrupt("unknown purpose")
-            }
-            return CeremonyChallenge(id: id, user: user, purpose: purpose, issuedAt: issuedAt, usedAt: try stored.optionalTime("used_at"))
+            return try StoredChallenge(
+                id: try stored.value("id"), purpose: try stored.value("purpose"), username: try stored.value("username"),
+                challenge: try stored.optionalBlob("challenge"), targetCredentialID: try stored.optionalBlob("target_credential_id"),
+                requestID: try stored.value("request_id"), contentDigest: try stored.optionalBlob("content_digest"),
+                nonce: try stored.optionalBlob("nonce"), issuedAt: try stored.value("issued_at"), usedAt: try stored.value("used_at")
+            ).restore()
         }
     }
 

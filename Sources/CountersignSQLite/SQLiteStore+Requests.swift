@@ -136,12 +136,12 @@ extension SQLiteStore {
             conditions.append("kind IN (\(placeholders(query.kinds.count)))")
             arguments += StatementArguments(query.kinds.map(\.rawValue).sorted())
         }
-        if let search = query.search {
+        if let pattern = query.searchPattern {
             // The target's values, whatever its kind's fields: its keys are not searched.
             let searched = ["id", "requester", "reason", "ticket"].map { "\($0) LIKE ? ESCAPE '\\'" }
                 + ["EXISTS (SELECT 1 FROM json_each(requests.target) WHERE json_each.value LIKE ? ESCAPE '\\')"]
             conditions.append("(" + searched.joined(separator: " OR ") + ")")
-            arguments += StatementArguments(Array(repeating: likePattern(containing: search), count: searched.count))
+            arguments += StatementArguments(Array(repeating: pattern, count: searched.count))
         }
         if let audience = query.audience {
             let (condition, values) = audienceCondition(audience)
@@ -175,16 +175,6 @@ extension SQLiteStore {
         case .reviewer:
             return ("(state = 'pending' AND requester <> ? AND \(reviews) AND NOT \(approved))", [name] + StatementArguments(groups) + [name])
         }
-    }
-
-    /// `%text%` where the text's own `%`, `_` and `\` match literally.
-    static func likePattern(containing text: String) -> String {
-        var escaped = ""
-        for character in text {
-            if character == "%" || character == "_" || character == "\\" { escaped.append("\\") }
-            escaped.append(character)
-        }
-        return "%\(escaped)%"
     }
 
     private static func placeholders(_ count: Int) -> String {

@@ -27,6 +27,9 @@ public struct StoreError: Error, Hashable, Sendable, CustomStringConvertible {
         case invalidChange = "invalid_change"
         /// A per-user bound on open items (challenges) is reached.
         case limitReached = "limit_reached"
+        /// The backend does not offer this operation (a file backup of a database server's
+        /// database); the message names what to use instead.
+        case unsupported = "unsupported"
     }
 
     public let code: Code

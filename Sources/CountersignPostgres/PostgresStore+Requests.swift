@@ -1,0 +1,127 @@
+import CountersignCore
+import CountersignStore
+import Foundation
+import PostgresNIO
+
+extension PostgresStore: RequestStore {
+    public func createRequest(_ creation: RequestChange) async throws -> AccessRequest {
+        let request = creation.request
+        let records = try await transaction { connection in
+            guard try await RequestRows.insert(request, on: connection, logger: logger) else {
+                throw StoreError(.alreadyExists, "request \(request.id) already exists")
+            }
+            return try await append(creation.events, on: connection)
+        }
+        auditTally.add(records.count)
+        return request
+    }
+
+    public func request(_ id: RequestID) async throws -> AccessRequest? {
+        try await read { connection in try await RequestRows.fetch(id, forUpdate: false, on: connection, logger: logger) }
+    }
+
+    public func requests(_ query: RequestQuery) async throws -> [AccessRequest] {
+        let listing = try RequestListing(query)
+        return try await read { connection in try await RequestRows.fetchAll(listing.query, on: connection, logger: logger) }
+    }
+
+    public func requestIDs(after: RequestID?, limit: Int) async throws -> [RequestID] {
+        guard (1...RequestQuery.maximumLimit).contains(limit) else {
+            throw StoreError(.invalidQuery, "limit must be between 1 and \(RequestQuery.maximumLimit)")
+        }
+        let raw = try await read { connection in
+            var ids: [String] = []
+            for try await id in try await connection.query(
+                "SELECT id FROM requests WHERE id > \(after?.rawValue ?? "") ORDER BY id LIMIT \(Int64(limit))", logger: logger
+            ).decode(String.self) {
+                ids.append(id)
+            }
+            return ids
+        }
+        return try raw.map { raw throws(StoreError) in
+            do {
+                return try RequestID(raw)
+            } catch {
+                throw StoreError.corruptRow(table: "requests", key: raw, "id is not a request id")
+            }
+        }
+    }
+
+    public func update(
+        _ id: RequestID, at now: Date, _ decide: @Sendable (AccessRequest) throws -> RequestChange
+    ) async throws -> AccessRequest {
+        let (request, records) = try await transaction { connection in
+            guard let current = try await RequestRows.fetch(id, forUpdate: true, on: connection, logger: logger) else {
+                throw StoreError(.notFound, "no request \(id)")
+            }
+            let change = try decide(current)
+            guard change.request.id == id else {
+                throw StoreError(.invalidChange, "a change to request \(id) returned request \(change.request.id)")
+            }
+            try await RequestRows.persistProgress(of: change.request, from: current, on: connection, logger: logger)
+            return (change.request, try await append(change.events, on: connection).count)
+        }
+        auditTally.add(records)
+        return request
+    }
+
+    public func expireDue(at now: Date, limit: Int) async throws -> [AccessRequest] {
+        guard limit > 0 else { return [] }
+        let nowMilliseconds = now.millisecondsSinceEpoch
+        let (expired, records) = try await transaction { connection in
+            // SKIP LOCKED: a request another gateway is deciding on right now is left to the next
+            // sweep, rather than holding this one (and every expiry behind it) until that commits.
+            var ids: [String] = []
+            for try await id in try await connection.query("""
+                SELECT id FROM requests
+                WHERE (state = 'pending' AND pending_expires_at <= \(nowMilliseconds))
+                    OR (state = 'approved' AND access_expires_at <= \(nowMilliseconds))
+                ORDER BY id LIMIT \(Int64(limit)) FOR UPDATE SKIP LOCKED
+                """, logger: logger).decode(String.self) {
+                ids.append(id)
+            }
+            var expired: [AccessRequest] = []
+            var records = 0
+            for rawID in ids {
+                guard let id = try? RequestID(rawID) else {
+                    throw StoreError.corruptRow(table: "requests", key: rawID, "id is not a request id")
+                }
+                let found: AccessRequest?
+                do {
+                    found = try await RequestRows.fetch(id, forUpdate: false, on: connection, logger: logger)
+                } catch let error as StoreError where error.code == .integrityViolation {
+                    // A tampered request must not stop every other one from expiring; it stays
+                    // unreadable (and so unusable) until an operator restores it.
+                    continue
+                }
+                guard let current = found else { continue }
+                let change = try RequestRules.apply(.expire, to: current, at: now)
+                try await RequestRows.persistProgress(of: change.request, from: current, on: connection, logger: logger)
+                records += try await append(change.events, on: connection).count
+                expired.append(change.request)
+            }
+            return (expired, records)
+        }
+        auditTally.add(records)
+        return expired
+    }
+
+    public func requestCounts() async throws -> [RequestCount] {
+        let counts = try await read { connection in
+            var counts: [String: Int] = [:]
+            for try await (kind, state, count) in try await connection.query(
+                "SELECT kind, state, count(*) FROM requests GROUP BY kind, state", logger: logger
+            ).decode((String, String, Int64).self) {
+                counts["\(kind)/\(state)", default: 0] += Int(clamping: count)
+            }
+            return counts
+        }
+        // Every combination, zeros included, so a gauge falls back to 0 instead of keeping its
+        // last value when the last request leaves a state.
+        return RequestKind.allCases.flatMap { kind in
+            RequestState.allCases.map { state in
+                RequestCount(kind: kind, state: state, count: counts["\(kind.rawValue)/\(state.rawValue)"] ?? 0)
+            }
+        }
+    }
+}

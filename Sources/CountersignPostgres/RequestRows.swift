@@ -1,0 +1,130 @@
+import CountersignCore
+import CountersignStore
+import Foundation
+import Logging
+import PostgresNIO
+
+/// Requests and their approvals as rows of `requests`, `approvals` and `approval_evidence`; what
+/// the columns mean, and how they become domain values again, is `StoredRequest` and
+/// `StoredApproval`, shared with SQLite.
+enum RequestRows {
+    static let columns = """
+        id, kind, requester, target, reason, ticket,
+        created_at, content_digest, rule_name, requirement, pending_expires_at, access_duration_seconds,
+        state, updated_at, access_expires_at, denied_by, denial_reason, denied_at, closed_by, close_reason
+        """
+
+    /// Inserts a new request; false when its id is taken. ON CONFLICT rather than a read first:
+    /// two gateways creating the same id at once still see exactly one succeed.
+    static func insert(_ request: AccessRequest, on connection: PostgresConnection, logger: Logger) async throws -> Bool {
+        let stored = try StoredRequest(request)
+        let inserted = try await PostgresStore.count(connection.query("""
+            INSERT INTO requests (id, kind, requester, target, reason, ticket, created_at, content_digest, rule_name,
+                requirement, pending_expires_at, access_duration_seconds, state, updated_at)
+            VALUES (\(stored.id), \(stored.kind), \(stored.requester), \(stored.target), \(stored.reason), \(stored.ticket),
+                \(stored.createdAt), \(Data(stored.contentDigest)), \(stored.ruleName), \(stored.requirement),
+                \(stored.pendingExpiresAt), \(stored.accessDurationSeconds), \(stored.state), \(stored.updatedAt))
+            ON CONFLICT (id) DO NOTHING RETURNING 1
+            """, logger: logger))
+        guard inserted == 1 else { return false }
+        try await persistProgress(of: request, from: nil, on: connection, logger: logger)
+        return true
+    }
+
+    /// Writes what may change after creation. Approvals are only ever added (`StoredApproval.added`).
+    static func persistProgress(
+        of request: AccessRequest, from previous: AccessRequest?, on connection: PostgresConnection, logger: Logger
+    ) async throws {
+        let added = try StoredApproval.added(to: request, from: previous)
+        if previous != nil {
+            let stored = try StoredRequest(request)
+            try await connection.query("""
+                UPDATE requests SET state = \(stored.state), updated_at = \(stored.updatedAt),
+                    access_expires_at = \(stored.accessExpiresAt), denied_by = \(stored.deniedBy),
+                    denial_reason = \(stored.denialReason), denied_at = \(stored.deniedAt), closed_by = \(stored.closedBy),
+                    close_reason = \(stored.closeReason)
+                WHERE id = \(stored.id)
+                """, logger: logger)
+        }
+        for approval in added {
+            try await connection.query("""
+                INSERT INTO approvals (request_id, position, approver, approver_groups, approved_at, method)
+                VALUES (\(approval.requestID), \(approval.position), \(approval.approver), \(approval.approverGroups),
+                    \(approval.approvedAt), \(approval.method))
+                """, logger: logger)
+            if let evidence = approval.evidence {
+                try await connection.query("""
+                    INSERT INTO approval_evidence (request_id, position, credential_id, public_key, authenticator_data,
+                        client_data_json, signature, nonce)
+                    VALUES (\(approval.requestID), \(approval.position), \(Data(evidence.credentialID)), \(Data(evidence.publicKey)),
+                        \(Data(evidence.authenticatorData)), \(Data(evidence.clientDataJSON)), \(Data(evidence.signature)),
+                        \(Data(evidence.nonce)))
+                    """, logger: logger)
+            }
+        }
+    }
+
+    /// The request, locked until the transaction ends when `forUpdate`: a decision then sees the
+    /// committed state it changes, and a second gateway deciding on it waits for this one.
+    static func fetch(_ id: RequestID, forUpdate: Bool, on connection: PostgresConnection, logger: Logger) async throws -> AccessRequest? {
+        let query: PostgresQuery = forUpdate
+            ? "SELECT \(unescaped: columns) FROM requests WHERE id = \(id.rawValue) FOR UPDATE"
+            : "SELECT \(unescaped: columns) FROM requests WHERE id = \(id.rawValue)"
+        return try await fetchAll(query, on: connection, logger: logger).first
+    }
+
+    /// Requests selected by `query` (which must select `columns`), with their approvals, in the
+    /// order the query returns them.
+    static func fetchAll(_ query: PostgresQuery, on connection: PostgresConnection, logger: Logger) async throws -> [AccessRequest] {
+        var stored: [StoredRequest] = []
+        for try await row in try await connection.query(query, logger: logger) {
+            stored.append(try columns(of: row))
+        }
+        guard !stored.isEmpty else { return [] }
+        let approvals = try StoredApproval.restoreByRequest(try await approvals(of: stored.map(\.id), on: connection, logger: logger))
+        return try stored.map { row throws(StoreError) in try row.restore(approvals: approvals[row.id] ?? []) }
+    }
+
+    /// Approvals with their evidence, if any (a hardware-key approval has exactly one row of it).
+    private static func approvals(of ids: [String], on connection: PostgresConnection, logger: Logger) async throws -> [StoredApproval] {
+        var approvals: [StoredApproval] = []
+        for try await row in try await connection.query("""
+            SELECT a.request_id, a.position, a.approver, a.approver_groups, a.approved_at, a.method,
+                e.credential_id, e.public_key, e.authenticator_data, e.client_data_json, e.signature, e.nonce
+            FROM approvals a LEFT JOIN approval_evidence e ON e.request_id = a.request_id AND e.position = a.position
+            WHERE a.request_id = ANY(\(ids)) ORDER BY a.request_id, a.position
+            """, logger: logger) {
+            let stored = StoredPostgresRow(row, table: "approvals") { row in
+                "\(StoredPostgresRow.text("request_id", of: row))/\((try? row["position"].decode(Int64.self)).map(String.init) ?? "?")"
+            }
+            let evidence = try stored.optionalBytes("credential_id").map { credentialID throws(StoreError) in
+                StoredApproval.Evidence(
+                    credentialID: credentialID, publicKey: try stored.bytes("public_key"),
+                    authenticatorData: try stored.bytes("authenticator_data"), clientDataJSON: try stored.bytes("client_data_json"),
+                    signature: try stored.bytes("signature"), nonce: try stored.bytes("nonce")
+                )
+            }
+            approvals.append(StoredApproval(
+                requestID: try stored.value("request_id"), position: try stored.value("position"), approver: try stored.value("approver"),
+                approverGroups: try stored.value("approver_groups"), approvedAt: try stored.value("approved_at"),
+                method: try stored.value("method"), evidence: evidence
+            ))
+        }
+        return approvals
+    }
+
+    private static func columns(of row: PostgresRow) throws(StoreError) -> StoredRequest {
+        let stored = StoredPostgresRow(row, table: "requests") { StoredPostgresRow.text("id", of: $0) }
+        return StoredRequest(
+            id: try stored.value("id"), kind: try stored.value("kind"), requester: try stored.value("requester"),
+            target: try stored.value("target"), reason: try stored.value("reason"), ticket: try stored.value("ticket"),
+            createdAt: try stored.value("created_at"), contentDigest: try stored.bytes("content_digest"),
+            ruleName: try stored.value("rule_name"), requirement: try stored.value("requirement"),
+            pendingExpiresAt: try stored.value("pending_expires_at"), accessDurationSeconds: try stored.value("access_duration_seconds"),
+            state: try stored.value("state"), updatedAt: try stored.value("updated_at"),
+            accessExpiresAt: try stored.value("access_expires_at"), deniedBy: try stored.value("denied_by"),
+            denialReason: try stored.value("denial_reason"), deniedAt: try stored.value("denied_at"),
+            closedBy: try stored.value("closed_by"), closeReason: try stored.value("close_reason")
+        )
+    }
+}

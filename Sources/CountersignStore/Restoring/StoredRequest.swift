@@ -1,0 +1,128 @@
+import CountersignCore
+import Foundation
+
+/// A request as the columns of its row, the same on every backend: what is written at creation
+/// and on each change, and what a read hands back to be rebuilt through the domain's checks.
+public struct StoredRequest: Sendable {
+    public var id: String
+    public var kind: String
+    public var requester: String
+    /// The canonical JSON object of the target's fields (`RequestTarget.fields`).
+    public var target: String
+    public var reason: String
+    public var ticket: String
+    public var createdAt: Int64
+    public var contentDigest: [UInt8]
+    public var ruleName: String
+    /// The JSON of a `StoredRequirement`.
+    public var requirement: String
+    public var pendingExpiresAt: Int64
+    public var accessDurationSeconds: Int64
+    public var state: String
+    public var updatedAt: Int64
+    public var accessExpiresAt: Int64?
+    public var deniedBy: String?
+    public var denialReason: String?
+    public var deniedAt: Int64?
+    public var closedBy: String?
+    public var closeReason: String?
+
+    public init(
+        id: String, kind: String, requester: String, target: String, reason: String, ticket: String, createdAt: Int64,
+        contentDigest: [UInt8], ruleName: String, requirement: String, pendingExpiresAt: Int64, accessDurationSeconds: Int64,
+        state: String, updatedAt: Int64, accessExpiresAt: Int64?, deniedBy: String?, denialReason: String?, deniedAt: Int64?,
+        closedBy: String?, closeReason: String?
+    ) {
+        self.id = id
+        self.kind = kind
+        self.requester = requester
+        self.target = target
+        self.reason = reason
+        self.ticket = ticket
+        self.createdAt = createdAt
+        self.contentDigest = contentDigest
+        self.ruleName = ruleName
+        self.requirement = requirement
+        self.pendingExpiresAt = pendingExpiresAt
+        self.accessDurationSeconds = accessDurationSeconds
+        self.state = state
+        self.updatedAt = updatedAt
+        self.accessExpiresAt = accessExpiresAt
+        self.deniedBy = deniedBy
+        self.denialReason = denialReason
+        self.deniedAt = deniedAt
+        self.closedBy = closedBy
+        self.closeReason = closeReason
+    }
+
+    /// The columns of `request`, its digest computed from its content.
+    public init(_ request: AccessRequest) throws {
+        self.init(
+            id: request.id.rawValue, kind: request.kind.rawValue, requester: request.requester.rawValue,
+            target: StoredJSON.encode(Dictionary(request.target.fields.map { ($0.key, $0.value) }, uniquingKeysWith: { $1 })),
+            reason: request.reason, ticket: request.ticket, createdAt: request.createdAt.millisecondsSinceEpoch,
+            contentDigest: request.canonicalContent.sha256, ruleName: request.ruleName,
+            requirement: try StoredJSON.encode(StoredRequirement(request.requirement)),
+            pendingExpiresAt: request.pendingExpiresAt.millisecondsSinceEpoch,
+            accessDurationSeconds: Int64(request.accessDurationSeconds), state: request.state.rawValue,
+            updatedAt: request.updatedAt.millisecondsSinceEpoch, accessExpiresAt: request.accessExpiresAt?.millisecondsSinceEpoch,
+            deniedBy: request.denial?.by.rawValue, denialReason: request.denial?.reason,
+            deniedAt: request.denial?.at.millisecondsSinceEpoch, closedBy: request.closedBy?.rawValue, closeReason: request.closeReason
+        )
+    }
+
+    /// Rebuilds the request with its approvals through the same checks as at creation: a damaged
+    /// row is `corrupt_row`, and content that no longer matches its digest is
+    /// `integrity_violation` naming the request.
+    public func restore(approvals: [Approval]) throws(StoreError) -> AccessRequest {
+        let row = RowRestorer(table: "requests", key: id)
+        let id = try row.domain(id, "id", RequestID.init)
+        let kind = try row.domain(kind, "kind") { text throws(DomainError) in
+            guard let kind = RequestKind(rawValue: text) else { throw DomainError(.invalidField, "unknown kind") }
+            return kind
+        }
+        let fields = try row.json(target, "target", as: [String: String].self)
+        let target = try row.build("target") { () throws(DomainError) in try RequestTarget(kind: kind, fields: fields) }
+        // The same checks as at creation: a row edited to carry control characters must not reach
+        // a reviewer's screen.
+        let draft = try row.build("content") { () throws(DomainError) in
+            try RequestDraft(target: target, reason: reason, ticket: ticket)
+        }
+        let storedRequirement = try row.json(requirement, "requirement", as: StoredRequirement.self)
+        let state = try row.domain(state, "state") { text throws(DomainError) in
+            guard let state = RequestState(rawValue: text) else { throw DomainError(.invalidField, "unknown state") }
+            return state
+        }
+        let denial: Denial?
+        switch (deniedBy, denialReason, deniedAt) {
+        case (nil, nil, nil):
+            denial = nil
+        case (let by?, let reason?, let at?):
+            denial = Denial(by: try row.domain(by, "denied_by", Username.init), reason: reason, at: row.time(at))
+        default:
+            throw row.corrupt("a denial missing its denier, reason or time")
+        }
+        guard let accessDuration = Int(exactly: accessDurationSeconds) else {
+            throw row.corrupt("access_duration_seconds is out of range")
+        }
+        let request = AccessRequest(
+            restoring: id, requester: try row.domain(requester, "requester", Username.init), target: draft.target,
+            reason: draft.reason, ticket: draft.ticket, createdAt: row.time(createdAt), ruleName: ruleName,
+            requirement: try row.build("requirement", storedRequirement.requirement),
+            pendingExpiresAt: row.time(pendingExpiresAt), accessDurationSeconds: accessDuration,
+            state: state, updatedAt: row.time(updatedAt), approvals: approvals, denial: denial,
+            accessExpiresAt: row.time(accessExpiresAt),
+            closedBy: try closedBy.map { text throws(StoreError) in try row.domain(text, "closed_by", Username.init) },
+            closeReason: closeReason
+        )
+        // Approvals are bound to the content digest: content edited behind the gateway's back must
+        // not be shown as what reviewers approved.
+        guard try row.bytes(contentDigest, "content_digest", count: 32) == request.canonicalContent.sha256 else {
+            throw StoreError(
+                .integrityViolation, "request \(id)'s stored content no longer matches the digest its approvals are bound to",
+                subject: id.rawValue
+            )
+        }
+        return request
+    }
+}
