@@ -119,8 +119,8 @@ let package = Package(
         .target(
             name: "CountersignServer",
             dependencies: [
-                "CountersignCore", "CountersignPolicyFiles", "CountersignStore", "CountersignSQLite", "PAMAuth", "CountersignAPI", "WebAuthn", "ApprovalVerification",
-                "CountersignWeb", "Keyring",
+                "CountersignCore", "CountersignPolicyFiles", "CountersignStore", "CountersignSQLite", "CountersignPostgres", "PAMAuth", "CountersignAPI",
+                "WebAuthn", "ApprovalVerification", "CountersignWeb", "Keyring",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "Metrics", package: "swift-metrics"),
@@ -135,7 +135,7 @@ let package = Package(
         .executableTarget(
             name: "countersignd",
             dependencies: [
-                "CountersignServer", "CountersignSQLite", "CountersignPolicyFiles",
+                "CountersignServer", "CountersignSQLite", "CountersignPostgres", "CountersignPolicyFiles",
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ],
@@ -237,7 +237,7 @@ let package = Package(
         .testTarget(
             name: "EndToEndTests",
             dependencies: [
-                "CountersignAPI", "WebAuthn", "WebAuthnTesting", "TestSupport",
+                "CountersignAPI", "WebAuthn", "WebAuthnTesting", "TestSupport", "PostgresTesting",
                 .product(name: "GRDB", package: "GRDB.swift"),
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
             ],

@@ -1,5 +1,6 @@
 import CountersignCore
 import CountersignPolicyFiles
+import CountersignPostgres
 import CountersignSQLite
 import CountersignStore
 import Crypto
@@ -8,6 +9,7 @@ import Hummingbird
 import Keyring
 import CountersignWeb
 import Logging
+import ServiceLifecycle
 import WebAuthn
 
 /// Everything a running gateway is made of, built once from the configuration. `countersignd`
@@ -33,11 +35,31 @@ public struct Gateway: Sendable {
     @discardableResult public func reloadPolicies() async -> Bool { await reloader.reload() }
 }
 
+/// The configured store, and the services it needs running (first in the group, so they stop
+/// last). A PostgreSQL schema is migrated here, before anything is written.
+private func openStore(_ configuration: GatewayConfiguration, logger: Logger) async throws -> (any GatewayStore, [any Service]) {
+    switch configuration.database {
+    case .embedded:
+        return (try SQLiteStore.open(path: configuration.databasePath, durability: configuration.durability), [])
+    case .postgres(let location):
+        let store = PostgresStore(configuration: location.clientConfiguration, logger: logger)
+        let pool = PostgresPoolService(store: store)
+        do {
+            try await store.migrate()
+        } catch {
+            pool.pool.cancel()
+            throw GatewayBuildError.database("\(location): \(error)")
+        }
+        return (store, [pool])
+    }
+}
+
 public enum GatewayBuildError: Error, CustomStringConvertible {
     case policy(PolicyLoadError)
     case dataDirectory(String)
     case openAPIDocumentMissing
     case publicURL(String)
+    case database(String)
 
     public var description: String {
         switch self {
@@ -45,6 +67,7 @@ public enum GatewayBuildError: Error, CustomStringConvertible {
         case .dataDirectory(let message): "the data directory is unusable: \(message)"
         case .openAPIDocumentMissing: "the OpenAPI document is missing from the server's resources"
         case .publicURL(let message): "the public URL is unusable: \(message)"
+        case .database(let message): "the database is unusable: \(message)"
         }
     }
 }
@@ -72,7 +95,7 @@ public func buildGateway(
         throw GatewayBuildError.openAPIDocumentMissing
     }
 
-    let store = try SQLiteStore.open(path: configuration.databasePath, durability: configuration.durability)
+    let (store, storeServices) = try await openStore(configuration, logger: logger)
     let keyring = FileKeyring(directory: configuration.dataDirectory.path)
     let signingKey = try keyring.signingKey(for: .auditCheckpoint)
     let metrics = GatewayMetrics()
@@ -129,7 +152,7 @@ public func buildGateway(
         router: router,
         server: .gateway(limits: configuration.connections),
         configuration: .init(address: .hostname(configuration.host, port: configuration.port), serverName: "countersignd"),
-        services: [
+        services: storeServices + [
             sweeper, checkpoints, PolicyReloadService(reloader: reloader),
             LoginRefusalAuditService(sessions: sessions, clock: clock, interval: .seconds(5)),
         ],

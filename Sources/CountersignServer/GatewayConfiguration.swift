@@ -35,6 +35,8 @@ public struct GatewayConfiguration: Sendable {
     public var reviewRefreshSeconds: Int
     /// Header, body and idle timeouts and the connection cap of the HTTP server.
     public var connections = ConnectionLimits()
+    /// The embedded SQLite file in the data directory, or a PostgreSQL database.
+    public var database = DatabaseLocation.embedded
 
     /// WebAuthn `attestation`: `none` asks for no statement; `direct` asks for the authenticator's
     /// own (packed self attestation, or a certificate meeting §8.2.1). A policy whose

@@ -1,5 +1,6 @@
 import ArgumentParser
 import CountersignPolicyFiles
+import CountersignPostgres
 import CountersignServer
 import CountersignSQLite
 import CountersignStore
@@ -22,8 +23,11 @@ struct Countersignd: AsyncParsableCommand {
     @Option(help: "Address to listen on, HOST:PORT. [env: COUNTERSIGN_LISTEN]")
     var listen: String = Environment.value("COUNTERSIGN_LISTEN") ?? "127.0.0.1:8080"
 
-    @Option(help: "Directory for the SQLite database and the checkpoint signing key. [env: COUNTERSIGN_DATA_DIR]")
+    @Option(help: "Directory for the checkpoint signing key and, unless --database says otherwise, the SQLite database. Gateways sharing one PostgreSQL database need the same checkpoint key. [env: COUNTERSIGN_DATA_DIR]")
     var dataDir: String = Environment.value("COUNTERSIGN_DATA_DIR") ?? "data"
+
+    @Option(help: "A PostgreSQL database instead of the embedded SQLite file, as postgres://USER:PASSWORD@HOST:PORT/DATABASE?sslmode=disable|require|verify-full (default verify-full, disable on loopback). Several gateways may share one. Prefer the environment variable: a command line is visible to every user of the machine. [env: COUNTERSIGN_DATABASE]")
+    var database: String?
 
     @Option(help: "Policy directory (groups.yaml, rule files, tests/). [env: COUNTERSIGN_POLICIES]")
     var policies: String = Environment.value("COUNTERSIGN_POLICIES") ?? "policies"
@@ -74,6 +78,7 @@ struct Countersignd: AsyncParsableCommand {
             throw ValidationError("--review-refresh must be a duration from 1s to 5m, such as 5s")
         }
         _ = try trustedProxies()
+        _ = try databaseLocation()
         guard Logger.Level(rawValue: logLevel) != nil else { throw ValidationError("--log-level must be one of trace, debug, info, notice, warning, error") }
     }
 
@@ -101,6 +106,7 @@ struct Countersignd: AsyncParsableCommand {
             trustedProxies: try trustedProxies()
         )
         configuration.connections = try connectionOptions.limits()
+        configuration.database = try databaseLocation()
         let gateway: Gateway
         do {
             gateway = try await buildGateway(configuration: configuration) { port in
@@ -114,6 +120,15 @@ struct Countersignd: AsyncParsableCommand {
             throw ExitCode(2)
         }
         try await gateway.application.runService()
+    }
+
+    private func databaseLocation() throws -> DatabaseLocation {
+        guard let url = database ?? Environment.value("COUNTERSIGN_DATABASE") else { return .embedded }
+        do {
+            return .postgres(try PostgresLocation(url: url))
+        } catch {
+            throw ValidationError("--database: \(error)")
+        }
     }
 
     private func trustedProxies() throws -> TrustedProxies {
