@@ -69,36 +69,48 @@ extension PostgresStore: RequestStore {
         guard limit > 0 else { return [] }
         let nowMilliseconds = now.millisecondsSinceEpoch
         let (expired, records) = try await transaction { connection in
-            // SKIP LOCKED: a request another gateway is deciding on right now is left to the next
-            // sweep, rather than holding this one (and every expiry behind it) until that commits.
-            var ids: [String] = []
-            for try await id in try await connection.query("""
-                SELECT id FROM requests
-                WHERE (state = 'pending' AND pending_expires_at <= \(nowMilliseconds))
-                    OR (state = 'approved' AND access_expires_at <= \(nowMilliseconds))
-                ORDER BY id LIMIT \(Int64(limit)) FOR UPDATE SKIP LOCKED
-                """, logger: logger).decode(String.self) {
-                ids.append(id)
-            }
             var expired: [AccessRequest] = []
             var records = 0
-            for rawID in ids {
-                guard let id = try? RequestID(rawID) else {
-                    throw StoreError.corruptRow(table: "requests", key: rawID, "id is not a request id")
+            // Tampered requests are passed over and left out of the next batch: however many there
+            // are, they never take the places of requests that can expire.
+            var passedOver: [String] = []
+            while expired.count < limit {
+                // SKIP LOCKED: a request another gateway is deciding on right now is left to the
+                // next sweep, rather than holding this one (and every expiry behind it) until that
+                // commits.
+                var ids: [String] = []
+                for try await id in try await connection.query("""
+                    SELECT id FROM requests
+                    WHERE ((state = 'pending' AND pending_expires_at <= \(nowMilliseconds))
+                        OR (state = 'approved' AND access_expires_at <= \(nowMilliseconds)))
+                        AND id <> ALL(\(passedOver))
+                    ORDER BY id LIMIT \(Int64(limit - expired.count)) FOR UPDATE SKIP LOCKED
+                    """, logger: logger).decode(String.self) {
+                    ids.append(id)
                 }
-                let found: AccessRequest?
-                do {
-                    found = try await RequestRows.fetch(id, forUpdate: false, on: connection, logger: logger)
-                } catch let error as StoreError where error.code == .integrityViolation {
-                    // A tampered request must not stop every other one from expiring; it stays
-                    // unreadable (and so unusable) until an operator restores it.
-                    continue
+                guard !ids.isEmpty else { break }
+                for rawID in ids {
+                    guard let id = try? RequestID(rawID) else {
+                        throw StoreError.corruptRow(table: "requests", key: rawID, "id is not a request id")
+                    }
+                    let found: AccessRequest?
+                    do {
+                        found = try await RequestRows.fetch(id, forUpdate: false, on: connection, logger: logger)
+                    } catch let error as StoreError where error.code == .integrityViolation {
+                        // A tampered request must not stop every other one from expiring; it stays
+                        // unreadable (and so unusable) until an operator restores it.
+                        passedOver.append(rawID)
+                        continue
+                    }
+                    guard let current = found else {
+                        passedOver.append(rawID)
+                        continue
+                    }
+                    let change = try RequestRules.apply(.expire, to: current, at: now)
+                    try await RequestRows.persistProgress(of: change.request, from: current, on: connection, logger: logger)
+                    records += try await append(change.events, on: connection).count
+                    expired.append(change.request)
                 }
-                guard let current = found else { continue }
-                let change = try RequestRules.apply(.expire, to: current, at: now)
-                try await RequestRows.persistProgress(of: change.request, from: current, on: connection, logger: logger)
-                records += try await append(change.events, on: connection).count
-                expired.append(change.request)
             }
             return (expired, records)
         }

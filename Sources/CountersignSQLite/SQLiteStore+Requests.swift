@@ -68,35 +68,47 @@ extension SQLiteStore {
         guard limit > 0 else { return [] }
         let nowMilliseconds = now.millisecondsSinceEpoch
         return try await write { db in
-            // The literal states let SQLite use the two partial deadline indexes.
-            let ids = try String.fetchAll(
-                db,
-                sql: """
-                    SELECT id FROM requests WHERE state = 'pending' AND pending_expires_at <= ?1
-                    UNION ALL
-                    SELECT id FROM requests WHERE state = 'approved' AND access_expires_at <= ?1
-                    LIMIT ?2
-                    """,
-                arguments: [nowMilliseconds, limit]
-            )
             var expired: [AccessRequest] = []
-            for rawID in ids {
-                guard let id = try? RequestID(rawID) else {
-                    throw StoreError.corruptRow(table: "requests", key: rawID, "id is not a request id")
+            // Tampered requests are passed over and left out of the next batch: however many there
+            // are, they never take the places of requests that can expire.
+            var passedOver: [String] = []
+            while expired.count < limit {
+                // The literal states let SQLite use the two partial deadline indexes.
+                let ids = try String.fetchAll(
+                    db,
+                    sql: """
+                        SELECT id FROM requests WHERE state = 'pending' AND pending_expires_at <= ?1
+                            AND id NOT IN (SELECT value FROM json_each(?3))
+                        UNION ALL
+                        SELECT id FROM requests WHERE state = 'approved' AND access_expires_at <= ?1
+                            AND id NOT IN (SELECT value FROM json_each(?3))
+                        LIMIT ?2
+                        """,
+                    arguments: [nowMilliseconds, limit - expired.count, StoredJSON.encode(passedOver)]
+                )
+                guard !ids.isEmpty else { break }
+                for rawID in ids {
+                    guard let id = try? RequestID(rawID) else {
+                        throw StoreError.corruptRow(table: "requests", key: rawID, "id is not a request id")
+                    }
+                    let found: AccessRequest?
+                    do {
+                        found = try RequestRows.fetch(id, in: db)
+                    } catch let error as StoreError where error.code == .integrityViolation {
+                        // A tampered request must not stop every other one from expiring; it stays
+                        // unreadable (and so unusable) until an operator restores it.
+                        passedOver.append(rawID)
+                        continue
+                    }
+                    guard let current = found else {
+                        passedOver.append(rawID)
+                        continue
+                    }
+                    let change = try RequestRules.apply(.expire, to: current, at: now)
+                    try RequestRows.persistProgress(of: change.request, from: current, in: db)
+                    _ = try appendAudit(change.events, in: db)
+                    expired.append(change.request)
                 }
-                let found: AccessRequest?
-                do {
-                    found = try RequestRows.fetch(id, in: db)
-                } catch let error as StoreError where error.code == .integrityViolation {
-                    // A tampered request must not stop every other one from expiring; it stays
-                    // unreadable (and so unusable) until an operator restores it.
-                    continue
-                }
-                guard let current = found else { continue }
-                let change = try RequestRules.apply(.expire, to: current, at: now)
-                try RequestRows.persistProgress(of: change.request, from: current, in: db)
-                _ = try appendAudit(change.events, in: db)
-                expired.append(change.request)
             }
             return expired
         }

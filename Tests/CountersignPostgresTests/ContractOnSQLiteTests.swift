@@ -1,18 +1,27 @@
+import CountersignCore
 import CountersignSQLite
+import CountersignStore
 import Foundation
+import GRDB
 import Testing
+
+/// Runs `body` with a fresh SQLite store in a directory of its own, and its path.
+private func withSQLiteStore(_ body: (SQLiteStore, String) async throws -> Void) async throws {
+    let directory = FileManager.default.temporaryDirectory.appendingPathComponent("countersign-contract-\(UUID().uuidString)").path
+    try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: false)
+    defer { try? FileManager.default.removeItem(atPath: directory) }
+    let path = directory + "/gateway.sqlite"
+    try await body(try SQLiteStore.open(path: path), path)
+}
+
+private func withSQLiteStore(_ body: (SQLiteStore) async throws -> Void) async throws {
+    try await withSQLiteStore { store, _ in try await body(store) }
+}
 
 /// The same contract functions on the embedded backend: what PostgreSQL is held to is what
 /// SQLite already does.
 @Suite("The audit and session contract on SQLite")
 struct ContractOnSQLiteTests {
-    func withSQLiteStore(_ body: (SQLiteStore) async throws -> Void) async throws {
-        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("countersign-contract-\(UUID().uuidString)").path
-        try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: false)
-        defer { try? FileManager.default.removeItem(atPath: directory) }
-        try await body(try SQLiteStore.open(path: directory + "/gateway.sqlite"))
-    }
-
     @Test("appended events chain from the genesis hash and read back exactly")
     func appendAndRead() async throws { try await withSQLiteStore(AuditLogContract.appendedEventsChainAndReadBack) }
 
@@ -32,4 +41,76 @@ struct ContractOnSQLiteTests {
         try await withSQLiteStore(SessionStoreContract.logoutEndsTheSessionOnce)
         try await withSQLiteStore(SessionStoreContract.expiredSessionsAreForgotten)
     }
+}
+
+@Suite("The request contract on SQLite")
+struct RequestContractOnSQLiteTests {
+    @Test("a created request reads back equal, and its id is taken once")
+    func create() async throws { try await withSQLiteStore(RequestStoreContract.createdRequestsReadBackAndTakeTheirIDOnce) }
+
+    @Test("every listing filter narrows, newest first")
+    func filters() async throws { try await withSQLiteStore(RequestStoreContract.listingsNarrowByEveryFilter) }
+
+    @Test("request ids are walked in id order, a page at a time")
+    func requestIDs() async throws { try await withSQLiteStore(RequestStoreContract.requestIDsWalkInIDOrder) }
+
+    @Test("search matches %, _ and \\ literally, folds ASCII case only, and covers the target's values")
+    func search() async throws { try await withSQLiteStore(RequestStoreContract.searchMatchesLiterally) }
+
+    @Test("each audience sees exactly what the core's rule lets it")
+    func audiences() async throws { try await withSQLiteStore(RequestStoreContract.audiencesSeeWhatTheCoreAllows) }
+
+    @Test("paging with the keyset cursor walks every request once")
+    func cursors() async throws { try await withSQLiteStore(RequestStoreContract.cursorsWalkEveryRequestOnce) }
+
+    @Test("an update persists the decision with its events, seeing the committed state")
+    func update() async throws { try await withSQLiteStore(RequestStoreContract.updatesPersistTheDecisionWithItsEvents) }
+
+    @Test("a refusing decision is rethrown unchanged and writes nothing")
+    func refusal() async throws { try await withSQLiteStore(RequestStoreContract.aRefusingDecisionWritesNothing) }
+
+    @Test("a recorded approval is never rewritten")
+    func approvalsKept() async throws { try await withSQLiteStore(RequestStoreContract.approvalsAreNeverRewritten) }
+
+    @Test("due requests expire, at most a limit per call, and a tampered one is passed over")
+    func expiry() async throws {
+        try await withSQLiteStore { store, path in
+            try await RequestStoreContract.dueRequestsExpireAndATamperedOneIsPassedOver(store) { id in
+                // A second connection, as an operator with the sqlite3 shell would have.
+                try DatabaseQueue(path: path).write { db in
+                    try db.execute(sql: "UPDATE requests SET reason = 'something else entirely' WHERE id = ?", arguments: [id.rawValue])
+                }
+            }
+        }
+    }
+
+    @Test("counts cover every kind and state")
+    func counts() async throws { try await withSQLiteStore(RequestStoreContract.countsCoverEveryKindAndState) }
+}
+
+@Suite("The hardware-key and maintenance contract on SQLite")
+struct HardwareKeyContractOnSQLiteTests {
+    @Test("a key is enrolled once with an invite and a challenge, both then spent")
+    func enrolment() async throws { try await withSQLiteStore(HardwareKeyStoreContract.aKeyIsEnrolledOnceWithAnInviteAndAChallenge) }
+
+    @Test("enrolment refusals write nothing and spend nothing")
+    func enrolmentRefusals() async throws { try await withSQLiteStore(HardwareKeyStoreContract.enrolmentRefusalsWriteNothing) }
+
+    @Test("a user holds a bounded number of open challenges")
+    func challengeBound() async throws { try await withSQLiteStore(HardwareKeyStoreContract.aUserHoldsABoundedNumberOfOpenChallenges) }
+
+    @Test("stale and answered challenges are forgotten, live ones kept")
+    func staleChallenges() async throws { try await withSQLiteStore(HardwareKeyStoreContract.staleChallengesAreForgottenAndLiveOnesKept) }
+
+    @Test("keys are removed by an admin, or with a touch of another of the owner's keys")
+    func removal() async throws { try await withSQLiteStore(HardwareKeyStoreContract.keysAreRemovedByAnAdminOrWithATouchOfAnother) }
+
+    @Test("a key approval commits with its evidence and new counter; its challenge is single use")
+    func approval() async throws { try await withSQLiteStore(HardwareKeyStoreContract.aKeyApprovalCommitsWithItsEvidenceOnce) }
+
+    @Test("a refused key approval commits its events and flagged key, then throws")
+    func refusedApproval() async throws { try await withSQLiteStore(HardwareKeyStoreContract.aRefusedKeyApprovalCommitsItsEventsAndFlagThenThrows) }
+
+    @Test("writability is proved by a committed write")
+    func writable() async throws { try await withSQLiteStore(StoreMaintenanceContract.writabilityIsProvedByAWrite) }
 }
