@@ -19,6 +19,7 @@ public final class SessionAuthority: Sendable {
     let metrics: GatewayMetrics
     let throttle: Mutex<LoginThrottle>
     let refusals: Mutex<LoginRefusalTally>
+    let cache = SessionCache()
     let logger: Logger
 
     static let tokenPrefix = "cs1_"
@@ -152,7 +153,10 @@ public final class SessionAuthority: Sendable {
 
     func logout(_ identity: CallerIdentity) async throws {
         let event = AuditEvent(time: clock.now(), actor: identity.actor.name.rawValue, action: .logout, subject: identity.actor.name.rawValue)
+        // Out of the cache first: from here on this gateway asks the store, which has the last word.
+        cache.forget(tokenHash: identity.session.tokenHash)
         try await store.deleteSession(tokenHash: identity.session.tokenHash, event: event)
+        cache.forget(tokenHash: identity.session.tokenHash)
     }
 
     /// The identity behind an `Authorization` header, or nil when the header is not a bearer
@@ -180,7 +184,16 @@ public final class SessionAuthority: Sendable {
     /// The identity behind a session token, from a bearer header or a browser's session cookie.
     func identity(forToken token: String) async throws -> CallerIdentity? {
         guard token.hasPrefix(Self.tokenPrefix), token.utf8.count <= 128 else { return nil }
-        guard let session = try await store.session(tokenHash: Self.hash(token), at: clock.now()) else { return nil }
+        let tokenHash = Self.hash(token)
+        let now = clock.now()
+        let session: LoginSession
+        if let cached = cache.session(tokenHash: tokenHash), cached.isValid(at: now) {
+            session = cached
+        } else {
+            guard let stored = try await store.session(tokenHash: tokenHash, at: now) else { return nil }
+            cache.remember(stored)
+            session = stored
+        }
         return CallerIdentity(actor: Actor(name: session.username, groups: directory.groups(of: session.username)), session: session)
     }
 

@@ -78,7 +78,7 @@ struct SharedDatabaseTests {
         #expect(verification.checkpoints >= 1)
     }
 
-    @Test("A session made on one gateway works on the others, and a logout ends it on every one at once")
+    @Test("A session made on one gateway works on the others; a logout ends it there at once and on the others within a second")
     func sessionsAreShared() async throws {
         let scratch = try Scratch()
         defer { scratch.remove() }
@@ -88,8 +88,15 @@ struct SharedDatabaseTests {
             #expect(try await DurabilityTests.get(gateway.url + "/v1/whoami", token: token).status == 200)
         }
         #expect(try await Self.send(.POST, gateways[1].url + "/v1/logout", token: token).status == 204)
-        for gateway in gateways {
-            #expect(try await DurabilityTests.get(gateway.url + "/v1/whoami", token: token).status == 401)
+        #expect(try await DurabilityTests.get(gateways[1].url + "/v1/whoami", token: token).status == 401)
+        // The others may answer from a session read less than a second ago (`SessionCache`).
+        for gateway in [gateways[0], gateways[2]] {
+            var status: UInt = 0
+            for _ in 0..<30 where status != 401 {
+                status = try await DurabilityTests.get(gateway.url + "/v1/whoami", token: token).status
+                if status != 401 { try await Task.sleep(for: .milliseconds(100)) }
+            }
+            #expect(status == 401)
         }
     }
 
