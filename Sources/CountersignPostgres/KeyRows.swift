@@ -33,7 +33,7 @@ enum KeyRows {
         var keys: [EnrolledKey] = []
         for try await row in try await connection.query(query, logger: logger) {
             let stored = StoredPostgresRow(row, table: "enrolled_keys") { row in
-                (try? row["credential_id"].decode(Data.self)).map { StoredKey.messageKey(Array($0)) } ?? "?"
+                row.contains("credential_id") ? (try? row["credential_id"].decode(Data.self)).map { StoredKey.messageKey(Array($0)) } ?? "?" : "?"
             }
             keys.append(try StoredKey(
                 credentialID: try stored.bytes("credential_id"), owner: try stored.value("owner"), name: try stored.value("name"),

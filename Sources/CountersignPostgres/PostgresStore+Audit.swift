@@ -35,7 +35,7 @@ extension PostgresStore: AuditLog {
                 sequence: sequence, event: event, previousHash: previousHash,
                 hash: AuditChain.hash(sequence: sequence, event: event, previousHash: previousHash)
             )
-            let details = try AuditDetailsJSON.encode(event.details)
+            let details = StoredJSON.encode(event.details)
             try await connection.query("""
                 INSERT INTO audit_events (sequence, time, actor, action, subject, details, previous_hash, hash)
                 VALUES (\(record.sequence), \(event.time.millisecondsSinceEpoch), \(event.actor), \(event.action.rawValue),
@@ -174,7 +174,7 @@ extension PostgresStore: AuditLog {
         for try await (sequence, time, actor, action, subject, details, previousHash, hash) in rows.decode(
             (Int64, Int64, String, String, String, String, Data, Data).self
         ) {
-            guard previousHash.count == 32, hash.count == 32, let map = AuditDetailsJSON.decode(details) else {
+            guard previousHash.count == 32, hash.count == 32, let map = try? StoredJSON.decode([String: String].self, from: details) else {
                 return (records, StoreError.corruptRow(table: "audit_events", key: String(sequence), "a hash or the details do not read"))
             }
             records.append(AuditRecord(
@@ -187,19 +187,5 @@ extension PostgresStore: AuditLog {
             ))
         }
         return (records, nil)
-    }
-}
-
-/// Audit details as JSON text with sorted keys: what is stored is the same whatever the order of
-/// the dictionary it came from.
-enum AuditDetailsJSON {
-    static func encode(_ details: [String: String]) throws -> String {
-        let encoder = JSONEncoder()
-        encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
-        return String(decoding: try encoder.encode(details), as: UTF8.self)
-    }
-
-    static func decode(_ text: String) -> [String: String]? {
-        try? JSONDecoder().decode([String: String].self, from: Data(text.utf8))
     }
 }

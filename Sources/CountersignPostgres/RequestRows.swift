@@ -95,7 +95,7 @@ enum RequestRows {
             WHERE a.request_id = ANY(\(ids)) ORDER BY a.request_id, a.position
             """, logger: logger) {
             let stored = StoredPostgresRow(row, table: "approvals") { row in
-                "\(StoredPostgresRow.text("request_id", of: row))/\((try? row["position"].decode(Int64.self)).map(String.init) ?? "?")"
+                "\(StoredPostgresRow.text("request_id", of: row))/\(StoredPostgresRow.number("position", of: row))"
             }
             let evidence = try stored.optionalBytes("credential_id").map { credentialID throws(StoreError) in
                 StoredApproval.Evidence(

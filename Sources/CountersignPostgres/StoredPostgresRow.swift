@@ -44,4 +44,10 @@ struct StoredPostgresRow {
         guard row.contains(column) else { return "?" }
         return (try? row[column].decode(String.self)) ?? "?"
     }
+
+    /// An integer column's value for naming the row in messages, or "?" when even that is unreadable.
+    static func number(_ column: String, of row: PostgresRandomAccessRow) -> String {
+        guard row.contains(column) else { return "?" }
+        return (try? row[column].decode(Int64.self)).map(String.init) ?? "?"
+    }
 }

@@ -22,10 +22,6 @@ struct StoredRow {
         Date(millisecondsSinceEpoch: try value(column, as: Int64.self))
     }
 
-    func optionalTime(_ column: String) throws(StoreError) -> Date? {
-        try value(column, as: Int64?.self).map(Date.init(millisecondsSinceEpoch:))
-    }
-
     func bytes(_ column: String, count: Int) throws(StoreError) -> [UInt8] {
         let data = try value(column, as: Data.self)
         guard data.count == count else { throw corrupt("\(column) is \(data.count) bytes, not \(count)") }
@@ -51,26 +47,12 @@ struct StoredRow {
         }
     }
 
-    func optionalDomain<Value>(_ column: String, _ parse: (String) throws(DomainError) -> Value) throws(StoreError) -> Value? {
-        guard try value(column, as: String?.self) != nil else { return nil }
-        return try domain(column, parse)
-    }
-
     func json<Value: Decodable>(_ column: String, as type: Value.Type) throws(StoreError) -> Value {
         let text = try value(column, as: String.self)
         do {
             return try StoredJSON.decode(Value.self, from: text)
         } catch {
             throw corrupt("\(column) is not the expected JSON")
-        }
-    }
-
-    /// A domain value rebuilt from several columns.
-    func build<Value>(_ what: String, _ make: () throws(DomainError) -> Value) throws(StoreError) -> Value {
-        do {
-            return try make()
-        } catch {
-            throw corrupt("\(what): \(error.message)")
         }
     }
 
