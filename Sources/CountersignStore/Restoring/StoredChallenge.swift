@@ -33,20 +33,22 @@ public struct StoredChallenge: Sendable {
     }
 
     public init(_ challenge: CeremonyChallenge) {
-        self.init(
-            id: challenge.id, purpose: "", username: challenge.user.rawValue, challenge: nil, targetCredentialID: nil,
-            requestID: nil, contentDigest: nil, nonce: nil, issuedAt: challenge.issuedAt.millisecondsSinceEpoch,
-            usedAt: challenge.usedAt?.millisecondsSinceEpoch
-        )
+        let (purpose, random, target): (String, [UInt8]?, [UInt8]?)
+        var approval: ApprovalChallenge?
         switch challenge.purpose {
         case .registration(let bytes):
-            (purpose, self.challenge) = ("registration", bytes)
+            (purpose, random, target) = ("registration", bytes, nil)
         case .keyRemoval(let bytes, let credentialID):
-            (purpose, self.challenge, targetCredentialID) = ("key_removal", bytes, credentialID)
-        case .approval(let approval):
-            purpose = "approval"
-            (requestID, contentDigest, nonce) = (approval.requestID.rawValue, approval.contentDigest, approval.nonce)
+            (purpose, random, target) = ("key_removal", bytes, credentialID)
+        case .approval(let answered):
+            (purpose, random, target) = ("approval", nil, nil)
+            approval = answered
         }
+        self.init(
+            id: challenge.id, purpose: purpose, username: challenge.user.rawValue, challenge: random, targetCredentialID: target,
+            requestID: approval?.requestID.rawValue, contentDigest: approval?.contentDigest, nonce: approval?.nonce,
+            issuedAt: challenge.issuedAt.millisecondsSinceEpoch, usedAt: challenge.usedAt?.millisecondsSinceEpoch
+        )
     }
 
     public func restore() throws(StoreError) -> CeremonyChallenge {
