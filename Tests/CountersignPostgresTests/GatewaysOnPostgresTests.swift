@@ -136,6 +136,41 @@ struct GatewaysOnPostgresTests {
         }
     }
 
+    @Test("two gateways filing one request id at once: exactly one files it")
+    func oneRequestID() async throws {
+        try await withTwoGateways { first, second in
+            let id = RequestID.random()
+            let outcome = await race(first, second) { gateway, index in
+                _ = try await gateway.file(try ContractFixtures.deploy(by: index == 0 ? "alice" : "bob", at: Date(), id: id))
+            }
+            #expect(outcome.wins == 1)
+            #expect(outcome.refusals == ["already_exists"])
+            let records = try await first.auditRecords(after: 0, limit: 10)
+            #expect(records.count == 1, "one creation audited")
+        }
+    }
+
+    @Test("two gateways sweeping at once expire each due request once")
+    func oneExpiry() async throws {
+        try await withTwoGateways { first, second in
+            let start = Date()
+            var due: Set<RequestID> = []
+            for _ in 0..<12 {
+                due.insert(try await first.file(try ContractFixtures.deploy(at: start, pendingFor: 60)).id)
+            }
+            let sweeps = try await withThrowingTaskGroup(of: [AccessRequest].self) { group in
+                for gateway in [first, second] {
+                    group.addTask { try await gateway.expireDue(at: start.addingTimeInterval(60), limit: 100) }
+                }
+                return try await group.reduce(into: []) { $0 += $1 }
+            }
+            #expect(sweeps.count == due.count)
+            #expect(Set(sweeps.map(\.id)) == due)
+            #expect(try await first.auditRecords(after: 0, limit: 100).filter { $0.event.action == .requestExpired }.count == due.count)
+            #expect(try await chainVerifies(first))
+        }
+    }
+
     @Test("two gateways opening challenges for one user never pass the bound together")
     func challengeBound() async throws {
         try await withTwoGateways { first, second in
