@@ -67,7 +67,7 @@ extension PostgresStore: RequestStore {
 
     public func expireDue(at now: Date, limit: Int) async throws -> [AccessRequest] {
         guard limit > 0 else { return [] }
-        let nowMilliseconds = now.millisecondsSinceEpoch
+        let passedDeadline = ExpiryDeadline.latestPassed(at: now)
         let (expired, records) = try await transaction { connection in
             var expired: [AccessRequest] = []
             var records = 0
@@ -81,8 +81,8 @@ extension PostgresStore: RequestStore {
                 var ids: [String] = []
                 for try await id in try await connection.query("""
                     SELECT id FROM requests
-                    WHERE ((state = 'pending' AND pending_expires_at <= \(nowMilliseconds))
-                        OR (state = 'approved' AND access_expires_at <= \(nowMilliseconds)))
+                    WHERE ((state = 'pending' AND pending_expires_at <= \(passedDeadline))
+                        OR (state = 'approved' AND access_expires_at <= \(passedDeadline)))
                         AND id <> ALL(\(passedOver))
                     ORDER BY id LIMIT \(Int64(limit - expired.count)) FOR UPDATE SKIP LOCKED
                     """, logger: logger).decode(String.self) {

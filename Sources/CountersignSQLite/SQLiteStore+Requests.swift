@@ -66,7 +66,7 @@ extension SQLiteStore {
 
     public func expireDue(at now: Date, limit: Int) async throws -> [AccessRequest] {
         guard limit > 0 else { return [] }
-        let nowMilliseconds = now.millisecondsSinceEpoch
+        let passedDeadline = ExpiryDeadline.latestPassed(at: now)
         return try await write { db in
             var expired: [AccessRequest] = []
             // Tampered requests are passed over and left out of the next batch: however many there
@@ -84,7 +84,7 @@ extension SQLiteStore {
                             AND id NOT IN (SELECT value FROM json_each(?3))
                         LIMIT ?2
                         """,
-                    arguments: [nowMilliseconds, limit - expired.count, StoredJSON.encode(passedOver)]
+                    arguments: [passedDeadline, limit - expired.count, StoredJSON.encode(passedOver)]
                 )
                 guard !ids.isEmpty else { break }
                 for rawID in ids {

@@ -84,6 +84,9 @@ struct RequestContractOnSQLiteTests {
         }
     }
 
+    @Test("a request is not expired half a millisecond before its deadline")
+    func expiryPrecision() async throws { try await withSQLiteStore(RequestStoreContract.aRequestExpiresNotAMomentEarly) }
+
     @Test("counts cover every kind and state")
     func counts() async throws { try await withSQLiteStore(RequestStoreContract.countsCoverEveryKindAndState) }
 }

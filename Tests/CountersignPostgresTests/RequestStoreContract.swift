@@ -255,6 +255,18 @@ enum RequestStoreContract {
         #expect(stillTampered?.code == .integrityViolation, "the tampered request stays unusable")
     }
 
+    /// Deadlines are stored in whole milliseconds and a sweeper's clock is not: half a millisecond
+    /// before its deadline a request is not yet due, and selecting it anyway would fail the batch.
+    static func aRequestExpiresNotAMomentEarly(_ store: some RequestStore) async throws {
+        let start = Date(millisecondsSinceEpoch: 1_800_000_000_000)
+        let request = try await store.file(try Fixtures.deploy(at: start, pendingFor: 60))
+        let other = try await store.file(try Fixtures.deploy(at: start, pendingFor: 30))
+        let deadline = request.pendingExpiresAt
+        #expect(try await store.expireDue(at: deadline.addingTimeInterval(-0.0004), limit: 10).map(\.id) == [other.id])
+        #expect(try await store.request(request.id)?.state == .pending)
+        #expect(try await store.expireDue(at: deadline, limit: 10).map(\.id) == [request.id])
+    }
+
     static func countsCoverEveryKindAndState(_ store: some RequestStore) async throws {
         let clock = ManualClock()
         let now = clock.now()

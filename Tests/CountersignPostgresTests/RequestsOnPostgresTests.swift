@@ -47,6 +47,9 @@ struct RequestsOnPostgresTests {
         }
     }
 
+    @Test("a request is not expired half a millisecond before its deadline")
+    func expiryPrecision() async throws { try await withPostgresStore { try await RequestStoreContract.aRequestExpiresNotAMomentEarly($0) } }
+
     @Test("counts cover every kind and state")
     func counts() async throws { try await withPostgresStore { try await RequestStoreContract.countsCoverEveryKindAndState($0) } }
 
