@@ -5,8 +5,10 @@ import Logging
 import PostgresNIO
 
 /// The gateway's store on PostgreSQL, for several gateways on one database: the same contract
-/// as the embedded SQLite, with what must hold across gateways held by the database (the audit
-/// chain's head is locked inside each appending transaction).
+/// as the embedded SQLite, with what must hold across gateways held by the database. Every
+/// transaction runs at READ COMMITTED and locks what it decides on: the audit chain's head inside
+/// each appending transaction (always last), a request `FOR UPDATE` before its decision, a
+/// challenge or invite before it is redeemed, an approver's keys while their counter is checked.
 ///
 /// `run()` must be running (a service of the application, or a task in a test) while the store
 /// is used: it drives the connection pool.
