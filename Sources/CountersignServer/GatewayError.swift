@@ -27,7 +27,7 @@ public struct GatewayError: HTTPResponseError, Sendable, CustomStringConvertible
         var fields = headers
         fields[.contentType] = "application/json; charset=utf-8"
         fields[.cacheControl] = "no-store"
-        let body = (try? APICoding.makeEncoder().encode(APIErrorBody(code: code, message: message))) ?? Data()
+        let body = (try? APIJSONEncoder.encode(APIErrorBody(code: code, message: message))) ?? []
         return Response(status: status, headers: fields, body: .init(byteBuffer: ByteBuffer(bytes: body)))
     }
 }

@@ -20,7 +20,6 @@ struct JSONResponse<Body: Encodable & Sendable>: ResponseGenerator {
         var fields = headers
         fields[.contentType] = "application/json; charset=utf-8"
         fields[.cacheControl] = "no-store"
-        let data = try APICoding.makeEncoder().encode(body)
-        return Response(status: status, headers: fields, body: .init(byteBuffer: ByteBuffer(bytes: data)))
+        return Response(status: status, headers: fields, body: .init(byteBuffer: ByteBuffer(bytes: try APIJSONEncoder.encode(body))))
     }
 }
