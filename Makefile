@@ -5,6 +5,8 @@ SWIFT        ?= swift
 DATA_DIR     ?= data
 LISTEN       ?= 127.0.0.1:8080
 DEB_PACKAGES := libsqlite3-dev sqlite3 libpam0g-dev libpam-pwdfile openssl wrk procps curl chromium chromium-driver python3-venv postgresql libpq-dev
+# make bench only: nginx is the static-file peer of the HTTP read path.
+BENCH_PACKAGES := nginx
 SUDO         := $(shell [ "$$(id -u)" -eq 0 ] || echo sudo)
 BIN          := .build/debug
 # The browser tests' Python, with Selenium from PyPI, kept apart from the system's.
@@ -14,7 +16,7 @@ SELENIUM     := 4.38.0
 CONTRACT_VENV := .build-contract/venv
 CONTRACT_RUN  := cd Tests/Contract && ../../$(CONTRACT_VENV)/bin/python run_contract.py
 
-.PHONY: deps browser-deps contract-deps build run test contract bench clean
+.PHONY: deps browser-deps bench-deps contract-deps build run test contract bench clean
 
 deps:
 	@command -v $(SWIFT) >/dev/null || { echo "Swift 6.x is required (swift not on PATH)"; exit 1; }
@@ -59,7 +61,14 @@ contract: build contract-deps
 	$(CONTRACT_RUN)
 
 # Benchmarks live apart from tests: results go to bench/results.txt.
-bench: deps
+bench-deps: deps
+	@missing=$$(for p in $(BENCH_PACKAGES); do dpkg-query -W -f='$${Status}\n' $$p 2>/dev/null | grep -q 'ok installed' || echo $$p; done); \
+	if [ -n "$$missing" ]; then \
+	  echo "Installing missing packages:" $$missing; \
+	  $(SUDO) apt-get update -q && DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -q $$missing </dev/null; \
+	fi
+
+bench: bench-deps
 	scripts/bench.sh
 
 clean:

@@ -158,6 +158,17 @@ let package = Package(
             path: "Benchmarks/StoreBench",
             swiftSettings: swiftSettings
         ),
+        // `make bench` only: durable PostgreSQL store commits beside a prepared INSERT loop.
+        .executableTarget(
+            name: "countersign-bench-store-postgres",
+            dependencies: [
+                "CountersignCore", "CountersignStore", "CountersignPostgres",
+                .product(name: "PostgresNIO", package: "postgres-nio"),
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            path: "Benchmarks/PostgresStoreBench",
+            swiftSettings: swiftSettings
+        ),
         // `make bench` only: assertion verification beside the bare signature verify.
         .executableTarget(
             name: "countersign-bench-webauthn",

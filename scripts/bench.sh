@@ -1,24 +1,77 @@
 #!/usr/bin/env bash
-# make bench: builds in release mode and measures
+# make bench: builds in release mode and measures, each figure beside a peer or a limit measured
+# in the same run (bench/README.md says what each one is):
 #  1. durable store commits/s (create + approve) beside a raw SQLite INSERT loop, same synchronous mode;
-#  2. GET /v1/requests/{id} requests/s over loopback with wrk, against a real countersignd;
-#  3. idle RSS of countersignd;
-#  4. WebAuthn assertion verifications/s on one core beside the bare signature verify and
+#  2. the same workload on the PostgreSQL store beside a prepared INSERT loop on the same server;
+#  3. the HTTP read path with wrk: nginx serving a static file, /healthz, GET /v1/whoami and
+#     GET /v1/requests/{id}, requests/s and p50/p99 latency;
+#  4. idle RSS of countersignd against its 40 MB limit;
+#  5. request commits/s of three countersignd on one PostgreSQL database beside one alone, then
+#     the audit chain verified;
+#  6. WebAuthn assertion verifications/s on one core beside the bare signature verify and
 #     py_webauthn 3.0.1 (PyPI) on the same W3C vectors;
-#  5. the whole hardware-key approval over loopback HTTP: p50/p99 latency, and approvals/s with
+#  7. the whole hardware-key approval over loopback HTTP: p50/p99 latency, and approvals/s with
 #     8 concurrent approvers.
-# Results: bench/results.txt (appended with a timestamp).
+# PostgreSQL (the newest under /usr/lib/postgresql) and nginx are started here, on 127.0.0.1 at
+# free ports, and stopped on exit. Results: bench/results.txt (appended with a timestamp).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 swift build -c release --product countersignd
 swift build -c release --product countersign-bench-store
+swift build -c release --product countersign-bench-store-postgres
 swift build -c release --product countersign-bench-webauthn
 swift build -c release --product countersign-bench-approval
 python3 -m pip install -q 'webauthn==3.0.1' 2>/dev/null || python3 -m pip install -q --break-system-packages 'webauthn==3.0.1'
 bin=$(swift build -c release --show-bin-path)
 out=bench/results.txt
 work=$(mktemp -d)
-trap 'kill "${pid:-}" 2>/dev/null || true; rm -rf "$work"' EXIT
+# Apart from $work (mode 0700): PostgreSQL runs as the postgres user when we are root, and
+# nginx's workers as an unprivileged user; each must reach its own directory.
+pgdir=$(mktemp -d)
+webroot=$(mktemp -d)
+chmod 755 "$webroot"
+pg_bin=$(ls -d /usr/lib/postgresql/*/bin | sort -V | tail -1)
+pg_started=no
+pids=()
+
+# PostgreSQL refuses to run as root: then its binaries run as the postgres user.
+as_postgres() {
+  if [ "$(id -u)" -eq 0 ]; then runuser -u postgres -- "$@"; else "$@"; fi
+}
+cleanup() {
+  for p in "${pids[@]}"; do kill "$p" 2>/dev/null || true; done
+  wait 2>/dev/null || true
+  if [ "$pg_started" = yes ]; then as_postgres "$pg_bin/pg_ctl" -D "$pgdir/data" -m fast -w stop >/dev/null 2>&1 || true; fi
+  rm -rf "$work" "$pgdir" "$webroot"
+}
+trap cleanup EXIT
+
+free_port() {
+  python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'
+}
+# start_gateway LOG ARGS...: a countersignd with the example policies and the demo PAM users;
+# sets started_pid and started_url once it listens.
+start_gateway() {
+  local log=$1
+  shift
+  : >"$log"
+  "$bin/countersignd" --listen 127.0.0.1:0 --policies policies --pam-config-dir "$work/pam" --log-level error "$@" >"$log" 2>&1 &
+  started_pid=$!
+  pids+=("$started_pid")
+  for _ in $(seq 300); do
+    grep -q "listening on" "$log" && break
+    kill -0 "$started_pid" 2>/dev/null || break
+    sleep 0.1
+  done
+  started_url=$(grep -o 'http://127.0.0.1:[0-9]*' "$log" | head -1 || true)
+  if [ -z "$started_url" ]; then echo "countersignd did not start: $(cat "$log")" >&2; exit 1; fi
+}
+# login URL USER: a session token for a demo user.
+login() {
+  curl -sf -H 'Content-Type: application/json' -d "{\"username\":\"$2\",\"password\":\"$2-demo-pw\"}" "$1/v1/login" |
+    python3 -c 'import json,sys; print(json.load(sys.stdin)["token"])'
+}
+request_body='{"kind":"deploy","service":"payments-api","environment":"production","commit":"0123456789abcdef0123456789abcdef01234567","reason":"Benchmark the gateway","ticket":"CHG-1"}'
 
 {
   echo "== $(date -u +%FT%TZ) on $(nproc) cores, $(uname -r)"
@@ -27,26 +80,143 @@ trap 'kill "${pid:-}" 2>/dev/null || true; rm -rf "$work"' EXIT
   "$bin/countersign-bench-store" 2000 normal
 } | tee -a "$out"
 
+# PostgreSQL as it ships (fsync on, synchronous_commit on), trusting local connections only.
+[ "$(id -u)" -ne 0 ] || chown postgres:postgres "$pgdir"
+pg_port=$(free_port)
+as_postgres "$pg_bin/initdb" -D "$pgdir/data" -A trust -U countersign >"$work/initdb.log" 2>&1
+as_postgres "$pg_bin/pg_ctl" -D "$pgdir/data" -l "$pgdir/server.log" -w \
+  -o "-p $pg_port -c listen_addresses=127.0.0.1 -c unix_socket_directories=$pgdir" start >"$work/pg_ctl.log" 2>&1
+pg_started=yes
+for database in store_bench gateways; do
+  "$pg_bin/psql" -h 127.0.0.1 -p "$pg_port" -U countersign -d postgres -q -v ON_ERROR_STOP=1 -c "CREATE DATABASE $database"
+done
+pg_url="postgres://countersign@127.0.0.1:$pg_port"
+{
+  echo "-- PostgreSQL $("$pg_bin/postgres" --version | awk '{print $3}') store vs a prepared INSERT loop on one connection to the same server (commits/s, 2000 commits each)"
+  "$bin/countersign-bench-store-postgres" "$pg_url/store_bench" 2000 5
+} | tee -a "$out"
+
 scripts/demo-pam.sh "$work/pam" >/dev/null
-"$bin/countersignd" --listen 127.0.0.1:0 --data-dir "$work/data" --policies policies \
-  --pam-config-dir "$work/pam" --log-level error >"$work/daemon.out" 2>&1 &
-pid=$!
-for _ in $(seq 100); do grep -q "listening on" "$work/daemon.out" && break; sleep 0.1; done
-url=$(grep -o 'http://127.0.0.1:[0-9]*' "$work/daemon.out" | head -1)
+start_gateway "$work/daemon.out" --data-dir "$work/data"
+pid=$started_pid
+url=$started_url
 sleep 2
 idle_rss=$(awk '/VmRSS/ {print $2}' "/proc/$pid/status")
 
-token=$(curl -sf -H 'Content-Type: application/json' -d '{"username":"alice","password":"alice-demo-pw"}' "$url/v1/login" | python3 -c 'import json,sys; print(json.load(sys.stdin)["token"])')
-id=$(curl -sf -H 'Content-Type: application/json' -H "Authorization: Bearer $token" \
-  -d '{"kind":"deploy","service":"payments-api","environment":"production","commit":"0123456789abcdef0123456789abcdef01234567","reason":"Benchmark the read path","ticket":"CHG-1"}' \
-  "$url/v1/requests" | python3 -c 'import json,sys; print(json.load(sys.stdin)["id"])')
+token=$(login "$url" alice)
+id=$(curl -sf -H 'Content-Type: application/json' -H "Authorization: Bearer $token" -d "$request_body" "$url/v1/requests" |
+  python3 -c 'import json,sys; print(json.load(sys.stdin)["id"])')
 cat >"$work/auth.lua" <<LUA
 wrk.headers["Authorization"] = "Bearer $token"
 LUA
+# nginx serves the very bytes the gateway answers for the request read, from a file.
+curl -sf -H "Authorization: Bearer $token" "$url/v1/requests/$id" >"$webroot/request.json"
+chmod 644 "$webroot/request.json"
+nginx_port=$(free_port)
+mkdir "$work/nginx"
+cat >"$work/nginx/nginx.conf" <<NGINX
+daemon off;
+worker_processes auto;
+pid $work/nginx/nginx.pid;
+error_log $work/nginx/error.log error;
+events { worker_connections 1024; }
+http {
+  access_log off;
+  keepalive_requests 1000000;
+  client_body_temp_path $work/nginx/body;
+  proxy_temp_path $work/nginx/proxy;
+  fastcgi_temp_path $work/nginx/fastcgi;
+  uwsgi_temp_path $work/nginx/uwsgi;
+  scgi_temp_path $work/nginx/scgi;
+  default_type application/json;
+  server {
+    listen 127.0.0.1:$nginx_port;
+    root $webroot;
+  }
+}
+NGINX
+nginx -p "$work/nginx" -e "$work/nginx/error.log" -c "$work/nginx/nginx.conf" &
+pids+=("$!")
+for _ in $(seq 100); do curl -sf -o /dev/null "http://127.0.0.1:$nginx_port/request.json" && break; sleep 0.1; done
+
+# read_path NAME URL [wrk options]: one wrk run; appends "NAME requests/s p50_ms p99_ms non_2xx".
+read_path() {
+  local name=$1 target=$2
+  shift 2
+  wrk -t2 -c32 -d10s --latency "$@" "$target" >"$work/wrk.$name"
+  awk -v name="$name" '
+    function ms(v) { n = v + 0; if (v ~ /us$/) return n / 1000; if (v ~ /ms$/) return n; if (v ~ /s$/) return n * 1000; return n }
+    $1 == "50%" { p50 = ms($2) }
+    $1 == "99%" { p99 = ms($2) }
+    /^Requests\/sec:/ { rps = $2 }
+    /Non-2xx or 3xx responses:/ { bad = $NF }
+    END { printf "%s %s %.2f %.2f %d\n", name, rps, p50, p99, bad }' "$work/wrk.$name" >>"$work/read_path"
+}
+read_path nginx "http://127.0.0.1:$nginx_port/request.json"
+read_path healthz "$url/healthz"
+read_path whoami "$url/v1/whoami" -s "$work/auth.lua"
+read_path request "$url/v1/requests/$id" -s "$work/auth.lua"
 {
-  echo "-- GET /v1/requests/{id} over loopback: wrk -t2 -c16 -d10s (server and wrk share the 2 cores)"
-  wrk -t2 -c16 -d10s -s "$work/auth.lua" "$url/v1/requests/$id" | grep -E 'Requests/sec|Latency|requests in'
-  echo "-- countersignd idle RSS after start: ${idle_rss} kB; after the wrk run: $(awk '/VmRSS/ {print $2}' "/proc/$pid/status") kB"
+  echo "-- HTTP read path over loopback: wrk -t2 -c32 -d10s --latency each, one after the other (server and wrk share the $(nproc) cores);"
+  echo "   nginx $(nginx -v 2>&1 | sed 's|.*/||') serves the bytes of the request read from a file; whoami and the request read carry a bearer token"
+  awk '
+    { name[NR] = $1; rps[NR] = $2; p50[NR] = $3; p99[NR] = $4; bad[NR] = $5; if ($1 == "nginx") nginx = $2; if ($1 == "healthz") healthz = $2 }
+    END { for (i = 1; i <= NR; i++) printf "read_path target=%s requests_per_second=%.0f p50_ms=%.2f p99_ms=%.2f non_2xx=%d ratio_to_nginx=%.2f ratio_to_healthz=%.2f\n", name[i], rps[i], p50[i], p99[i], bad[i], rps[i] / nginx, rps[i] / healthz }' "$work/read_path"
+  echo "read_path_goal ratio_to_nginx>=0.25 for whoami and request"
+  echo "-- countersignd (SQLite) resident memory: 2 s after start, and after the wrk runs"
+  echo "idle_rss_kb=$idle_rss limit_kb=40960 within_limit=$([ "$idle_rss" -le 40960 ] && echo yes || echo no)"
+  echo "rss_after_wrk_kb=$(awk '/VmRSS/ {print $2}' "/proc/$pid/status")"
+} | tee -a "$out"
+kill "$pid"
+
+# Three gateways on one database, sharing the data directory (the checkpoint key); started one
+# after the other, so the first migrates the schema alone.
+gateway_urls=()
+for n in 1 2 3; do
+  start_gateway "$work/gateway$n.out" --database "$pg_url/gateways" --data-dir "$work/shared"
+  gateway_urls+=("$started_url")
+  cat >"$work/post$n.lua" <<LUA
+wrk.method = "POST"
+wrk.body = '$request_body'
+wrk.headers["Content-Type"] = "application/json"
+wrk.headers["Authorization"] = "Bearer $(login "$started_url" alice)"
+LUA
+done
+stored_requests() {
+  "$pg_bin/psql" -h 127.0.0.1 -p "$pg_port" -U countersign -d gateways -At -c "SELECT count(*) FROM requests"
+}
+now() { date +%s.%N; }
+# commits_per_second N: POST /v1/requests for 5 s over 24 connections in all, spread over the
+# first N gateways (one wrk each, all at once); each created request is one commit. Prints the
+# commits per second and the failed requests.
+commits_per_second() {
+  local gateways=$1 before start end n
+  before=$(stored_requests)
+  start=$(now)
+  for n in $(seq "$gateways"); do
+    wrk -t$((3 / gateways)) -c$((24 / gateways)) -d5s -s "$work/post$n.lua" "${gateway_urls[$((n - 1))]}/v1/requests" >"$work/post$n.wrk" &
+  done
+  wait
+  end=$(now)
+  awk -v commits="$(( $(stored_requests) - before ))" -v seconds="$(awk -v a="$start" -v b="$end" 'BEGIN {print b - a}')" \
+    'BEGIN {printf "%.0f", commits / seconds}'
+  # Refusals and socket errors, which the commit count alone would hide.
+  cat $(seq -f "$work/post%g.wrk" "$gateways") | awk '/Non-2xx/ {bad += $NF} /Socket errors/ {gsub(",", ""); bad += $4 + $6 + $8 + $10} END {printf " %d\n", bad}'
+}
+{
+  echo "-- three countersignd on one PostgreSQL database beside one alone (the other two idle): POST /v1/requests for 5 s,"
+  echo "   24 connections in all (one wrk -t3 -c24, or one wrk -t1 -c8 per gateway), rounds alternate; commits counted in the database"
+  ratios=()
+  for round in 1 2 3; do
+    read -r one one_failed < <(commits_per_second 1)
+    read -r three three_failed < <(commits_per_second 3)
+    ratio=$(awk -v a="$three" -v b="$one" 'BEGIN {printf "%.2f", a / b}')
+    ratios+=("$ratio")
+    echo "round=$round one_gateway_commits_per_second=$one three_gateways_commits_per_second=$three ratio=$ratio failed_requests=$((one_failed + three_failed))"
+  done
+  echo "gateways_median_ratio=$(printf '%s\n' "${ratios[@]}" | sort -n | sed -n 2p) goal=1.00 rounds=3"
+  verdict=$(curl -sf -H "Authorization: Bearer $(login "${gateway_urls[2]}" erin)" "${gateway_urls[2]}/v1/audit/verify")
+  echo "audit_verify ok=$(python3 -c 'import json,sys; print(str(json.load(sys.stdin)["ok"]).lower())' <<<"$verdict") response=$verdict"
 } | tee -a "$out"
 
 vectors=Tests/WebAuthnTests/Vectors/webauthn-spec.json
