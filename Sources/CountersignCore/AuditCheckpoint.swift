@@ -33,14 +33,30 @@ public struct AuditCheckpoint: Hashable, Sendable {
         return AuditCheckpoint(sequence: sequence, headHash: headHash, signedAt: signedAt, signature: try sign(message))
     }
 
-    /// Whether the log's head needs a checkpoint, given the sequence the last one signed. Not
-    /// when it is already signed, and not when the only record since is that checkpoint's own
+    /// The last checkpoint as `isDue` weighs it: what it signed, and when.
+    public struct Last: Sendable, Equatable {
+        public let sequence: Int64
+        public let signedAt: Date
+
+        public init(sequence: Int64, signedAt: Date) {
+            self.sequence = sequence
+            self.signedAt = signedAt
+        }
+    }
+
+    /// Whether the log's head needs a checkpoint, given the last one. Not when the head is
+    /// already signed, and not when the only record since is that checkpoint's own
     /// `audit.checkpoint` event: signing it would add one more row each period for ever while
-    /// nothing else happens.
-    public static func isDue(head: AuditRecord, lastCheckpointed: Int64?) -> Bool {
-        guard let lastCheckpointed else { return true }
-        return !(lastCheckpointed == head.sequence
-            || (head.event.action == .auditCheckpoint && lastCheckpointed == head.sequence - 1))
+    /// nothing else happens. With a `spacing`, not either while the last is younger than that:
+    /// several gateways on one database, each on its own timer, then sign once per period
+    /// between them instead of once each. Without one (at shutdown) any unsigned head is due.
+    public static func isDue(head: AuditRecord, last: Last?, at now: Date, spacing: TimeInterval? = nil) -> Bool {
+        guard let last else { return true }
+        if last.sequence == head.sequence || (head.event.action == .auditCheckpoint && last.sequence == head.sequence - 1) {
+            return false
+        }
+        guard let spacing else { return true }
+        return now.timeIntervalSince(last.signedAt) >= spacing
     }
 
     public func verifySignature(publicKey: Curve25519.Signing.PublicKey) -> Bool {

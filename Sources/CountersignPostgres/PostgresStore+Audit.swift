@@ -73,16 +73,18 @@ extension PostgresStore: AuditLog {
             """, logger: logger)).first
     }
 
-    public func recordCheckpoint(signingKey: any SigningKey, at now: Date) async throws -> AuditCheckpoint? {
+    public func recordCheckpoint(signingKey: any SigningKey, at now: Date, spacing: TimeInterval?) async throws -> AuditCheckpoint? {
         let checkpoint = try await transaction { connection -> AuditCheckpoint? in
             // Lock the head first, so the head read below is the one this checkpoint signs.
             try await connection.query("SELECT 1 FROM audit_head WHERE id = 1 FOR UPDATE", logger: logger)
             guard let head = try await head(on: connection) else { return nil }
-            var lastCheckpointed: Int64?
-            for try await last in try await connection.query("SELECT max(sequence) FROM audit_checkpoints", logger: logger).decode(Int64?.self) {
-                lastCheckpointed = last
+            var last: AuditCheckpoint.Last?
+            for try await (sequence, signedAt) in try await connection.query(
+                "SELECT sequence, signed_at FROM audit_checkpoints ORDER BY sequence DESC LIMIT 1", logger: logger
+            ).decode((Int64, Int64).self) {
+                last = AuditCheckpoint.Last(sequence: sequence, signedAt: Date(millisecondsSinceEpoch: signedAt))
             }
-            guard AuditCheckpoint.isDue(head: head, lastCheckpointed: lastCheckpointed) else { return nil }
+            guard AuditCheckpoint.isDue(head: head, last: last, at: now, spacing: spacing) else { return nil }
             let checkpoint = try AuditCheckpoint.sign(sequence: head.sequence, headHash: head.hash, at: now, with: signingKey.signature(for:))
             try await connection.query("""
                 INSERT INTO audit_checkpoints (sequence, head_hash, signed_at, signature)

@@ -41,11 +41,14 @@ extension SQLiteStore {
         try await read { db in try AuditRows.head(in: db) }
     }
 
-    public func recordCheckpoint(signingKey: any SigningKey, at now: Date) async throws -> AuditCheckpoint? {
+    public func recordCheckpoint(signingKey: any SigningKey, at now: Date, spacing: TimeInterval?) async throws -> AuditCheckpoint? {
         try await write { db in
             guard let head = try AuditRows.head(in: db) else { return nil }
-            let lastCheckpointed = try Int64.fetchOne(db, sql: "SELECT max(sequence) FROM audit_checkpoints")
-            guard AuditCheckpoint.isDue(head: head, lastCheckpointed: lastCheckpointed) else { return nil }
+            let last = try Row.fetchOne(db, sql: "SELECT sequence, signed_at FROM audit_checkpoints ORDER BY sequence DESC LIMIT 1").map { row in
+                let stored = StoredRow(row: row, table: "audit_checkpoints", key: "last")
+                return AuditCheckpoint.Last(sequence: try stored.value("sequence", as: Int64.self), signedAt: try stored.time("signed_at"))
+            }
+            guard AuditCheckpoint.isDue(head: head, last: last, at: now, spacing: spacing) else { return nil }
             let checkpoint = try AuditCheckpoint.sign(sequence: head.sequence, headHash: head.hash, at: now, with: signingKey.signature(for:))
             try AuditRows.insert(checkpoint, in: db)
             _ = try appendAudit([AuditEvent(

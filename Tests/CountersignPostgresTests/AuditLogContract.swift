@@ -67,4 +67,25 @@ enum AuditLogContract {
         let stranger = try EphemeralKeyring().signingKey(for: .auditCheckpoint)
         #expect(try await log.verifyAudit(publicKey: stranger.publicKey).fault?.kind == .badCheckpointSignature)
     }
+
+    /// Gateways sharing a log each sign on their own timer with a spacing: one checkpoint per
+    /// period between them, judged by the database's last checkpoint, not a gateway's memory.
+    static func checkpointsKeepTheirSpacing(_ logs: [any AuditLog]) async throws {
+        let key = try EphemeralKeyring().signingKey(for: .auditCheckpoint)
+        let clock = ManualClock()
+        _ = try await logs[0].appendAudit([login("alice", at: clock.now())])
+        #expect(try await logs[0].recordCheckpoint(signingKey: key, at: clock.now(), spacing: 270) != nil)
+        for (index, log) in logs.enumerated() {
+            _ = try await log.appendAudit([login("user\(index)", at: clock.now())])
+            clock.advance(by: 60)
+            #expect(try await log.recordCheckpoint(signingKey: key, at: clock.now(), spacing: 270) == nil, "signed \(60 * (index + 1)) s after the last")
+        }
+        clock.advance(by: 270)
+        #expect(try await logs[logs.count - 1].recordCheckpoint(signingKey: key, at: clock.now(), spacing: 270) != nil)
+        // At shutdown a gateway signs what is unsigned whatever the spacing.
+        _ = try await logs[0].appendAudit([login("zed", at: clock.now())])
+        #expect(try await logs[0].recordCheckpoint(signingKey: key, at: clock.now()) != nil)
+        #expect(try await logs[0].checkpoints().count == 3)
+        #expect(try await logs[0].verifyAudit(publicKey: key.publicKey).isIntact)
+    }
 }

@@ -32,6 +32,17 @@ struct AuditLogOnPostgresTests {
         try await withPostgresStore { store in try await AuditLogContract.checkpointsSignTheHeadOnce(store) }
     }
 
+    @Test("three gateways checkpointing on their own timers keep one checkpoint per period between them")
+    func checkpointSpacing() async throws {
+        try await withPostgresStore { first in
+            let configuration = try await PostgresServer.configuration(database: try await first.currentDatabase())
+            let others = (0..<2).map { _ in PostgresStore(configuration: configuration, logger: Logger(label: "gateway")) }
+            let pools = others.map { store in Task { await store.run() } }
+            defer { pools.forEach { $0.cancel() } }
+            try await AuditLogContract.checkpointsKeepTheirSpacing([first] + others)
+        }
+    }
+
     @Test("three gateways appending at once on one database keep one linear chain")
     func concurrentGateways() async throws {
         try await withPostgresStore { first in

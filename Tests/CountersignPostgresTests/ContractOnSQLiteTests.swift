@@ -34,6 +34,9 @@ struct ContractOnSQLiteTests {
     @Test("a checkpoint signs the head once, and verification holds the log to it")
     func checkpoints() async throws { try await withSQLiteStore(AuditLogContract.checkpointsSignTheHeadOnce) }
 
+    @Test("periodic checkpoints keep their spacing; one at shutdown does not wait for it")
+    func checkpointSpacing() async throws { try await withSQLiteStore { try await AuditLogContract.checkpointsKeepTheirSpacing([$0]) } }
+
     @Test("sessions: lifetime, a taken token, logout, expiry")
     func sessions() async throws {
         try await withSQLiteStore(SessionStoreContract.aSessionLivesUntilItExpires)

@@ -1,5 +1,6 @@
 import CountersignCore
 import CountersignStore
+import Foundation
 import Keyring
 import Logging
 import ServiceLifecycle
@@ -18,15 +19,23 @@ struct CheckpointService: Service {
         await cancelWhenGracefulShutdown {
             while !Task.isCancelled {
                 try? await Task.sleep(for: interval)
-                if !Task.isCancelled { await checkpoint() }
+                if !Task.isCancelled { await checkpoint(spacing: periodicSpacing) }
             }
         }
         await checkpoint()
     }
 
-    func checkpoint() async {
+    /// A tenth below the interval, so that a gateway's own timer, a little late or early, never
+    /// skips its turn; other gateways on the same log skip theirs when one has just signed.
+    var periodicSpacing: TimeInterval {
+        let (seconds, attoseconds) = interval.components
+        return (Double(seconds) + Double(attoseconds) / 1e18) * 0.9
+    }
+
+    /// Signs the head if `AuditLog.recordCheckpoint` finds it due (`spacing` nil: any unsigned head).
+    func checkpoint(spacing: TimeInterval? = nil) async {
         do {
-            guard let checkpoint = try await store.recordCheckpoint(signingKey: signingKey, at: clock.now()) else { return }
+            guard let checkpoint = try await store.recordCheckpoint(signingKey: signingKey, at: clock.now(), spacing: spacing) else { return }
             metrics.checkpointWritten()
             logger.notice("audit checkpoint", metadata: [
                 "sequence": "\(checkpoint.sequence)",

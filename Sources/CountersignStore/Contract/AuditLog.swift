@@ -15,8 +15,10 @@ public protocol AuditLog: Sendable {
     func auditHead() async throws -> AuditRecord?
 
     /// Signs the current head of the audit log and records both the checkpoint and an
-    /// `audit.checkpoint` event, when `AuditCheckpoint.isDue` says one is due; nil otherwise.
-    func recordCheckpoint(signingKey: any SigningKey, at now: Date) async throws -> AuditCheckpoint?
+    /// `audit.checkpoint` event, when `AuditCheckpoint.isDue` says one is due at `now` with that
+    /// `spacing` (judged in the transaction that signs, so that gateways sharing the log keep
+    /// the spacing between them); nil otherwise.
+    func recordCheckpoint(signingKey: any SigningKey, at now: Date, spacing: TimeInterval?) async throws -> AuditCheckpoint?
 
     func checkpoints() async throws -> [AuditCheckpoint]
 
@@ -25,4 +27,11 @@ public protocol AuditLog: Sendable {
 
     /// Audit events this store has committed since it was opened, for the appends counter.
     var committedAuditEvents: Int { get }
+}
+
+extension AuditLog {
+    /// A checkpoint of any head not yet signed, however recent the last one (at shutdown).
+    public func recordCheckpoint(signingKey: any SigningKey, at now: Date) async throws -> AuditCheckpoint? {
+        try await recordCheckpoint(signingKey: signingKey, at: now, spacing: nil)
+    }
 }
