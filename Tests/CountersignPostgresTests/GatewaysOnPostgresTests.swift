@@ -153,7 +153,9 @@ struct GatewaysOnPostgresTests {
     @Test("two gateways sweeping at once expire each due request once")
     func oneExpiry() async throws {
         try await withTwoGateways { first, second in
-            let start = Date()
+            // On a whole millisecond, as stored: a deadline stored rounded up by a fraction of a
+            // millisecond would not yet have passed at exactly start + 60 s.
+            let start = Date(millisecondsSinceEpoch: Date().millisecondsSinceEpoch)
             var due: Set<RequestID> = []
             for _ in 0..<12 {
                 due.insert(try await first.file(try ContractFixtures.deploy(at: start, pendingFor: 60)).id)
