@@ -212,6 +212,7 @@ let package = Package(
             dependencies: [
                 "CountersignPostgres", "CountersignSQLite", "CountersignStore", "CountersignCore", "Keyring", "PostgresTesting",
                 .product(name: "PostgresNIO", package: "postgres-nio"),
+                .product(name: "GRDB", package: "GRDB.swift"),
                 .product(name: "Logging", package: "swift-log"),
             ],
             swiftSettings: swiftSettings
