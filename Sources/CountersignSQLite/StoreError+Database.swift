@@ -18,6 +18,9 @@ extension StoreError {
                 self.init(.readOnly, "the database cannot be written: \(detail)")
             case .SQLITE_NOTADB:
                 self.init(.schemaMismatch, "not a Countersign database: \(detail)")
+            case .SQLITE_CONSTRAINT where error.extendedResultCode == .SQLITE_CONSTRAINT_UNIQUE || error.extendedResultCode == .SQLITE_CONSTRAINT_PRIMARYKEY:
+                // As PostgreSQL's 23505: a row that two writers raced to create.
+                self.init(.alreadyExists, "the record already exists: \(detail)")
             default:
                 self.init(.storageFailure, detail)
             }

@@ -112,6 +112,17 @@ enum HardwareKeyStoreContract {
         }
         #expect(duplicate == "already_exists")
         #expect(try await store.auditRecords(after: 0, limit: 10).count == 2)
+
+        // A second key under a name the owner already uses (two enrolments racing past the desk's
+        // own check) is refused by the database alike on every backend, nothing spent.
+        try await store.createInvite(try invite(for: "bob", code: "code-2", at: now), event: event("key.invite_created", "bob", at: now))
+        let sameName = await Fixtures.refusalCode {
+            _ = try await store.enrolKey(challengeID: fresh.id, inviteCodeHash: inviteHash("code-2"), user: bob, at: now) { _, _, _ in
+                (try key(3, owner: "bob", name: "desk", at: now), [])
+            }
+        }
+        #expect(sameName == "already_exists")
+        #expect(try await store.keys(of: bob) == [enrolled])
     }
 
     static func enrolmentRefusalsWriteNothing(_ store: some Store) async throws {
