@@ -37,13 +37,6 @@ struct AttemptLedgerOnPostgresTests {
 
 @Suite("The attempt ledger on SQLite")
 struct AttemptLedgerOnSQLiteTests {
-    func withSQLiteStore(_ body: (SQLiteStore) async throws -> Void) async throws {
-        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("countersign-attempts-\(UUID().uuidString)").path
-        try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: false)
-        defer { try? FileManager.default.removeItem(atPath: directory) }
-        try await body(try SQLiteStore.open(path: directory + "/gateway.sqlite"))
-    }
-
     @Test("admissions stop at the limit until the window passes, and a refusal counts nothing")
     func limit() async throws { try await withSQLiteStore(AttemptLedgerContract.admissionsStopAtTheLimitUntilTheWindowPasses) }
 

@@ -6,7 +6,7 @@ import GRDB
 import Testing
 
 /// Runs `body` with a fresh SQLite store in a directory of its own, and its path.
-private func withSQLiteStore(_ body: (SQLiteStore, String) async throws -> Void) async throws {
+func withSQLiteStore(_ body: (SQLiteStore, String) async throws -> Void) async throws {
     let directory = FileManager.default.temporaryDirectory.appendingPathComponent("countersign-contract-\(UUID().uuidString)").path
     try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: false)
     defer { try? FileManager.default.removeItem(atPath: directory) }
@@ -14,7 +14,7 @@ private func withSQLiteStore(_ body: (SQLiteStore, String) async throws -> Void)
     try await body(try SQLiteStore.open(path: path), path)
 }
 
-private func withSQLiteStore(_ body: (SQLiteStore) async throws -> Void) async throws {
+func withSQLiteStore(_ body: (SQLiteStore) async throws -> Void) async throws {
     try await withSQLiteStore { store, _ in try await body(store) }
 }
 
