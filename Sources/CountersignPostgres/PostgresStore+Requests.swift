@@ -38,13 +38,7 @@ extension PostgresStore: RequestStore {
             }
             return ids
         }
-        return try raw.map { raw throws(StoreError) in
-            do {
-                return try RequestID(raw)
-            } catch {
-                throw StoreError.corruptRow(table: "requests", key: raw, "id is not a request id")
-            }
-        }
+        return try raw.map { raw throws(StoreError) in try StoredRequest.requestID(raw) }
     }
 
     public func update(
@@ -90,9 +84,7 @@ extension PostgresStore: RequestStore {
                 }
                 guard !ids.isEmpty else { break }
                 for rawID in ids {
-                    guard let id = try? RequestID(rawID) else {
-                        throw StoreError.corruptRow(table: "requests", key: rawID, "id is not a request id")
-                    }
+                    let id = try StoredRequest.requestID(rawID)
                     let found: AccessRequest?
                     do {
                         found = try await RequestRows.fetch(id, forUpdate: false, on: connection, logger: logger)

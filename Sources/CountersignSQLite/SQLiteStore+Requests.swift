@@ -37,13 +37,7 @@ extension SQLiteStore {
         }
         return try await read { db in
             try String.fetchAll(db, sql: "SELECT id FROM requests WHERE id > ? ORDER BY id LIMIT ?", arguments: [after?.rawValue ?? "", limit])
-                .map { raw throws(StoreError) in
-                    do {
-                        return try RequestID(raw)
-                    } catch {
-                        throw StoreError.corruptRow(table: "requests", key: raw, "id is not a request id")
-                    }
-                }
+                .map { raw throws(StoreError) in try StoredRequest.requestID(raw) }
         }
     }
 
@@ -88,9 +82,7 @@ extension SQLiteStore {
                 )
                 guard !ids.isEmpty else { break }
                 for rawID in ids {
-                    guard let id = try? RequestID(rawID) else {
-                        throw StoreError.corruptRow(table: "requests", key: rawID, "id is not a request id")
-                    }
+                    let id = try StoredRequest.requestID(rawID)
                     let found: AccessRequest?
                     do {
                         found = try RequestRows.fetch(id, in: db)

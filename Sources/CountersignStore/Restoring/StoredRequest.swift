@@ -125,4 +125,13 @@ public struct StoredRequest: Sendable {
         }
         return request
     }
+
+    /// A request id as a `requests` row holds it: one that is not a request id is a corrupt row.
+    public static func requestID(_ raw: String) throws(StoreError) -> RequestID {
+        do {
+            return try RequestID(raw)
+        } catch {
+            throw StoreError.corruptRow(table: "requests", key: raw, "id is not a request id")
+        }
+    }
 }
