@@ -23,6 +23,7 @@ public struct AuditAction: RawRepresentable, Hashable, Sendable, Codable, Custom
     public static let requestCancelled = AuditAction(rawValue: "request.cancelled")
     public static let requestExpired = AuditAction(rawValue: "request.expired")
     public static let requestRevoked = AuditAction(rawValue: "request.revoked")
+    public static let credentialIssued = AuditAction(rawValue: "credential.issued")
     public static let policyLoaded = AuditAction(rawValue: "policy.loaded")
     public static let policyReloadFailed = AuditAction(rawValue: "policy.reload_failed")
     public static let auditCheckpoint = AuditAction(rawValue: "audit.checkpoint")

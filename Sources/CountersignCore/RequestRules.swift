@@ -14,10 +14,18 @@ public enum RequestAction: Hashable, Sendable {
     case expire
 }
 
-/// A request after an action, with the audit events that must commit alongside it.
+/// One unit of work on a request: the request after an action, and everything that commits with
+/// it in the same transaction or not at all: its audit events, and the credentials it yields.
 public struct RequestChange: Hashable, Sendable {
     public let request: AccessRequest
     public let events: [AuditEvent]
+    public let issued: [IssuedCredential]
+
+    public init(request: AccessRequest, events: [AuditEvent], issued: [IssuedCredential] = []) {
+        self.request = request
+        self.events = events
+        self.issued = issued
+    }
 }
 
 /// The rules of a request's life, in one place: who may do what, in which state, and when. The
@@ -188,7 +196,7 @@ public enum RequestRules {
     }
 
     /// The request must be in `state` and not past the deadline of that state.
-    private static func requireOpen(_ request: AccessRequest, in state: RequestState, for outcome: String, at now: Date) throws(DomainError) {
+    static func requireOpen(_ request: AccessRequest, in state: RequestState, for outcome: String, at now: Date) throws(DomainError) {
         guard request.state == state else {
             throw DomainError(.invalidState, "request \(request.id) is \(request.state) and can no longer be \(outcome)")
         }
@@ -197,7 +205,7 @@ public enum RequestRules {
         }
     }
 
-    private static func event(_ action: AuditAction, _ request: AccessRequest, actor: String, at now: Date, _ details: [String: String]) -> AuditEvent {
+    static func event(_ action: AuditAction, _ request: AccessRequest, actor: String, at now: Date, _ details: [String: String]) -> AuditEvent {
         AuditEvent(time: now, actor: actor, action: action, subject: request.id.rawValue, details: details)
     }
 }

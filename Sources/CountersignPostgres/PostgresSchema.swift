@@ -15,6 +15,7 @@ enum PostgresSchema {
         ("v3-requests", requests),
         ("v4-hardware-keys", hardwareKeys),
         ("v5-attempts", attempts),
+        ("v6-credentials", credentials),
     ]
 
     /// Times are BIGINT milliseconds since the epoch, the precision the core hashes them at, so a

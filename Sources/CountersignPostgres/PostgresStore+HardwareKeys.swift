@@ -146,12 +146,11 @@ extension PostgresStore: HardwareKeyStore {
             let keys = try await KeyRows.keys(of: approver, forUpdate: true, on: connection, logger: logger)
             switch try decide(current, approval, keys) {
             case .approved(let change, let key):
-                guard change.request.id == current.id, key.owner == approver else {
-                    throw StoreError(.invalidChange, "an approval of \(current.id) returned another request or key")
+                guard key.owner == approver else {
+                    throw StoreError(.invalidChange, "an approval of \(current.id) returned another approver's key")
                 }
-                try await RequestRows.persistProgress(of: change.request, from: current, on: connection, logger: logger)
                 try await KeyRows.persistUse(of: key, on: connection, logger: logger)
-                return (.approved(change.request), try await append(change.events, on: connection).count)
+                return (.approved(change.request), try await commit(change.checked(for: current.id), replacing: current, on: connection))
             case .refused(let error, let flaggedKey, let events):
                 if let flaggedKey { try await KeyRows.persistUse(of: flaggedKey, on: connection, logger: logger) }
                 return (.refused(error), try await append(events, on: connection).count)

@@ -7,12 +7,9 @@ extension PostgresStore: RequestStore {
     public func createRequest(_ creation: RequestChange) async throws -> AccessRequest {
         let request = creation.request
         let records = try await transaction { connection in
-            guard try await RequestRows.insert(request, on: connection, logger: logger) else {
-                throw StoreError(.alreadyExists, "request \(request.id) already exists")
-            }
-            return try await append(creation.events, on: connection)
+            try await commit(creation.checked(for: request.id), replacing: nil, on: connection)
         }
-        auditTally.add(records.count)
+        auditTally.add(records)
         return request
     }
 
@@ -48,12 +45,8 @@ extension PostgresStore: RequestStore {
             guard let current = try await RequestRows.fetch(id, forUpdate: true, on: connection, logger: logger) else {
                 throw StoreError(.notFound, "no request \(id)")
             }
-            let change = try decide(current)
-            guard change.request.id == id else {
-                throw StoreError(.invalidChange, "a change to request \(id) returned request \(change.request.id)")
-            }
-            try await RequestRows.persistProgress(of: change.request, from: current, on: connection, logger: logger)
-            return (change.request, try await append(change.events, on: connection).count)
+            let change = try decide(current).checked(for: id)
+            return (change.request, try await commit(change, replacing: current, on: connection))
         }
         auditTally.add(records)
         return request
@@ -99,8 +92,7 @@ extension PostgresStore: RequestStore {
                         continue
                     }
                     let change = try RequestRules.apply(.expire, to: current, at: now)
-                    try await RequestRows.persistProgress(of: change.request, from: current, on: connection, logger: logger)
-                    records += try await append(change.events, on: connection).count
+                    records += try await commit(change, replacing: current, on: connection)
                     expired.append(change.request)
                 }
             }

@@ -122,12 +122,11 @@ extension SQLiteStore {
             }
             switch try decide(current, approval, try KeyRows.keys(of: approver, in: db)) {
             case .approved(let change, let key):
-                guard change.request.id == current.id, key.owner == approver else {
-                    throw StoreError(.invalidChange, "an approval of \(current.id) returned another request or key")
+                guard key.owner == approver else {
+                    throw StoreError(.invalidChange, "an approval of \(current.id) returned another approver's key")
                 }
-                try RequestRows.persistProgress(of: change.request, from: current, in: db)
                 try KeyRows.persistUse(of: key, in: db)
-                _ = try appendAudit(change.events, in: db)
+                try commit(change.checked(for: current.id), replacing: current, in: db)
                 return .approved(change.request)
             case .refused(let error, let flaggedKey, let events):
                 if let flaggedKey { try KeyRows.persistUse(of: flaggedKey, in: db) }

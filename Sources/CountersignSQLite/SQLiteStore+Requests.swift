@@ -10,8 +10,7 @@ extension SQLiteStore {
             guard try !RequestRows.exists(request.id, in: db) else {
                 throw StoreError(.alreadyExists, "request \(request.id) already exists")
             }
-            try RequestRows.insert(request, in: db)
-            _ = try appendAudit(creation.events, in: db)
+            try commit(creation.checked(for: request.id), replacing: nil, in: db)
             return request
         }
     }
@@ -48,12 +47,8 @@ extension SQLiteStore {
             guard let current = try RequestRows.fetch(id, in: db) else {
                 throw StoreError(.notFound, "no request \(id)")
             }
-            let change = try decide(current)
-            guard change.request.id == id else {
-                throw StoreError(.invalidChange, "a change to request \(id) returned request \(change.request.id)")
-            }
-            try RequestRows.persistProgress(of: change.request, from: current, in: db)
-            _ = try appendAudit(change.events, in: db)
+            let change = try decide(current).checked(for: id)
+            try commit(change, replacing: current, in: db)
             return change.request
         }
     }
@@ -97,8 +92,7 @@ extension SQLiteStore {
                         continue
                     }
                     let change = try RequestRules.apply(.expire, to: current, at: now)
-                    try RequestRows.persistProgress(of: change.request, from: current, in: db)
-                    _ = try appendAudit(change.events, in: db)
+                    try commit(change, replacing: current, in: db)
                     expired.append(change.request)
                 }
             }

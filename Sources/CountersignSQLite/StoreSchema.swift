@@ -14,12 +14,13 @@ enum StoreSchema {
         migrator.registerMigration("v2-hardware-keys", migrate: addHardwareKeys)
         migrator.registerMigration("v3-open-targets", migrate: openTargets)
         migrator.registerMigration("v4-attempts", migrate: addAttempts)
+        migrator.registerMigration("v5-credentials", migrate: addCredentials)
         return migrator
     }
 
     /// The identifier of the last migration: a database whose applied migrations end elsewhere is
     /// of another version.
-    static var currentVersion: String { "v4-attempts" }
+    static var currentVersion: String { "v5-credentials" }
 
     private static func createVersion1(_ db: Database) throws {
         // Spelled out rather than taken from the enums: a shipped migration must not change

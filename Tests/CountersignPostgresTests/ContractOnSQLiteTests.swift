@@ -120,3 +120,43 @@ struct HardwareKeyContractOnSQLiteTests {
     @Test("writability is proved by a committed write")
     func writable() async throws { try await withSQLiteStore(StoreMaintenanceContract.writabilityIsProvedByAWrite) }
 }
+
+@Suite("The credential contract on SQLite")
+struct CredentialContractOnSQLiteTests {
+    /// SQL through a second connection, as an operator with the sqlite3 shell would run it.
+    private func execute(_ sql: String, at path: String) throws {
+        try DatabaseQueue(path: path).write { db in try db.execute(sql: sql) }
+    }
+
+    @Test("issues commit with their events, under serials that only grow")
+    func issues() async throws { try await withSQLiteStore(CredentialStoreContract.issuesCommitWithTheirEventsUnderGrowingSerials) }
+
+    @Test("a refused issue, by the rules or by the store, writes nothing")
+    func refusals() async throws { try await withSQLiteStore(CredentialStoreContract.refusedIssuesWriteNothing) }
+
+    @Test("a revoked request's credentials are listed while they are valid")
+    func revocation() async throws { try await withSQLiteStore(CredentialStoreContract.revokedRequestsListTheirValidCredentials) }
+
+    @Test("issues made at once take serials of their own")
+    func concurrency() async throws { try await withSQLiteStore { try await CredentialStoreContract.concurrentIssuesTakeDistinctSerials([$0]) } }
+
+    @Test("an issue fails closed when the audit append fails")
+    func failClosed() async throws {
+        try await withSQLiteStore { store, path in
+            try await CredentialStoreContract.anIssueFailsClosedWithTheAuditLog(
+                store,
+                breakAudit: {
+                    try execute("CREATE TRIGGER audit_device_down BEFORE INSERT ON audit_events BEGIN SELECT RAISE(ABORT, 'audit device unavailable'); END", at: path)
+                },
+                repairAudit: { try execute("DROP TRIGGER audit_device_down", at: path) }
+            )
+        }
+    }
+
+    @Test("issued credentials cannot be edited or deleted")
+    func appendOnly() async throws {
+        try await withSQLiteStore { store, path in
+            try await CredentialStoreContract.issuedCredentialsCannotBeEdited(store) { try execute($0, at: path) }
+        }
+    }
+}

@@ -8,7 +8,7 @@ import PostgresTesting
 import Testing
 
 /// Runs `body` with two gateways on one fresh database: two stores, each with a pool of its own.
-private func withTwoGateways(_ body: @Sendable (PostgresStore, PostgresStore) async throws -> Void) async throws {
+func withTwoGateways(_ body: @Sendable (PostgresStore, PostgresStore) async throws -> Void) async throws {
     try await withPostgresStore { first in
         let second = PostgresStore(
             configuration: try await PostgresServer.configuration(database: try await first.currentDatabase()), logger: Logger(label: "gateway-b")

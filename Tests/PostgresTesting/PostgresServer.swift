@@ -65,9 +65,11 @@ public enum PostgresServer {
         let port = try freePort()
         // --no-sync: a test cluster need not survive a power cut; the server itself keeps fsync on.
         try run(binaries + "/initdb", ["-D", directory + "/data", "-A", "trust", "-U", user, "--no-sync"], asPostgres: true, log: directory + "/initdb.log")
+        // max_connections: the suites run in parallel, each test with pools of its own; at the
+        // default 100 they turn connections away, and a pool's retry stalls the test behind it.
         try run(binaries + "/pg_ctl", [
             "-D", directory + "/data", "-l", directory + "/server.log", "-w",
-            "-o", "-p \(port) -k \(directory) -c listen_addresses=127.0.0.1", "start",
+            "-o", "-p \(port) -k \(directory) -c listen_addresses=127.0.0.1 -c max_connections=400", "start",
         ], asPostgres: true, log: directory + "/pg_ctl.log")
         let cluster = Cluster(directory: directory, port: port, binaries: binaries)
         running = cluster

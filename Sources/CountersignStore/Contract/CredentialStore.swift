@@ -1,0 +1,20 @@
+import CountersignCore
+import Foundation
+
+/// Credentials issued for approved requests, by serial: what revocation lists and audits read.
+public protocol CredentialStore: Sendable {
+    /// Issues a credential for a request, in one transaction: locks the request, allocates the
+    /// next serial (greater than every serial before it, never reused), asks `issue` for the unit
+    /// of work (given the request and the serial; normally `CredentialRules.grant`, signing, then
+    /// `CredentialRules.issue`) and commits it with its credential and events, or nothing.
+    func issueCredential(
+        for id: RequestID, at now: Date, _ issue: @Sendable (AccessRequest, CredentialSerial) throws -> RequestChange
+    ) async throws -> IssuedCredential
+
+    /// The credentials issued for a request, by serial.
+    func credentials(of id: RequestID) async throws -> [IssuedCredential]
+
+    /// Every credential a revocation list must name at `now` (`CredentialRules.mustBeRevoked`),
+    /// by serial.
+    func revokedCredentials(at now: Date) async throws -> [IssuedCredential]
+}

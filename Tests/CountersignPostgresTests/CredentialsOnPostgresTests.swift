@@ -1,0 +1,43 @@
+@testable import CountersignPostgres
+import CountersignCore
+import CountersignStore
+import Foundation
+import Testing
+
+@Suite("Credentials on PostgreSQL", .timeLimit(.minutes(1)))
+struct CredentialsOnPostgresTests {
+    @Test("issues commit with their events, under serials that only grow")
+    func issues() async throws { try await withPostgresStore { try await CredentialStoreContract.issuesCommitWithTheirEventsUnderGrowingSerials($0) } }
+
+    @Test("a refused issue, by the rules or by the store, writes nothing")
+    func refusals() async throws { try await withPostgresStore { try await CredentialStoreContract.refusedIssuesWriteNothing($0) } }
+
+    @Test("a revoked request's credentials are listed while they are valid")
+    func revocation() async throws { try await withPostgresStore { try await CredentialStoreContract.revokedRequestsListTheirValidCredentials($0) } }
+
+    @Test("two gateways issuing at once for one request take serials of their own")
+    func concurrency() async throws {
+        try await withTwoGateways { first, second in try await CredentialStoreContract.concurrentIssuesTakeDistinctSerials([first, second]) }
+    }
+
+    @Test("an issue fails closed when the audit append fails")
+    func failClosed() async throws {
+        try await withPostgresStore { store in
+            try await CredentialStoreContract.anIssueFailsClosedWithTheAuditLog(
+                store,
+                breakAudit: {
+                    try await store.execute("""
+                        CREATE FUNCTION audit_device_down() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN RAISE EXCEPTION 'audit device unavailable'; END $$
+                        """)
+                    try await store.execute("CREATE TRIGGER audit_device_down BEFORE INSERT ON audit_events FOR EACH ROW EXECUTE FUNCTION audit_device_down()")
+                },
+                repairAudit: { try await store.execute("DROP TRIGGER audit_device_down ON audit_events") }
+            )
+        }
+    }
+
+    @Test("issued credentials cannot be edited or deleted")
+    func appendOnly() async throws {
+        try await withPostgresStore { store in try await CredentialStoreContract.issuedCredentialsCannotBeEdited(store, execute: store.execute) }
+    }
+}
