@@ -137,6 +137,7 @@ public func buildGateway(
         clock: clock, metrics: metrics
     )
     KeyController(keys: keys, bodyLimit: configuration.maximumBodySize).register(on: routes)
+    routes.refuseOtherMethods()
     // The pages are not part of the JSON API, so they are not held against the OpenAPI document.
     WebController(
         sessions: sessions, desk: desk, keys: keys, renderer: try await PageRenderer(), assets: try StaticAssets(),

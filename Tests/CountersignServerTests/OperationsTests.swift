@@ -2,6 +2,7 @@ import CountersignAPI
 import CountersignServer
 import Foundation
 import GRDB
+import HTTPTypes
 import HummingbirdTesting
 import Testing
 import Yams
@@ -85,6 +86,32 @@ struct OperationsTests {
             let missing = try await api.send(.get, "/v1/nothing-here")
             #expect(missing.status == .notFound)
             #expect(try api.errorCode(missing) == APIErrorCode.notFound)
+        }
+    }
+
+    @Test("A method a route does not take answers 405 with the methods it does take, before any login")
+    func wrongMethods() async throws {
+        try await GatewayHarness.make().run { api in
+            let alice = try await api.login("alice")
+            let cases: [(HTTPRequest.Method, String, String)] = [
+                (.post, "/v1/whoami", "GET, HEAD"),
+                (.delete, "/v1/requests", "GET, HEAD, POST"),
+                (.put, "/v1/requests/0123456789abcdefghjk", "GET, HEAD"),
+                (.get, "/v1/requests/0123456789abcdefghjk/approve", "POST"),
+                (.patch, "/v1/login", "POST"),
+                (.trace, "/healthz", "GET, HEAD"),
+                (.options, "/v1/audit", "GET, HEAD"),
+                (try #require(HTTPRequest.Method("QUERY")), "/v1/requests", "GET, HEAD, POST"),
+            ]
+            for (method, path, allow) in cases {
+                for token in [nil, alice] {
+                    let response = try await api.send(method, path, token: token)
+                    #expect(response.status == .methodNotAllowed, "\(method) \(path)")
+                    #expect(response.headers[.allow] == allow, "\(method) \(path)")
+                    #expect(try api.errorCode(response) == APIErrorCode.methodNotAllowed)
+                }
+            }
+            #expect(try await api.send(.get, "/v1/whoami", token: alice).status == .ok, "the route's own method still answers")
         }
     }
 
