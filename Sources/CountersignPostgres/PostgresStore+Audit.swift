@@ -22,6 +22,7 @@ extension PostgresStore: AuditLog {
     /// serialisation point of every gateway on this database. A caller counts the records once
     /// its transaction has committed.
     func append(_ events: [AuditEvent], on connection: PostgresConnection) async throws -> [AuditRecord] {
+        guard !events.isEmpty else { return [] }
         var (sequence, previousHash): (Int64, [UInt8]) = (0, AuditChain.genesisHash)
         for try await (headSequence, headHash) in try await connection.query(
             "SELECT sequence, hash FROM audit_head WHERE id = 1 FOR UPDATE", logger: logger
@@ -35,18 +36,23 @@ extension PostgresStore: AuditLog {
                 sequence: sequence, event: event, previousHash: previousHash,
                 hash: AuditChain.hash(sequence: sequence, event: event, previousHash: previousHash)
             )
-            let details = StoredJSON.encode(event.details)
-            try await connection.query("""
-                INSERT INTO audit_events (sequence, time, actor, action, subject, details, previous_hash, hash)
-                VALUES (\(record.sequence), \(event.time.millisecondsSinceEpoch), \(event.actor), \(event.action.rawValue),
-                        \(event.subject), \(details), \(Data(record.previousHash)), \(Data(record.hash)))
-                """, logger: logger)
             records.append(record)
             previousHash = record.hash
         }
-        try await connection.query(
-            "UPDATE audit_head SET sequence = \(sequence), hash = \(Data(previousHash)) WHERE id = 1", logger: logger
-        )
+        // One statement for every event and the new head: each round trip here is made with the
+        // chain's head locked, so it is a round trip every gateway waits for.
+        try await connection.query("""
+            WITH appended AS (
+                INSERT INTO audit_events (sequence, time, actor, action, subject, details, previous_hash, hash)
+                SELECT * FROM unnest(
+                    \(records.map(\.sequence))::bigint[], \(records.map { $0.event.time.millisecondsSinceEpoch })::bigint[],
+                    \(records.map(\.event.actor))::text[], \(records.map(\.event.action.rawValue))::text[],
+                    \(records.map(\.event.subject))::text[], \(records.map { StoredJSON.encode($0.event.details) })::text[],
+                    \(records.map { ByteBuffer(bytes: $0.previousHash) })::bytea[], \(records.map { ByteBuffer(bytes: $0.hash) })::bytea[]
+                )
+            )
+            UPDATE audit_head SET sequence = \(sequence), hash = \(Data(previousHash)) WHERE id = 1
+            """, logger: logger)
         return records
     }
 
