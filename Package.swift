@@ -27,6 +27,8 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-asn1.git", from: "1.7.4"),
         .package(url: "https://github.com/hummingbird-project/swift-mustache.git", from: "2.1.1"),
         .package(url: "https://github.com/vapor/postgres-nio.git", from: "1.33.2"),
+        // Tests only: an independent reader of the certificates the gateway signs.
+        .package(url: "https://github.com/apple/swift-nio-ssh.git", from: "0.15.1"),
     ],
     targets: [
         // Pure domain rules: requests, states, policy evaluation, canonical digests, clock.
@@ -48,6 +50,13 @@ let package = Package(
         .target(
             name: "Keyring",
             dependencies: ["SecureFiles", .product(name: "Crypto", package: "swift-crypto")],
+            swiftSettings: swiftSettings
+        ),
+        // OpenSSH certificates (PROTOCOL.certkeys) and key revocation lists (PROTOCOL.krl) as
+        // value types, signed through the keyring: no I/O.
+        .target(
+            name: "CountersignSSH",
+            dependencies: ["Keyring", .product(name: "Crypto", package: "swift-crypto")],
             swiftSettings: swiftSettings
         ),
         // The store's contract: protocols by concern in the words of the domain, no database.
@@ -223,6 +232,14 @@ let package = Package(
             swiftSettings: swiftSettings
         ),
         .testTarget(name: "PAMAuthTests", dependencies: ["PAMAuth", "TestSupport"], swiftSettings: swiftSettings),
+        .testTarget(
+            name: "CountersignSSHTests",
+            dependencies: [
+                "CountersignSSH", "Keyring", "TestSupport", .product(name: "Crypto", package: "swift-crypto"),
+                .product(name: "NIOSSH", package: "swift-nio-ssh"),
+            ],
+            swiftSettings: swiftSettings
+        ),
         .testTarget(
             name: "WebAuthnTests",
             dependencies: [
