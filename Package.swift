@@ -129,7 +129,7 @@ let package = Package(
             name: "CountersignServer",
             dependencies: [
                 "CountersignCore", "CountersignPolicyFiles", "CountersignStore", "CountersignSQLite", "CountersignPostgres", "PAMAuth", "CountersignAPI",
-                "WebAuthn", "ApprovalVerification", "CountersignWeb", "Keyring",
+                "WebAuthn", "ApprovalVerification", "CountersignWeb", "Keyring", "CountersignSSH",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "Metrics", package: "swift-metrics"),
@@ -254,7 +254,8 @@ let package = Package(
         .testTarget(
             name: "CountersignServerTests",
             dependencies: [
-                "CountersignServer", "CountersignAPI", "CountersignCore", "WebAuthn", "WebAuthnTesting", "TestSupport",
+                "CountersignServer", "CountersignAPI", "CountersignCore", "CountersignSSH", "WebAuthn", "WebAuthnTesting", "TestSupport",
+                .product(name: "NIOSSH", package: "swift-nio-ssh"),
                 .product(name: "HummingbirdTesting", package: "hummingbird"),
                 .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "GRDB", package: "GRDB.swift"),

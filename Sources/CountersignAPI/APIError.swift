@@ -37,4 +37,6 @@ public enum APIErrorCode {
     public static let serverBusy = "server_busy"
     /// A page's form post without the session's anti-forgery token, or with a wrong one.
     public static let forgeryRefused = "csrf_refused"
+    /// A credential's signing key could not sign: nothing was issued (answered 503).
+    public static let signingUnavailable = "signing_unavailable"
 }

@@ -4,22 +4,23 @@ import Foundation
 import PostgresNIO
 
 extension PostgresStore: CredentialStore {
-    public func issueCredential(
-        for id: RequestID, at now: Date, _ issue: @Sendable (AccessRequest, CredentialSerial) throws -> RequestChange
-    ) async throws -> IssuedCredential {
-        let (credential, records) = try await transaction { connection in
+    public func issueCredential<Made: Sendable>(
+        for id: RequestID, at now: Date, _ issue: @Sendable (AccessRequest, CredentialSerial) throws -> (change: RequestChange, made: Made)
+    ) async throws -> Made {
+        let (made, records) = try await transaction { connection in
             guard let current = try await RequestRows.fetch(id, forUpdate: true, on: connection, logger: logger) else {
                 throw StoreError(.notFound, "no request \(id)")
             }
             let serial = try await CredentialRows.nextSerial(on: connection, logger: logger)
-            let change = try issue(current, serial).checked(for: id, allocated: serial)
-            guard change.request == current, let credential = change.issued.first else {
+            let (unchecked, made) = try issue(current, serial)
+            let change = try unchecked.checked(for: id, allocated: serial)
+            guard change.request == current else {
                 throw StoreError(.invalidChange, "an issue for request \(id) must leave the request as it is")
             }
-            return (credential, try await commit(change, replacing: current, on: connection))
+            return (made, try await commit(change, replacing: current, on: connection))
         }
         auditTally.add(records)
-        return credential
+        return made
     }
 
     public func credentials(of id: RequestID) async throws -> [IssuedCredential] {

@@ -4,20 +4,21 @@ import Foundation
 import GRDB
 
 extension SQLiteStore {
-    public func issueCredential(
-        for id: RequestID, at now: Date, _ issue: @Sendable (AccessRequest, CredentialSerial) throws -> RequestChange
-    ) async throws -> IssuedCredential {
+    public func issueCredential<Made: Sendable>(
+        for id: RequestID, at now: Date, _ issue: @Sendable (AccessRequest, CredentialSerial) throws -> (change: RequestChange, made: Made)
+    ) async throws -> Made {
         try await write { db in
             guard let current = try RequestRows.fetch(id, in: db) else {
                 throw StoreError(.notFound, "no request \(id)")
             }
             let serial = try CredentialRows.nextSerial(in: db)
-            let change = try issue(current, serial).checked(for: id, allocated: serial)
-            guard change.request == current, let credential = change.issued.first else {
+            let (unchecked, made) = try issue(current, serial)
+            let change = try unchecked.checked(for: id, allocated: serial)
+            guard change.request == current else {
                 throw StoreError(.invalidChange, "an issue for request \(id) must leave the request as it is")
             }
             try commit(change, replacing: current, in: db)
-            return credential
+            return made
         }
     }
 

@@ -137,6 +137,10 @@ public func buildGateway(
         clock: clock, metrics: metrics
     )
     KeyController(keys: keys, bodyLimit: configuration.maximumBodySize).register(on: routes)
+    SSHCertificateController(
+        authority: SSHCertificateAuthority(store: store, signingKey: try keyring.signingKey(for: .sshUserCertificates), clock: clock),
+        requests: desk, bodyLimit: configuration.maximumBodySize
+    ).register(on: routes)
     routes.refuseOtherMethods()
     // The pages are not part of the JSON API, so they are not held against the OpenAPI document.
     WebController(

@@ -13,6 +13,10 @@ public struct KeyPurpose: RawRepresentable, Hashable, Sendable, CustomStringConv
 
     /// Signs the audit log's checkpoints, which auditors verify offline.
     public static let auditCheckpoint = KeyPurpose(rawValue: "checkpoint-signing")
+
+    /// Signs the OpenSSH user certificates of approved SSH requests, which hosts trust through
+    /// `TrustedUserCAKeys`.
+    public static let sshUserCertificates = KeyPurpose(rawValue: "ssh-user-ca")
 }
 
 /// A key that signs without handing out its private half: a file today, an HSM or a KMS later,

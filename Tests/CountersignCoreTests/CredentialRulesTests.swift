@@ -67,13 +67,13 @@ struct CredentialRulesTests {
         let now = Fixture.created.addingTimeInterval(row.offset)
         switch row.outcome {
         case .granted(let validAfter, let validBefore):
-            let grant = try CredentialRules.grant(for: request, to: row.holder.name, lifetime: row.lifetime, at: now)
+            let grant = try CredentialRules.grant(.deployToken, for: request, to: row.holder.name, lifetime: row.lifetime, at: now)
             #expect(grant.validAfter == Fixture.created.addingTimeInterval(validAfter))
             #expect(grant.validBefore == Fixture.created.addingTimeInterval(validBefore))
             #expect(grant.isValid(at: now))
             #expect(grant.holder == request.requester && grant.requestID == request.id)
         case .refused(let code):
-            let error = refusal { () throws(DomainError) in try CredentialRules.grant(for: request, to: row.holder.name, lifetime: row.lifetime, at: now) }
+            let error = refusal { () throws(DomainError) in try CredentialRules.grant(.deployToken, for: request, to: row.holder.name, lifetime: row.lifetime, at: now) }
             #expect(error?.code == code, "\(error.map(String.init(describing:)) ?? "no error")")
         }
     }
@@ -81,9 +81,13 @@ struct CredentialRulesTests {
     @Test("a deploy request yields a deploy token for its service; an ssh request, a certificate for its login")
     func kindsAndPrincipals() throws {
         let deploy = try Start.approved.request
-        let grant = try CredentialRules.grant(for: deploy, to: Cast.alice.name, lifetime: 60, at: Fixture.created.addingTimeInterval(120))
+        let grant = try CredentialRules.grant(.deployToken, for: deploy, to: Cast.alice.name, lifetime: 60, at: Fixture.created.addingTimeInterval(120))
         #expect(grant.kind == .deployToken && grant.principal == "payments-api")
         #expect(CredentialKind(yieldedBy: .ssh) == .sshCertificate)
+        let wrongKind = refusal { () throws(DomainError) in
+            try CredentialRules.grant(.sshCertificate, for: deploy, to: Cast.alice.name, lifetime: 60, at: Fixture.created.addingTimeInterval(120))
+        }
+        #expect(wrongKind?.code == .invalidState, "a deploy request yields no SSH certificate")
         #expect(RequestKind.allCases.map(CredentialKind.init(yieldedBy:)) == [.deployToken, .sshCertificate])
     }
 
@@ -91,7 +95,7 @@ struct CredentialRulesTests {
     func issue() throws {
         let request = try Start.approved.request
         let now = Fixture.created.addingTimeInterval(120)
-        let grant = try CredentialRules.grant(for: request, to: Cast.alice.name, lifetime: 600, at: now)
+        let grant = try CredentialRules.grant(.deployToken, for: request, to: Cast.alice.name, lifetime: 600, at: now)
         let serial = try #require(CredentialSerial(rawValue: 7))
         let fingerprint = String(repeating: "ab", count: 32)
         let change = try CredentialRules.issue(grant, of: request, serial: serial, fingerprint: fingerprint, at: now)
@@ -122,7 +126,7 @@ struct CredentialRulesTests {
     @Test("a revocation list names a credential of a revoked request until it expires, and nothing else")
     func mustBeRevoked() throws {
         let approved = try Start.approved.request
-        let grant = try CredentialRules.grant(for: approved, to: Cast.alice.name, lifetime: 600, at: Fixture.created.addingTimeInterval(100))
+        let grant = try CredentialRules.grant(.deployToken, for: approved, to: Cast.alice.name, lifetime: 600, at: Fixture.created.addingTimeInterval(100))
         let credential = try IssuedCredential(
             serial: try #require(CredentialSerial(rawValue: 1)), grant: grant, fingerprint: String(repeating: "0", count: 64),
             issuedAt: Fixture.created.addingTimeInterval(100)

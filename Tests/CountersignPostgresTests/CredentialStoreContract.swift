@@ -23,8 +23,9 @@ enum CredentialStoreContract {
     ) async throws -> IssuedCredential {
         let holder = try Fixtures.user(holder)
         return try await store.issueCredential(for: request.id, at: now) { current, serial in
-            let grant = try CredentialRules.grant(for: current, to: holder, lifetime: lifetime, at: now)
-            return try CredentialRules.issue(grant, of: current, serial: serial, fingerprint: fingerprint(serial), at: now)
+            let grant = try CredentialRules.grant(.sshCertificate, for: current, to: holder, lifetime: lifetime, at: now)
+            let change = try CredentialRules.issue(grant, of: current, serial: serial, fingerprint: fingerprint(serial), at: now)
+            return (change, try #require(change.issued.first))
         }
     }
 
@@ -70,20 +71,24 @@ enum CredentialStoreContract {
             ("not_found", { try await issue(try Fixtures.ssh(at: now), on: store, at: now) }),
             ("invalid_change", {
                 _ = try await store.issueCredential(for: approved.id, at: now) { current, serial in
-                    let grant = try CredentialRules.grant(for: current, to: current.requester, lifetime: 60, at: now)
+                    let grant = try CredentialRules.grant(.sshCertificate, for: current, to: current.requester, lifetime: 60, at: now)
                     let other = try #require(CredentialSerial(rawValue: serial.rawValue + 1))
-                    return try CredentialRules.issue(grant, of: current, serial: other, fingerprint: fingerprint(other), at: now)
+                    return (try CredentialRules.issue(grant, of: current, serial: other, fingerprint: fingerprint(other), at: now), ())
                 }
             }),
             ("invalid_change", {
                 _ = try await store.issueCredential(for: approved.id, at: now) { current, _ in
-                    try RequestRules.apply(.revoke(try Fixtures.actor("bob"), reason: "done early"), to: current, at: now)
+                    (try RequestRules.apply(.revoke(try Fixtures.actor("bob"), reason: "done early"), to: current, at: now), ())
                 }
             }),
+            ("invalid_state", { _ = try await store.issueCredential(for: approved.id, at: now) { current, serial in
+                let grant = try CredentialRules.grant(.deployToken, for: current, to: current.requester, lifetime: 60, at: now)
+                return (try CredentialRules.issue(grant, of: current, serial: serial, fingerprint: fingerprint(serial), at: now), ())
+            } }),
             ("invalid_change", {
                 // Only an issue allocates a serial: an ordinary update cannot carry a credential.
                 _ = try await store.update(approved.id, at: now) { current in
-                    let grant = try CredentialRules.grant(for: current, to: current.requester, lifetime: 60, at: now)
+                    let grant = try CredentialRules.grant(.sshCertificate, for: current, to: current.requester, lifetime: 60, at: now)
                     let made = try #require(CredentialSerial(rawValue: 4242))
                     return try CredentialRules.issue(grant, of: current, serial: made, fingerprint: fingerprint(made), at: now)
                 }

@@ -3,6 +3,7 @@ import CountersignSSH
 import Foundation
 import Keyring
 import Testing
+import TestSupport
 
 @Suite("Key revocation lists, checked by ssh-keygen -Q")
 struct KeyRevocationListTests {

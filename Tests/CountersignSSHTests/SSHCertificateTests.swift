@@ -5,6 +5,7 @@ import Keyring
 import NIOCore
 import NIOSSH
 import Testing
+import TestSupport
 
 @Suite("OpenSSH certificates, read back by ssh-keygen and swift-nio-ssh")
 struct SSHCertificateTests {

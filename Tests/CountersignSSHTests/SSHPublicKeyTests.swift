@@ -2,6 +2,7 @@ import Crypto
 import CountersignSSH
 import Foundation
 import Testing
+import TestSupport
 
 @Suite("Ed25519 public keys in authorized_keys form, as clients send them")
 struct SSHPublicKeyTests {

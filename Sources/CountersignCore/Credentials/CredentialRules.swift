@@ -10,10 +10,16 @@ public enum CredentialRules {
     /// session or one rollout, and a new one is cheap to ask for.
     public static let maximumLifetime: TimeInterval = 24 * 60 * 60
 
-    /// What a credential for `request` taken by `holder` at `now` may say: only the requester,
-    /// only while the request is approved and its access window open, valid from a little before
-    /// now (`clockSkewAllowance`) until the window ends or `lifetime` has passed, whichever is first.
-    public static func grant(for request: AccessRequest, to holder: Username, lifetime: TimeInterval, at now: Date) throws(DomainError) -> CredentialGrant {
+    /// What a credential of `kind` for `request` taken by `holder` at `now` may say: only the kind
+    /// the request yields, only to the requester, only while the request is approved and its access
+    /// window open, valid from a little before now (`clockSkewAllowance`) until the window ends or
+    /// `lifetime` has passed, whichever is first.
+    public static func grant(
+        _ kind: CredentialKind, for request: AccessRequest, to holder: Username, lifetime: TimeInterval, at now: Date
+    ) throws(DomainError) -> CredentialGrant {
+        guard kind == CredentialKind(yieldedBy: request.kind) else {
+            throw DomainError(.invalidState, "request \(request.id) is a \(request.kind) request; it yields a \(CredentialKind(yieldedBy: request.kind)), not a \(kind)")
+        }
         guard holder == request.requester else {
             throw DomainError(.forbidden, "request \(request.id) is \(request.requester)'s; only they can take its credential")
         }
@@ -31,7 +37,7 @@ public enum CredentialRules {
         }
         let validAfter = wholeSeconds(now.addingTimeInterval(-clockSkewAllowance))
         return try CredentialGrant(
-            kind: CredentialKind(yieldedBy: request.kind), requestID: request.id, holder: holder,
+            kind: kind, requestID: request.id, holder: holder,
             principal: principal(of: request.target), validAfter: validAfter, validBefore: validBefore
         )
     }

@@ -5,11 +5,12 @@ import Foundation
 public protocol CredentialStore: Sendable {
     /// Issues a credential for a request, in one transaction: locks the request, allocates the
     /// next serial (greater than every serial before it, never reused), asks `issue` for the unit
-    /// of work (given the request and the serial; normally `CredentialRules.grant`, signing, then
-    /// `CredentialRules.issue`) and commits it with its credential and events, or nothing.
-    func issueCredential(
-        for id: RequestID, at now: Date, _ issue: @Sendable (AccessRequest, CredentialSerial) throws -> RequestChange
-    ) async throws -> IssuedCredential
+    /// of work and what it made (given the request and the serial; normally `CredentialRules.grant`,
+    /// signing, then `CredentialRules.issue`), commits the unit of work with its credential and
+    /// events, and only then returns what was made; or commits nothing.
+    func issueCredential<Made: Sendable>(
+        for id: RequestID, at now: Date, _ issue: @Sendable (AccessRequest, CredentialSerial) throws -> (change: RequestChange, made: Made)
+    ) async throws -> Made
 
     /// The credentials issued for a request, by serial.
     func credentials(of id: RequestID) async throws -> [IssuedCredential]

@@ -1,39 +1,38 @@
 import Foundation
-import TestSupport
 
 /// The real `ssh-keygen`, run in a scratch directory of its own: the independent reader that
 /// every certificate and revocation list here is held to.
-struct OpenSSHTool {
-    struct Outcome {
-        let status: Int32
-        let output: String
+public struct OpenSSHTool: Sendable {
+    public struct Outcome: Sendable {
+        public let status: Int32
+        public let output: String
     }
 
-    let directory: URL
+    public let directory: URL
 
-    static func withScratch<Value>(_ body: (OpenSSHTool) async throws -> Value) async throws -> Value {
+    public static func withScratch<Value>(_ body: (OpenSSHTool) async throws -> Value) async throws -> Value {
         let directory = FileManager.default.temporaryDirectory.appendingPathComponent("countersign-ssh-\(UUID().uuidString)")
         try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: false)
         defer { try? FileManager.default.removeItem(at: directory) }
         return try await body(OpenSSHTool(directory: directory))
     }
 
-    func write(_ name: String, _ text: String) throws -> String {
+    public func write(_ name: String, _ text: String) throws -> String {
         try write(name, Array(text.utf8))
     }
 
-    func write(_ name: String, _ bytes: [UInt8]) throws -> String {
+    public func write(_ name: String, _ bytes: [UInt8]) throws -> String {
         let path = directory.appendingPathComponent(name).path
         try Data(bytes).write(to: URL(fileURLWithPath: path))
         return path
     }
 
-    func read(_ name: String) throws -> String {
+    public func read(_ name: String) throws -> String {
         try String(contentsOfFile: directory.appendingPathComponent(name).path, encoding: .utf8)
     }
 
     /// `ssh-keygen` with `arguments`, times printed in UTC; standard output and error together.
-    func keygen(_ arguments: [String]) async throws -> Outcome {
+    public func keygen(_ arguments: [String]) async throws -> Outcome {
         let directory = directory
         return try await blocking {
             let process = Process()

@@ -1,0 +1,59 @@
+import CountersignAPI
+import CountersignCore
+import CountersignSSH
+import Foundation
+import Hummingbird
+
+/// The SSH routes: certificates for approved requests, the CA key hosts trust, and the
+/// revocation list they check.
+struct SSHCertificateController {
+    let authority: SSHCertificateAuthority
+    let requests: RequestDesk
+    let bodyLimit: Int
+
+    func register(on routes: RouteRecorder) {
+        routes.on(.post, "/v1/requests/{id}/ssh-certificate", use: issue)
+        routes.on(.get, "/v1/ssh/ca.pub", use: certificateAuthority)
+        routes.on(.get, "/v1/ssh/krl", use: revocationList)
+    }
+
+    @Sendable func issue(_ request: Request, context: GatewayContext) async throws -> JSONResponse<SSHCertificateView> {
+        let caller = try context.requireIdentity().actor
+        let id = try RequestPath.id(context)
+        // A request the caller may not see does not exist for them, as everywhere else.
+        _ = try await requests.request(id, for: caller)
+        let body = try await BodyDecoding.decode(SSHCertificateBody.self, from: request, limit: bodyLimit)
+        let subject: SSHEd25519PublicKey
+        do {
+            subject = try SSHEd25519PublicKey(authorizedKeysLine: body.publicKey)
+        } catch {
+            throw GatewayError(status: .badRequest, code: DomainError.Code.invalidField.rawValue, message: "public_key: \(error.message)")
+        }
+        let signed = try await authority.issue(for: id, subject: subject, by: caller)
+        let certificate = signed.certificate
+        return JSONResponse(SSHCertificateView(
+            certificate: signed.openSSHLine(comment: certificate.keyID), serial: certificate.serial, keyId: certificate.keyID,
+            principals: certificate.principals, validAfter: Date(timeIntervalSince1970: TimeInterval(certificate.validAfter)),
+            validBefore: Date(timeIntervalSince1970: TimeInterval(certificate.validBefore)), certificateAuthority: signed.caKey.fingerprint
+        ), status: .created)
+    }
+
+    /// For sshd's `TrustedUserCAKeys`: public, so that hosts can fetch it unattended.
+    @Sendable func certificateAuthority(_ request: Request, context: GatewayContext) async throws -> Response {
+        let line = authority.publicKey.authorizedKeysLine(comment: "countersign-user-ca") + "\n"
+        return Response(
+            status: .ok, headers: [.contentType: "text/plain; charset=utf-8", .cacheControl: "no-cache"],
+            body: .init(byteBuffer: ByteBuffer(string: line))
+        )
+    }
+
+    /// For sshd's `RevokedKeys`: public, as the serials it names are of no use to anyone else. Made
+    /// from the store on every request, so a revocation is in it the moment it commits.
+    @Sendable func revocationList(_ request: Request, context: GatewayContext) async throws -> Response {
+        let list = try await authority.revocationList()
+        return Response(
+            status: .ok, headers: [.contentType: "application/octet-stream", .cacheControl: "no-store"],
+            body: .init(byteBuffer: ByteBuffer(bytes: list.bytes))
+        )
+    }
+}
