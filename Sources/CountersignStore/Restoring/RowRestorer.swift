@@ -34,11 +34,17 @@ struct RowRestorer {
         }
     }
 
-    func json<Value: Decodable>(_ text: String, _ column: String, as type: Value.Type) throws(StoreError) -> Value {
+    /// A JSON column in one of the shapes `StoredJSONReader` reads.
+    func json<Value>(
+        _ text: String, _ column: String, _ read: (inout StoredJSONReader) throws(StoredJSONReader.Failure) -> Value
+    ) throws(StoreError) -> Value {
         do {
-            return try StoredJSON.decode(Value.self, from: text)
+            return try StoredJSONReader.read(text, read)
         } catch {
-            throw corrupt("\(column) is not the expected JSON")
+            switch error {
+            case .tooLarge: throw corrupt("\(column) is longer than \(StoredJSONReader.maximumBytes) bytes")
+            case .malformed(let reason): throw corrupt("\(column) is not the expected JSON: \(reason)")
+            }
         }
     }
 

@@ -74,7 +74,7 @@ public struct StoredApproval: Sendable {
         let row = RowRestorer(table: "approvals", key: "\(requestID)/\(position)")
         guard let approvalMethod = ApprovalMethod(rawValue: method) else { throw row.corrupt("unknown approval method") }
         let approver = try row.domain(approver, "approver", Username.init)
-        let groups = Set(try row.json(approverGroups, "approver_groups", as: [String].self))
+        let groups = Set(try row.json(approverGroups, "approver_groups") { reader throws(StoredJSONReader.Failure) in try reader.readStringList() })
         let at = row.time(approvedAt)
         switch (approvalMethod, evidence) {
         case (.hardwareKey, let evidence?):

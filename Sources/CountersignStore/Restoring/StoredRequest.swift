@@ -81,14 +81,14 @@ public struct StoredRequest: Sendable {
             guard let kind = RequestKind(rawValue: text) else { throw DomainError(.invalidField, "unknown kind") }
             return kind
         }
-        let fields = try row.json(target, "target", as: [String: String].self)
+        let fields = try row.json(target, "target") { reader throws(StoredJSONReader.Failure) in try reader.readStringMap() }
         let target = try row.build("target") { () throws(DomainError) in try RequestTarget(kind: kind, fields: fields) }
         // The same checks as at creation: a row edited to carry control characters must not reach
         // a reviewer's screen.
         let draft = try row.build("content") { () throws(DomainError) in
             try RequestDraft(target: target, reason: reason, ticket: ticket)
         }
-        let storedRequirement = try row.json(requirement, "requirement", as: StoredRequirement.self)
+        let storedRequirement = try row.json(requirement, "requirement", StoredRequirement.init(reading:))
         let state = try row.domain(state, "state") { text throws(DomainError) in
             guard let state = RequestState(rawValue: text) else { throw DomainError(.invalidField, "unknown state") }
             return state
