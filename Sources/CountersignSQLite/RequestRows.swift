@@ -82,17 +82,20 @@ enum RequestRows {
         try fetchAll(db.cachedStatement(sql: "SELECT \(columns) FROM requests WHERE id = ?"), arguments: [id.rawValue], in: db).first
     }
 
-    /// Requests selected by `statement` (which must select `columns`), with their approvals, in
-    /// the order the statement returns them.
+    /// Requests selected by `statement` (which must select `columns`, in their order), with their
+    /// approvals, in the order the statement returns them. Columns are read by position straight
+    /// from the statement, without a copy of each row.
     static func fetchAll(_ statement: Statement, arguments: StatementArguments, in db: Database) throws -> [AccessRequest] {
-        let rows = try Row.fetchAll(statement, arguments: arguments)
-        guard !rows.isEmpty else { return [] }
-        let ids = rows.compactMap { try? $0.decode(String.self, forColumn: "id") }
-        let approvals = try StoredApproval.restoreByRequest(ids.count == 1 ? approvals(of: ids[0], in: db) : approvals(of: ids, in: db))
-        return try rows.map { row in
-            let stored = try columns(of: row)
-            return try stored.restore(approvals: approvals[stored.id] ?? [])
+        var stored: [StoredRequest] = []
+        let rows = try Row.fetchCursor(statement, arguments: arguments)
+        while let row = try rows.next() {
+            stored.append(try columns(of: row))
         }
+        guard let first = stored.first else { return [] }
+        let approvals = try StoredApproval.restoreByRequest(
+            stored.count == 1 ? approvals(of: first.id, in: db) : approvals(of: stored.map(\.id), in: db)
+        )
+        return try stored.map { request throws(StoreError) in try request.restore(approvals: approvals[request.id] ?? []) }
     }
 
     /// Approvals with their evidence, if any (a hardware-key approval has exactly one row of it).
@@ -104,52 +107,66 @@ enum RequestRows {
 
     /// The approvals of one request: what every decision reads, so a plain key lookup.
     private static func approvals(of id: String, in db: Database) throws -> [StoredApproval] {
-        try Row.fetchAll(
-            db.cachedStatement(sql: "\(approvalsWithEvidence) WHERE a.request_id = ? ORDER BY a.position"),
-            arguments: [id]
-        ).map(approvalColumns)
+        try approvals(db.cachedStatement(sql: "\(approvalsWithEvidence) WHERE a.request_id = ? ORDER BY a.position"), arguments: [id])
     }
 
     private static func approvals(of ids: [String], in db: Database) throws -> [StoredApproval] {
-        try Row.fetchAll(
+        try approvals(
             db.cachedStatement(sql: """
                 \(approvalsWithEvidence)
                 WHERE a.request_id IN (SELECT value FROM json_each(?)) ORDER BY a.request_id, a.position
                 """),
             arguments: [StoredJSON.encode(ids)]
-        ).map(approvalColumns)
-    }
-
-    private static func approvalColumns(_ row: Row) throws(StoreError) -> StoredApproval {
-        let requestID = (try? row.decode(String.self, forColumn: "request_id")) ?? "?"
-        let position = (try? row.decode(Int64.self, forColumn: "position")).map(String.init) ?? "?"
-        let stored = StoredRow(row: row, table: "approvals", key: "\(requestID)/\(position)")
-        let evidence = try stored.optionalBlob("credential_id").map { credentialID throws(StoreError) in
-            StoredApproval.Evidence(
-                credentialID: credentialID, publicKey: try stored.blob("public_key"),
-                authenticatorData: try stored.blob("authenticator_data"), clientDataJSON: try stored.blob("client_data_json"),
-                signature: try stored.blob("signature"), nonce: try stored.blob("nonce")
-            )
-        }
-        return StoredApproval(
-            requestID: try stored.value("request_id"), position: try stored.value("position"), approver: try stored.value("approver"),
-            approverGroups: try stored.value("approver_groups"), approvedAt: try stored.value("approved_at"),
-            method: try stored.value("method"), evidence: evidence
         )
     }
 
+    private static func approvals(_ statement: Statement, arguments: StatementArguments) throws -> [StoredApproval] {
+        var approvals: [StoredApproval] = []
+        let rows = try Row.fetchCursor(statement, arguments: arguments)
+        while let row = try rows.next() {
+            approvals.append(try approvalColumns(row))
+        }
+        return approvals
+    }
+
+    /// By position in `approvalsWithEvidence`.
+    private static func approvalColumns(_ row: Row) throws(StoreError) -> StoredApproval {
+        guard row.count == 12 else { throw StoreError.corruptRow(table: "approvals", key: "?", "\(row.count) columns, not 12") }
+        let requestID = (try? row.decode(String.self, atIndex: 0)) ?? "?"
+        let position = (try? row.decode(Int64.self, atIndex: 1)).map(String.init) ?? "?"
+        let stored = StoredRow(row: row, table: "approvals", key: "\(requestID)/\(position)")
+        let evidence = try stored.optionalBlob(at: 6, "credential_id").map { credentialID throws(StoreError) in
+            StoredApproval.Evidence(
+                credentialID: credentialID, publicKey: try stored.blob(at: 7, "public_key"),
+                authenticatorData: try stored.blob(at: 8, "authenticator_data"),
+                clientDataJSON: try stored.blob(at: 9, "client_data_json"),
+                signature: try stored.blob(at: 10, "signature"), nonce: try stored.blob(at: 11, "nonce")
+            )
+        }
+        return StoredApproval(
+            requestID: try stored.value(at: 0, "request_id"), position: try stored.value(at: 1, "position"),
+            approver: try stored.value(at: 2, "approver"), approverGroups: try stored.value(at: 3, "approver_groups"),
+            approvedAt: try stored.value(at: 4, "approved_at"), method: try stored.value(at: 5, "method"), evidence: evidence
+        )
+    }
+
+    /// By position in `columns`.
     private static func columns(of row: Row) throws(StoreError) -> StoredRequest {
-        let stored = StoredRow(row: row, table: "requests", key: (try? row.decode(String.self, forColumn: "id")) ?? "?")
+        guard row.count == 20 else { throw StoreError.corruptRow(table: "requests", key: "?", "\(row.count) columns, not 20") }
+        let id = try? row.decode(String.self, atIndex: 0)
+        let stored = StoredRow(row: row, table: "requests", key: id ?? "?")
+        guard let id else { throw stored.corrupt("id is missing or not of its type") }
         return StoredRequest(
-            id: try stored.value("id"), kind: try stored.value("kind"), requester: try stored.value("requester"),
-            target: try stored.value("target"), reason: try stored.value("reason"), ticket: try stored.value("ticket"),
-            createdAt: try stored.value("created_at"), contentDigest: try stored.blob("content_digest"),
-            ruleName: try stored.value("rule_name"), requirement: try stored.value("requirement"),
-            pendingExpiresAt: try stored.value("pending_expires_at"), accessDurationSeconds: try stored.value("access_duration_seconds"),
-            state: try stored.value("state"), updatedAt: try stored.value("updated_at"),
-            accessExpiresAt: try stored.value("access_expires_at"), deniedBy: try stored.value("denied_by"),
-            denialReason: try stored.value("denial_reason"), deniedAt: try stored.value("denied_at"),
-            closedBy: try stored.value("closed_by"), closeReason: try stored.value("close_reason")
+            id: id, kind: try stored.value(at: 1, "kind"), requester: try stored.value(at: 2, "requester"),
+            target: try stored.value(at: 3, "target"), reason: try stored.value(at: 4, "reason"),
+            ticket: try stored.value(at: 5, "ticket"), createdAt: try stored.value(at: 6, "created_at"),
+            contentDigest: try stored.blob(at: 7, "content_digest"), ruleName: try stored.value(at: 8, "rule_name"),
+            requirement: try stored.value(at: 9, "requirement"), pendingExpiresAt: try stored.value(at: 10, "pending_expires_at"),
+            accessDurationSeconds: try stored.value(at: 11, "access_duration_seconds"), state: try stored.value(at: 12, "state"),
+            updatedAt: try stored.value(at: 13, "updated_at"), accessExpiresAt: try stored.optionalValue(at: 14, "access_expires_at"),
+            deniedBy: try stored.optionalValue(at: 15, "denied_by"), denialReason: try stored.optionalValue(at: 16, "denial_reason"),
+            deniedAt: try stored.optionalValue(at: 17, "denied_at"), closedBy: try stored.optionalValue(at: 18, "closed_by"),
+            closeReason: try stored.optionalValue(at: 19, "close_reason")
         )
     }
 }

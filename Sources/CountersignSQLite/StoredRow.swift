@@ -18,6 +18,42 @@ struct StoredRow {
         }
     }
 
+    /// The value at `index` of a statement whose columns are fixed in the code: read by position,
+    /// a row costs no name lookups. `column` names it in a refusal.
+    func value<Value: DatabaseValueConvertible & StatementColumnConvertible>(
+        at index: Int, _ column: String, as type: Value.Type = Value.self
+    ) throws(StoreError) -> Value {
+        guard index < row.count else { throw corrupt("\(column) is missing") }
+        do {
+            return try row.decode(Value.self, atIndex: index)
+        } catch {
+            throw corrupt("\(column) is not of its type")
+        }
+    }
+
+    func optionalValue<Value: DatabaseValueConvertible & StatementColumnConvertible>(
+        at index: Int, _ column: String, as type: Value.Type = Value.self
+    ) throws(StoreError) -> Value? {
+        guard index < row.count else { throw corrupt("\(column) is missing") }
+        guard !row.hasNull(atIndex: index) else { return nil }
+        return try value(at: index, column, as: Value.self)
+    }
+
+    /// A BLOB of any length at `index`, copied once out of SQLite's buffer.
+    func optionalBlob(at index: Int, _ column: String) throws(StoreError) -> [UInt8]? {
+        guard index < row.count else { throw corrupt("\(column) is missing") }
+        do {
+            return try row.withUnsafeData(atIndex: index) { data in data.map { Array($0) } }
+        } catch {
+            throw corrupt("\(column) is not of its type")
+        }
+    }
+
+    func blob(at index: Int, _ column: String) throws(StoreError) -> [UInt8] {
+        guard let bytes = try optionalBlob(at: index, column) else { throw corrupt("\(column) is missing or not of its type") }
+        return bytes
+    }
+
     func time(_ column: String) throws(StoreError) -> Date {
         Date(millisecondsSinceEpoch: try value(column, as: Int64.self))
     }
