@@ -14,15 +14,28 @@
 #     8 concurrent approvers.
 # PostgreSQL (the newest under /usr/lib/postgresql) and nginx are started here, on 127.0.0.1 at
 # free ports, and stopped on exit. Results: bench/results.txt (appended with a timestamp).
+#
+# scripts/bench.sh [PART...] runs only the parts named, in the order above: store, postgres,
+# read-path (3 and 4), gateways, webauthn, approval, fuzz. With no PART, all of them.
 set -euo pipefail
 cd "$(dirname "$0")/.."
-swift build -c release --product countersignd
-swift build -c release --product countersign-bench-store
-swift build -c release --product countersign-bench-store-postgres
-swift build -c release --product countersign-bench-webauthn
-swift build -c release --product countersign-bench-approval
-python3 -m pip install -q 'webauthn==3.0.1' 2>/dev/null || python3 -m pip install -q --break-system-packages 'webauthn==3.0.1'
-bin=$(swift build -c release --show-bin-path)
+all_parts="store postgres read-path gateways webauthn approval fuzz"
+parts=${*:-$all_parts}
+for part in $parts; do
+  case " $all_parts " in *" $part "*) ;; *) echo "unknown part $part (parts: $all_parts)" >&2; exit 2 ;; esac
+done
+wants() { case " $parts " in *" $1 "*) return 0 ;; *) return 1 ;; esac; }
+# Release builds keep to their own folder: the debug one stays as make test left it.
+release=(-c release --scratch-path .build-release)
+if wants read-path || wants gateways; then swift build "${release[@]}" --product countersignd; fi
+if wants store; then swift build "${release[@]}" --product countersign-bench-store; fi
+if wants postgres; then swift build "${release[@]}" --product countersign-bench-store-postgres; fi
+if wants webauthn; then
+  swift build "${release[@]}" --product countersign-bench-webauthn
+  python3 -m pip install -q 'webauthn==3.0.1' 2>/dev/null || python3 -m pip install -q --break-system-packages 'webauthn==3.0.1'
+fi
+if wants approval; then swift build "${release[@]}" --product countersign-bench-approval; fi
+bin=$(swift build "${release[@]}" --show-bin-path)
 out=bench/results.txt
 work=$(mktemp -d)
 # Apart from $work (mode 0700): PostgreSQL runs as the postgres user when we are root, and
@@ -73,13 +86,16 @@ login() {
 }
 request_body='{"kind":"deploy","service":"payments-api","environment":"production","commit":"0123456789abcdef0123456789abcdef01234567","reason":"Benchmark the gateway","ticket":"CHG-1"}'
 
+echo "== $(date -u +%FT%TZ) on $(nproc) cores, $(uname -r)$([ "$parts" = "$all_parts" ] || echo ", parts: $parts")" | tee -a "$out"
+if wants store; then
 {
-  echo "== $(date -u +%FT%TZ) on $(nproc) cores, $(uname -r)"
   echo "-- store vs raw SQLite (commits/s, WAL, same synchronous mode, 2000 commits each)"
   "$bin/countersign-bench-store" 2000 full
   "$bin/countersign-bench-store" 2000 normal
 } | tee -a "$out"
+fi
 
+if wants postgres || wants gateways; then
 # PostgreSQL as it ships (fsync on, synchronous_commit on), trusting local connections only.
 [ "$(id -u)" -ne 0 ] || chown postgres:postgres "$pgdir"
 pg_port=$(free_port)
@@ -91,17 +107,27 @@ for database in store_bench gateways; do
   "$pg_bin/psql" -h 127.0.0.1 -p "$pg_port" -U countersign -d postgres -q -v ON_ERROR_STOP=1 -c "CREATE DATABASE $database"
 done
 pg_url="postgres://countersign@127.0.0.1:$pg_port"
+fi
+if wants postgres; then
 {
   echo "-- PostgreSQL $("$pg_bin/postgres" --version | awk '{print $3}') store vs a prepared INSERT loop on one connection to the same server (commits/s, 2000 commits each)"
   "$bin/countersign-bench-store-postgres" "$pg_url/store_bench" 2000 5
 } | tee -a "$out"
+fi
 
 scripts/demo-pam.sh "$work/pam" >/dev/null
+if wants read-path; then
 start_gateway "$work/daemon.out" --data-dir "$work/data"
 pid=$started_pid
 url=$started_url
 sleep 2
 idle_rss=$(awk '/VmRSS/ {print $2}' "/proc/$pid/status")
+# Where the idle pages are: resident KB per mapped file (anonymous memory together), largest first.
+idle_mappings=$(awk '
+  /^[0-9a-f]+-[0-9a-f]+ / { n = split($6, path, "/"); name = (NF >= 6 && $6 !~ /^\[/) ? path[n] : "[anon]" }
+  /^Rss:/ { rss[name] += $2 }
+  END { for (name in rss) if (rss[name] >= 256) printf "%d %s\n", rss[name], name }' "/proc/$pid/smaps" |
+  sort -rn | awk '{ printf "%s%s=%s", (NR > 1 ? " " : ""), $2, $1 }')
 
 token=$(login "$url" alice)
 id=$(curl -sf -H 'Content-Type: application/json' -H "Authorization: Bearer $token" -d "$request_body" "$url/v1/requests" |
@@ -165,10 +191,13 @@ read_path request "$url/v1/requests/$id" -s "$work/auth.lua"
   echo "read_path_goal ratio_to_nginx>=0.25 for whoami and request"
   echo "-- countersignd (SQLite) resident memory: 2 s after start, and after the wrk runs"
   echo "idle_rss_kb=$idle_rss limit_kb=40960 within_limit=$([ "$idle_rss" -le 40960 ] && echo yes || echo no)"
+  echo "idle_rss_by_mapping_kb $idle_mappings"
   echo "rss_after_wrk_kb=$(awk '/VmRSS/ {print $2}' "/proc/$pid/status")"
 } | tee -a "$out"
 kill "$pid"
+fi
 
+if wants gateways; then
 # Three gateways on one database, sharing the data directory (the checkpoint key); started one
 # after the other, so the first migrates the schema alone.
 gateway_urls=()
@@ -218,22 +247,29 @@ commits_per_second() {
   verdict=$(curl -sf -H "Authorization: Bearer $(login "${gateway_urls[2]}" erin)" "${gateway_urls[2]}/v1/audit/verify")
   echo "audit_verify ok=$(python3 -c 'import json,sys; print(str(json.load(sys.stdin)["ok"]).lower())' <<<"$verdict") response=$verdict"
 } | tee -a "$out"
+fi
 
+if wants webauthn; then
 vectors=Tests/WebAuthnTests/Vectors/webauthn-spec.json
 {
   echo "-- WebAuthn assertion verification, one core (taskset -c 0), W3C §16 vectors, 3 s per measurement"
   taskset -c 0 "$bin/countersign-bench-webauthn" "$vectors" 3
   taskset -c 0 python3 bench/py_webauthn_bench.py "$vectors" 3
 } | tee -a "$out"
+fi
 
+if wants approval; then
 {
   echo "-- hardware-key approval over loopback HTTP (real server and store, synchronous=FULL; client and server share the 2 cores)"
   "$bin/countersign-bench-approval" 200
 } | tee -a "$out"
+fi
 
+if wants fuzz; then
 {
   echo "-- long fuzz run: mutated W3C vectors and random bytes through the CBOR decoder and both ceremonies"
   start=$(date +%s)
   COUNTERSIGN_FUZZ_ITERATIONS=300000 swift test --filter FuzzTests 2>&1 | grep -E "Test run|✘" | tail -3
   echo "fuzz_iterations_per_kind=300000 seconds=$(( $(date +%s) - start ))"
 } | tee -a "$out"
+fi
