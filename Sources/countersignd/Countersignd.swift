@@ -83,6 +83,7 @@ struct Countersignd: AsyncParsableCommand {
     }
 
     func run() async throws {
+        AllocatorFootprint.shareArenas()
         let level = Logger.Level(rawValue: logLevel) ?? .info
         LoggingSystem.bootstrap { label in
             var handler = StreamLogHandler.standardError(label: label)
@@ -112,6 +113,7 @@ struct Countersignd: AsyncParsableCommand {
             gateway = try await buildGateway(configuration: configuration) { port in
                 print("countersignd listening on http://\(host):\(port)")
                 fflush(nil)
+                AllocatorFootprint.returnStartupMemory()
             }
         } catch {
             // Start-up refusals (a policy that does not load, an unusable data directory, an
