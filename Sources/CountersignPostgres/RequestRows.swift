@@ -73,8 +73,8 @@ enum RequestRows {
         return try await fetchAll(query, on: connection, logger: logger).first
     }
 
-    /// Requests selected by `query` (which must select `columns`), with their approvals, in the
-    /// order the query returns them.
+    /// Requests selected by `query` (which must select `columns`, in their order), with their
+    /// approvals, in the order the query returns them.
     static func fetchAll(_ query: PostgresQuery, on connection: PostgresConnection, logger: Logger) async throws -> [AccessRequest] {
         var stored: [StoredRequest] = []
         for try await row in try await connection.query(query, logger: logger) {
@@ -94,37 +94,41 @@ enum RequestRows {
             FROM approvals a LEFT JOIN approval_evidence e ON e.request_id = a.request_id AND e.position = a.position
             WHERE a.request_id = ANY(\(ids)) ORDER BY a.request_id, a.position
             """, logger: logger) {
-            let stored = StoredPostgresRow(row, table: "approvals") { row in
-                "\(StoredPostgresRow.text("request_id", of: row))/\(StoredPostgresRow.number("position", of: row))"
+            // By position in the SELECT above.
+            let stored = StoredPostgresCells(row, table: "approvals") { cells in
+                "\(StoredPostgresCells.text(at: 0, of: cells))/\(StoredPostgresCells.number(at: 1, of: cells))"
             }
-            let evidence = try stored.optionalBytes("credential_id").map { credentialID throws(StoreError) in
+            let evidence = try stored.optionalBytes(at: 6, "credential_id").map { credentialID throws(StoreError) in
                 StoredApproval.Evidence(
-                    credentialID: credentialID, publicKey: try stored.bytes("public_key"),
-                    authenticatorData: try stored.bytes("authenticator_data"), clientDataJSON: try stored.bytes("client_data_json"),
-                    signature: try stored.bytes("signature"), nonce: try stored.bytes("nonce")
+                    credentialID: credentialID, publicKey: try stored.bytes(at: 7, "public_key"),
+                    authenticatorData: try stored.bytes(at: 8, "authenticator_data"),
+                    clientDataJSON: try stored.bytes(at: 9, "client_data_json"),
+                    signature: try stored.bytes(at: 10, "signature"), nonce: try stored.bytes(at: 11, "nonce")
                 )
             }
             approvals.append(StoredApproval(
-                requestID: try stored.value("request_id"), position: try stored.value("position"), approver: try stored.value("approver"),
-                approverGroups: try stored.value("approver_groups"), approvedAt: try stored.value("approved_at"),
-                method: try stored.value("method"), evidence: evidence
+                requestID: try stored.value(at: 0, "request_id"), position: try stored.value(at: 1, "position"),
+                approver: try stored.value(at: 2, "approver"), approverGroups: try stored.value(at: 3, "approver_groups"),
+                approvedAt: try stored.value(at: 4, "approved_at"), method: try stored.value(at: 5, "method"), evidence: evidence
             ))
         }
         return approvals
     }
 
+    /// By position in `columns`.
     private static func columns(of row: PostgresRow) throws(StoreError) -> StoredRequest {
-        let stored = StoredPostgresRow(row, table: "requests") { StoredPostgresRow.text("id", of: $0) }
+        let stored = StoredPostgresCells(row, table: "requests") { StoredPostgresCells.text(at: 0, of: $0) }
         return StoredRequest(
-            id: try stored.value("id"), kind: try stored.value("kind"), requester: try stored.value("requester"),
-            target: try stored.value("target"), reason: try stored.value("reason"), ticket: try stored.value("ticket"),
-            createdAt: try stored.value("created_at"), contentDigest: try stored.bytes("content_digest"),
-            ruleName: try stored.value("rule_name"), requirement: try stored.value("requirement"),
-            pendingExpiresAt: try stored.value("pending_expires_at"), accessDurationSeconds: try stored.value("access_duration_seconds"),
-            state: try stored.value("state"), updatedAt: try stored.value("updated_at"),
-            accessExpiresAt: try stored.value("access_expires_at"), deniedBy: try stored.value("denied_by"),
-            denialReason: try stored.value("denial_reason"), deniedAt: try stored.value("denied_at"),
-            closedBy: try stored.value("closed_by"), closeReason: try stored.value("close_reason")
+            id: try stored.value(at: 0, "id"), kind: try stored.value(at: 1, "kind"), requester: try stored.value(at: 2, "requester"),
+            target: try stored.value(at: 3, "target"), reason: try stored.value(at: 4, "reason"),
+            ticket: try stored.value(at: 5, "ticket"), createdAt: try stored.value(at: 6, "created_at"),
+            contentDigest: try stored.bytes(at: 7, "content_digest"), ruleName: try stored.value(at: 8, "rule_name"),
+            requirement: try stored.value(at: 9, "requirement"), pendingExpiresAt: try stored.value(at: 10, "pending_expires_at"),
+            accessDurationSeconds: try stored.value(at: 11, "access_duration_seconds"), state: try stored.value(at: 12, "state"),
+            updatedAt: try stored.value(at: 13, "updated_at"), accessExpiresAt: try stored.value(at: 14, "access_expires_at"),
+            deniedBy: try stored.value(at: 15, "denied_by"), denialReason: try stored.value(at: 16, "denial_reason"),
+            deniedAt: try stored.value(at: 17, "denied_at"), closedBy: try stored.value(at: 18, "closed_by"),
+            closeReason: try stored.value(at: 19, "close_reason")
         )
     }
 }

@@ -51,3 +51,52 @@ struct StoredPostgresRow {
         return (try? row[column].decode(Int64.self)).map(String.init) ?? "?"
     }
 }
+
+/// A row of a query whose columns are fixed in the code, read by position: no table of names is
+/// built for each row. `column` names a value in a refusal.
+struct StoredPostgresCells {
+    let cells: [PostgresCell]
+    let table: String
+    let key: String
+
+    /// `key` names the row from its cells, or "?" when even that is unreadable.
+    init(_ row: PostgresRow, table: String, key: ([PostgresCell]) -> String) {
+        cells = Array(row)
+        self.table = table
+        self.key = key(cells)
+    }
+
+    func value<Value: PostgresDecodable>(at index: Int, _ column: String, as type: Value.Type = Value.self) throws(StoreError) -> Value {
+        guard cells.indices.contains(index) else { throw corrupt("\(column) is missing") }
+        do {
+            return try cells[index].decode(Value.self)
+        } catch {
+            throw corrupt("\(column) is missing or not of its type")
+        }
+    }
+
+    /// A BYTEA column.
+    func bytes(at index: Int, _ column: String) throws(StoreError) -> [UInt8] {
+        Array(try value(at: index, column, as: ByteBuffer.self).readableBytesView)
+    }
+
+    func optionalBytes(at index: Int, _ column: String) throws(StoreError) -> [UInt8]? {
+        try value(at: index, column, as: ByteBuffer?.self).map { Array($0.readableBytesView) }
+    }
+
+    func corrupt(_ reason: String) -> StoreError {
+        .corruptRow(table: table, key: key, reason)
+    }
+
+    /// A cell's text for naming the row in messages, or "?".
+    static func text(at index: Int, of cells: [PostgresCell]) -> String {
+        guard cells.indices.contains(index) else { return "?" }
+        return (try? cells[index].decode(String.self)) ?? "?"
+    }
+
+    /// A cell's integer for naming the row in messages, or "?".
+    static func number(at index: Int, of cells: [PostgresCell]) -> String {
+        guard cells.indices.contains(index) else { return "?" }
+        return (try? cells[index].decode(Int64.self)).map(String.init) ?? "?"
+    }
+}
