@@ -28,6 +28,7 @@ struct GatewayHarness {
     static func make(
         policies: URL? = nil,
         passwordVerifier: (any PasswordVerifier)? = nil,
+        clock: ManualClock = ManualClock(),
         _ configure: (inout GatewayConfiguration) -> Void = { _ in }
     ) async throws -> GatewayHarness {
         let directory = FileManager.default.temporaryDirectory.appendingPathComponent("countersign-server-\(UUID().uuidString)")
@@ -48,7 +49,6 @@ struct GatewayHarness {
         configuration.connections.headerTimeout = .seconds(600)
         configuration.connections.idleTimeout = .seconds(600)
         configure(&configuration)
-        let clock = ManualClock()
         var logger = Logger(label: "countersignd-test")
         logger.logLevel = .warning
         let gateway = try await buildGateway(configuration: configuration, clock: clock, passwordVerifier: passwordVerifier, logger: logger)

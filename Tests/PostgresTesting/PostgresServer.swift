@@ -62,7 +62,7 @@ public enum PostgresServer {
         if getuid() == 0 {
             try run("/bin/chown", ["postgres:postgres", directory], asPostgres: false, log: "/dev/null")
         }
-        let port = try freePort()
+        let port = try LoopbackPort.free()
         // --no-sync: a test cluster need not survive a power cut; the server itself keeps fsync on.
         try run(binaries + "/initdb", ["-D", directory + "/data", "-A", "trust", "-U", user, "--no-sync"], asPostgres: true, log: directory + "/initdb.log")
         // max_connections: the suites run in parallel, each test with pools of its own; at the
@@ -109,46 +109,13 @@ public enum PostgresServer {
         return found
     }
 
-    /// A port the kernel just handed out on 127.0.0.1, free unless someone takes it in between.
-    private static func freePort() throws -> Int {
-        let socket = Glibc.socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
-        guard socket >= 0 else { throw PostgresServerError("no socket for a port probe") }
-        defer { close(socket) }
-        var address = sockaddr_in()
-        address.sin_family = sa_family_t(AF_INET)
-        address.sin_addr.s_addr = inet_addr("127.0.0.1")
-        address.sin_port = 0
-        var length = socklen_t(MemoryLayout<sockaddr_in>.size)
-        let bound = withUnsafeMutablePointer(to: &address) { pointer in
-            pointer.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(socket, $0, length) == 0 && getsockname(socket, $0, &length) == 0 }
-        }
-        guard bound else { throw PostgresServerError("no free port on 127.0.0.1") }
-        return Int(UInt16(bigEndian: address.sin_port))
-    }
-
-    /// Runs a command to its end with its output in `log`. posix_spawn and waitpid rather than
-    /// Foundation's Process, whose waitUntilExit was seen to hang for ever on an exited runuser.
+    /// Runs a command to its end with its output in `log`.
     static func run(_ executable: String, _ arguments: [String], asPostgres: Bool, log: String) throws {
         let command = asPostgres && getuid() == 0 ? ["/usr/sbin/runuser", "-u", "postgres", "--", executable] + arguments : [executable] + arguments
-        var actions = posix_spawn_file_actions_t()
-        posix_spawn_file_actions_init(&actions)
-        defer { posix_spawn_file_actions_destroy(&actions) }
-        posix_spawn_file_actions_addopen(&actions, 0, "/dev/null", O_RDONLY, 0)
-        posix_spawn_file_actions_addopen(&actions, 1, log, O_WRONLY | O_CREAT | O_TRUNC, 0o644)
-        posix_spawn_file_actions_adddup2(&actions, 1, 2)
-        let argv = command.map { strdup($0) }
-        defer { argv.forEach { free($0) } }
-        var pid: pid_t = 0
-        let spawned = posix_spawn(&pid, command[0], &actions, nil, argv + [nil], environ)
-        guard spawned == 0 else { throw PostgresServerError("\(command[0]) could not start: error \(spawned)") }
-        var status: Int32 = 0
-        while waitpid(pid, &status, 0) < 0 {
-            guard errno == EINTR else { throw PostgresServerError("lost \(command[0]): error \(errno)") }
-        }
-        let exitedCleanly = status & 0x7F == 0 && (status >> 8) & 0xFF == 0
-        guard exitedCleanly else {
+        let status = try ChildProcess.start(command, log: log).wait()
+        guard status == 0 else {
             let output = (try? String(contentsOfFile: log, encoding: .utf8)) ?? ""
-            throw PostgresServerError("\(executable) failed (wait status \(status)): \(output.suffix(2000))")
+            throw PostgresServerError("\(executable) failed (status \(status)): \(output.suffix(2000))")
         }
     }
 }

@@ -33,21 +33,16 @@ public struct OpenSSHTool: Sendable {
 
     /// `ssh-keygen` with `arguments`, times printed in UTC; standard output and error together.
     public func keygen(_ arguments: [String]) async throws -> Outcome {
-        let directory = directory
-        return try await blocking {
-            let process = Process()
-            process.executableURL = URL(fileURLWithPath: "/usr/bin/ssh-keygen")
-            process.arguments = arguments
-            process.currentDirectoryURL = directory
-            process.environment = ["TZ": "UTC", "PATH": "/usr/bin:/bin"]
-            let pipe = Pipe()
-            process.standardOutput = pipe
-            process.standardError = pipe
-            process.standardInput = FileHandle.nullDevice
-            try process.run()
-            let output = pipe.fileHandleForReading.readDataToEndOfFile()
-            process.waitUntilExit()
-            return Outcome(status: process.terminationStatus, output: String(decoding: output, as: UTF8.self))
+        try await run("/usr/bin/ssh-keygen", arguments)
+    }
+
+    /// One of OpenSSH's programs, run to its end, times printed in UTC.
+    public func run(_ executable: String, _ arguments: [String]) async throws -> Outcome {
+        let log = directory.appendingPathComponent("output-\(UUID().uuidString)").path
+        let status = try await blocking {
+            try ChildProcess.start([executable] + arguments, log: log, environment: ["TZ": "UTC", "PATH": "/usr/bin:/bin"]).wait()
         }
+        defer { try? FileManager.default.removeItem(atPath: log) }
+        return Outcome(status: status, output: (try? String(contentsOfFile: log, encoding: .utf8)) ?? "")
     }
 }

@@ -1,0 +1,85 @@
+import CountersignAPI
+import CountersignCore
+import Foundation
+import Testing
+import TestSupport
+
+/// The whole path against a stock sshd on 127.0.0.1 that trusts the gateway's CA: an approved
+/// request's certificate logs in as the approved login and nothing else, and stops working the
+/// moment the request is revoked (through the KRL) or its window has passed.
+@Suite("Logging in to a real sshd with the gateway's certificates", .timeLimit(.minutes(2)))
+struct SSHLoginTests {
+    /// A key made as a client makes it, and the certificate the gateway gives bob for it.
+    private func certificate(for request: RequestView, on api: API, token: String, in tool: OpenSSHTool, name: String) async throws -> (key: String, certificate: String, view: SSHCertificateView) {
+        let key = tool.directory.appendingPathComponent(name).path
+        let made = try await tool.keygen(["-q", "-t", "ed25519", "-N", "", "-C", "bob@laptop", "-f", key])
+        try #require(made.status == 0, "\(made.output)")
+        let response = try await api.send(
+            .post, "/v1/requests/\(request.id)/ssh-certificate",
+            body: SSHCertificateBody(publicKey: try tool.read("\(name).pub").trimmingCharacters(in: .newlines)), token: token
+        )
+        try #require(response.status == .created, "\(String(buffer: response.body))")
+        let view = try api.decode(SSHCertificateView.self, response)
+        return (key, try tool.write("\(name)-cert.pub", view.certificate + "\n"), view)
+    }
+
+    private func fileAndApprove(on api: API, login: String, bob: String, dave: String) async throws -> RequestView {
+        let response = try await api.send(.post, "/v1/requests", body: CreateRequestBody(
+            kind: "ssh", host: "web-7.prod.internal", login: login, durationSeconds: 1800, reason: "Drain the queue by hand", ticket: "INC-90"
+        ), token: bob)
+        try #require(response.status == .created, "\(String(buffer: response.body))")
+        let approved = try await api.act("approve", try api.decode(RequestView.self, response).id, token: dave)
+        try #require(approved.status == .ok, "\(String(buffer: approved.body))")
+        return try api.decode(RequestView.self, approved)
+    }
+
+    @Test("the certificate logs in as the approved login only, sshd logs its key id, and a revocation shuts it out")
+    func loginThenRevocation() async throws {
+        let harness = try await GatewayHarness.make(clock: ManualClock(Date()))
+        try await harness.run { api in
+            let bob = try await api.login("bob")
+            let dave = try await api.login("dave")
+            let login = SSHServer.localUser
+            let request = try await fileAndApprove(on: api, login: login, bob: bob, dave: dave)
+            let authority = String(buffer: try await api.send(.get, "/v1/ssh/ca.pub").body).trimmingCharacters(in: .newlines)
+            let revocations = Array(buffer: try await api.send(.get, "/v1/ssh/krl").body)
+            try await SSHServer.with(trusting: authority, revocationList: revocations) { server in
+                let issued = try await certificate(for: request, on: api, token: bob, in: server.tool, name: "id")
+                let session = try await server.login(as: login, key: issued.key, certificate: issued.certificate, command: "echo countersign-ok")
+                #expect(session.status == 0, "\(session.output)\n\(server.log)")
+                #expect(session.output.contains("countersign-ok"))
+                #expect(server.log.contains(#"ID "countersign:\#(request.id):bob" (serial \#(issued.view.serial))"#), "\(server.log)")
+
+                let other = login == "root" ? "nobody" : "root"
+                let elsewhere = try await server.login(as: other, key: issued.key, certificate: issued.certificate, command: "echo should-not-run")
+                #expect(elsewhere.status != 0 && !elsewhere.output.contains("should-not-run"), "a certificate is for its one principal")
+
+                #expect(try await api.act("revoke", request.id, token: bob, reason: "Queue drained").status == .ok)
+                try server.replaceRevocationList(Array(buffer: try await api.send(.get, "/v1/ssh/krl").body))
+                let afterRevocation = try await server.login(as: login, key: issued.key, certificate: issued.certificate, command: "echo should-not-run")
+                #expect(afterRevocation.status != 0 && !afterRevocation.output.contains("should-not-run"), "\(afterRevocation.output)")
+                #expect(server.log.contains("revoked"), "sshd names the revocation: \(server.log)")
+            }
+        }
+    }
+
+    @Test("a certificate whose access window has passed is refused by sshd itself")
+    func expiry() async throws {
+        // The gateway's clock stands two hours back: the 30-minute window it grants ended 90
+        // minutes before sshd, on the real clock, is asked.
+        let harness = try await GatewayHarness.make(clock: ManualClock(Date().addingTimeInterval(-7200)))
+        try await harness.run { api in
+            let bob = try await api.login("bob")
+            let dave = try await api.login("dave")
+            let login = SSHServer.localUser
+            let request = try await fileAndApprove(on: api, login: login, bob: bob, dave: dave)
+            let authority = String(buffer: try await api.send(.get, "/v1/ssh/ca.pub").body).trimmingCharacters(in: .newlines)
+            try await SSHServer.with(trusting: authority, revocationList: Array(buffer: try await api.send(.get, "/v1/ssh/krl").body)) { server in
+                let issued = try await certificate(for: request, on: api, token: bob, in: server.tool, name: "id")
+                #expect(issued.view.validBefore < Date().addingTimeInterval(-3600))
+                let session = try await server.login(as: login, key: issued.key, certificate: issued.certificate, command: "echo should-not-run")
+                #expect(session.status != 0 && !session.output.contains("should-not-run"), "\(session.output)")
+            }
+        }
+    }
+}
