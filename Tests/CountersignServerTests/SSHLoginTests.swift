@@ -33,33 +33,43 @@ struct SSHLoginTests {
         return try api.decode(RequestView.self, approved)
     }
 
-    @Test("the certificate logs in as the approved login only, sshd logs its key id, and a revocation shuts it out")
-    func loginThenRevocation() async throws {
-        let harness = try await GatewayHarness.make(clock: ManualClock(Date()))
+    /// With the gateway's clock at `gatewayTime`: bob's approved request for the local login, a
+    /// host set up from the gateway's CA key and revocation list, and bob's certificate for it.
+    private func withCertifiedLogin(
+        gatewayTime: Date, _ body: @Sendable (API, String, RequestView, SSHServer, (key: String, certificate: String, view: SSHCertificateView)) async throws -> Void
+    ) async throws {
+        let harness = try await GatewayHarness.make(clock: ManualClock(gatewayTime))
         try await harness.run { api in
             let bob = try await api.login("bob")
             let dave = try await api.login("dave")
-            let login = SSHServer.localUser
-            let request = try await fileAndApprove(on: api, login: login, bob: bob, dave: dave)
+            let request = try await fileAndApprove(on: api, login: SSHServer.localUser, bob: bob, dave: dave)
             let authority = String(buffer: try await api.send(.get, "/v1/ssh/ca.pub").body).trimmingCharacters(in: .newlines)
             let revocations = Array(buffer: try await api.send(.get, "/v1/ssh/krl").body)
             try await SSHServer.with(trusting: authority, revocationList: revocations) { server in
                 let issued = try await certificate(for: request, on: api, token: bob, in: server.tool, name: "id")
-                let session = try await server.login(as: login, key: issued.key, certificate: issued.certificate, command: "echo countersign-ok")
-                #expect(session.status == 0, "\(session.output)\n\(server.log)")
-                #expect(session.output.contains("countersign-ok"))
-                #expect(server.log.contains(#"ID "countersign:\#(request.id):bob" (serial \#(issued.view.serial))"#), "\(server.log)")
-
-                let other = login == "root" ? "nobody" : "root"
-                let elsewhere = try await server.login(as: other, key: issued.key, certificate: issued.certificate, command: "echo should-not-run")
-                #expect(elsewhere.status != 0 && !elsewhere.output.contains("should-not-run"), "a certificate is for its one principal")
-
-                #expect(try await api.act("revoke", request.id, token: bob, reason: "Queue drained").status == .ok)
-                try server.replaceRevocationList(Array(buffer: try await api.send(.get, "/v1/ssh/krl").body))
-                let afterRevocation = try await server.login(as: login, key: issued.key, certificate: issued.certificate, command: "echo should-not-run")
-                #expect(afterRevocation.status != 0 && !afterRevocation.output.contains("should-not-run"), "\(afterRevocation.output)")
-                #expect(server.log.contains("revoked"), "sshd names the revocation: \(server.log)")
+                try await body(api, bob, request, server, issued)
             }
+        }
+    }
+
+    @Test("the certificate logs in as the approved login only, sshd logs its key id, and a revocation shuts it out")
+    func loginThenRevocation() async throws {
+        try await withCertifiedLogin(gatewayTime: Date()) { api, bob, request, server, issued in
+            let login = SSHServer.localUser
+            let session = try await server.login(as: login, key: issued.key, certificate: issued.certificate, command: "echo countersign-ok")
+            #expect(session.status == 0, "\(session.output)\n\(server.log)")
+            #expect(session.output.contains("countersign-ok"))
+            #expect(server.log.contains(#"ID "countersign:\#(request.id):bob" (serial \#(issued.view.serial))"#), "\(server.log)")
+
+            let other = login == "root" ? "nobody" : "root"
+            let elsewhere = try await server.login(as: other, key: issued.key, certificate: issued.certificate, command: "echo should-not-run")
+            #expect(elsewhere.status != 0 && !elsewhere.output.contains("should-not-run"), "a certificate is for its one principal")
+
+            #expect(try await api.act("revoke", request.id, token: bob, reason: "Queue drained").status == .ok)
+            try server.replaceRevocationList(Array(buffer: try await api.send(.get, "/v1/ssh/krl").body))
+            let afterRevocation = try await server.login(as: login, key: issued.key, certificate: issued.certificate, command: "echo should-not-run")
+            #expect(afterRevocation.status != 0 && !afterRevocation.output.contains("should-not-run"), "\(afterRevocation.output)")
+            #expect(server.log.contains("revoked"), "sshd names the revocation: \(server.log)")
         }
     }
 
@@ -67,19 +77,10 @@ struct SSHLoginTests {
     func expiry() async throws {
         // The gateway's clock stands two hours back: the 30-minute window it grants ended 90
         // minutes before sshd, on the real clock, is asked.
-        let harness = try await GatewayHarness.make(clock: ManualClock(Date().addingTimeInterval(-7200)))
-        try await harness.run { api in
-            let bob = try await api.login("bob")
-            let dave = try await api.login("dave")
-            let login = SSHServer.localUser
-            let request = try await fileAndApprove(on: api, login: login, bob: bob, dave: dave)
-            let authority = String(buffer: try await api.send(.get, "/v1/ssh/ca.pub").body).trimmingCharacters(in: .newlines)
-            try await SSHServer.with(trusting: authority, revocationList: Array(buffer: try await api.send(.get, "/v1/ssh/krl").body)) { server in
-                let issued = try await certificate(for: request, on: api, token: bob, in: server.tool, name: "id")
-                #expect(issued.view.validBefore < Date().addingTimeInterval(-3600))
-                let session = try await server.login(as: login, key: issued.key, certificate: issued.certificate, command: "echo should-not-run")
-                #expect(session.status != 0 && !session.output.contains("should-not-run"), "\(session.output)")
-            }
+        try await withCertifiedLogin(gatewayTime: Date().addingTimeInterval(-7200)) { _, _, _, server, issued in
+            #expect(issued.view.validBefore < Date().addingTimeInterval(-3600))
+            let session = try await server.login(as: SSHServer.localUser, key: issued.key, certificate: issued.certificate, command: "echo should-not-run")
+            #expect(session.status != 0 && !session.output.contains("should-not-run"), "\(session.output)")
         }
     }
 }
