@@ -73,6 +73,23 @@ public struct ClauseView: Codable, Sendable, Equatable {
     }
 }
 
+/// The certificate terms an SSH request was filed under, for reviewers to read before approving.
+public struct CertificateTermsView: Codable, Sendable, Equatable {
+    public let lifetimeSeconds: Int
+    /// Empty for anywhere.
+    public let sourceAddress: [String]
+    public let forceCommand: String?
+    /// `port_forwarding`, `agent_forwarding`, `x11_forwarding`; a terminal is always permitted.
+    public let forwarding: [String]
+
+    public init(lifetimeSeconds: Int, sourceAddress: [String], forceCommand: String?, forwarding: [String]) {
+        self.lifetimeSeconds = lifetimeSeconds
+        self.sourceAddress = sourceAddress
+        self.forceCommand = forceCommand
+        self.forwarding = forwarding
+    }
+}
+
 public struct RequirementView: Codable, Sendable, Equatable {
     public let rule: String
     public let hardwareKeyRequired: Bool
@@ -135,6 +152,8 @@ public struct RequestView: Codable, Sendable, Equatable {
     public let denial: DenialView?
     public let closedBy: String?
     public let closeReason: String?
+    /// What the request's certificates say beyond who and when; SSH requests only.
+    public let certificate: CertificateTermsView?
     /// Whether the caller may approve or deny it now.
     public let callerMayReview: Bool
 
@@ -142,7 +161,7 @@ public struct RequestView: Codable, Sendable, Equatable {
         id: String, kind: String, state: String, requester: String, target: TargetView, reason: String, ticket: String,
         contentDigest: String, createdAt: Date, updatedAt: Date, pendingExpiresAt: Date, accessExpiresAt: Date?,
         accessDurationSeconds: Int, requirement: RequirementView, approvals: [ApprovalView], denial: DenialView?,
-        closedBy: String?, closeReason: String?, callerMayReview: Bool
+        closedBy: String?, closeReason: String?, certificate: CertificateTermsView?, callerMayReview: Bool
     ) {
         self.id = id
         self.kind = kind
@@ -162,6 +181,7 @@ public struct RequestView: Codable, Sendable, Equatable {
         self.denial = denial
         self.closedBy = closedBy
         self.closeReason = closeReason
+        self.certificate = certificate
         self.callerMayReview = callerMayReview
     }
 }

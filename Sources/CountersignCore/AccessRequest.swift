@@ -29,6 +29,8 @@ public struct AccessRequest: Hashable, Sendable {
     /// the goalposts of a request already in flight.
     public let ruleName: String
     public let requirement: ApprovalRequirement
+    /// The rule's certificate terms when the request was filed: what its reviewers approved.
+    public let certificateTerms: CertificateTerms
     public let pendingExpiresAt: Date
     /// How long access lasts once approved.
     public let accessDurationSeconds: Int
@@ -46,7 +48,8 @@ public struct AccessRequest: Hashable, Sendable {
 
     public init(
         id: RequestID, requester: Username, draft: RequestDraft, createdAt: Date,
-        ruleName: String, requirement: ApprovalRequirement, pendingExpiresAt: Date, accessDurationSeconds: Int
+        ruleName: String, requirement: ApprovalRequirement, certificateTerms: CertificateTerms = .standard,
+        pendingExpiresAt: Date, accessDurationSeconds: Int
     ) {
         self.id = id
         self.requester = requester
@@ -56,6 +59,7 @@ public struct AccessRequest: Hashable, Sendable {
         self.createdAt = createdAt.truncatedToMilliseconds
         self.ruleName = ruleName
         self.requirement = requirement
+        self.certificateTerms = certificateTerms
         self.pendingExpiresAt = pendingExpiresAt.truncatedToMilliseconds
         self.accessDurationSeconds = accessDurationSeconds
         self.state = .pending
@@ -68,7 +72,7 @@ public struct AccessRequest: Hashable, Sendable {
     /// Rebuilds a stored request; the store is trusted to hand back what it was given.
     public init(
         restoring id: RequestID, requester: Username, target: RequestTarget, reason: String, ticket: String,
-        createdAt: Date, ruleName: String, requirement: ApprovalRequirement, pendingExpiresAt: Date,
+        createdAt: Date, ruleName: String, requirement: ApprovalRequirement, certificateTerms: CertificateTerms, pendingExpiresAt: Date,
         accessDurationSeconds: Int, state: RequestState, updatedAt: Date, approvals: [Approval], denial: Denial?,
         accessExpiresAt: Date?, closedBy: Username?, closeReason: String?
     ) {
@@ -80,6 +84,7 @@ public struct AccessRequest: Hashable, Sendable {
         self.createdAt = createdAt
         self.ruleName = ruleName
         self.requirement = requirement
+        self.certificateTerms = certificateTerms
         self.pendingExpiresAt = pendingExpiresAt
         self.accessDurationSeconds = accessDurationSeconds
         self.state = state

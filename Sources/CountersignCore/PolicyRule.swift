@@ -34,6 +34,8 @@ public struct PolicyRule: Hashable, Sendable {
     public let pendingLifetimeSeconds: Int
     public let maximumAccessSeconds: Int
     public let reasonRule: ReasonRule
+    /// What the certificates of its requests say; only SSH rules set anything but the standard.
+    public let certificateTerms: CertificateTerms
     public let source: SourceLocation?
 
     public static func attributeNames(for kind: RequestKind) -> Set<String> {
@@ -46,7 +48,7 @@ public struct PolicyRule: Hashable, Sendable {
     public init(
         name: String, kind: RequestKind, match: [String: Glob], requesters: Set<String>,
         requirement: ApprovalRequirement, pendingLifetimeSeconds: Int, maximumAccessSeconds: Int,
-        reasonRule: ReasonRule, source: SourceLocation? = nil
+        reasonRule: ReasonRule, certificateTerms: CertificateTerms = .standard, source: SourceLocation? = nil
     ) throws(DomainError) {
         try FieldRules.checkName(name, field: "rule name")
         let unknown = Set(match.keys).subtracting(Self.attributeNames(for: kind))
@@ -80,7 +82,11 @@ public struct PolicyRule: Hashable, Sendable {
         self.requirement = requirement
         self.pendingLifetimeSeconds = pendingLifetimeSeconds
         self.maximumAccessSeconds = maximumAccessSeconds
+        guard kind == .ssh || certificateTerms == .standard else {
+            throw DomainError(.invalidField, "rule \(name): only ssh rules yield certificates, so only they have certificate terms")
+        }
         self.reasonRule = reasonRule
+        self.certificateTerms = certificateTerms
         self.source = source
     }
 

@@ -15,7 +15,7 @@ import Yams
 enum RuleFile {
     static let ruleKeys = [
         "name", "description", "kind", "match", "requesters", "approvals",
-        "hardware_key", "pending_ttl", "max_duration", "reason",
+        "hardware_key", "pending_ttl", "max_duration", "reason", "certificate",
     ]
     static let requiredRuleKeys = ["name", "kind", "requesters", "approvals"]
 
@@ -61,16 +61,24 @@ enum RuleFile {
         let pending = fields.present("pending_ttl").map { log.duration($0, "pending_ttl", range: pendingRange) } ?? defaultPendingSeconds
         let maximumAccess = fields.present("max_duration").map { log.duration($0, "max_duration", range: maximumAccessRange) } ?? defaultMaximumAccessSeconds
         let reasonRule = fields.present("reason").map { parseReason($0, log: &log) } ?? ReasonRule()
+        var certificateTerms: CertificateTerms? = .standard
+        if let node = fields.present("certificate") {
+            if let kind, kind != .ssh {
+                log.error(.badValue, at: fields.keyPosition("certificate"), "only ssh rules yield certificates; \(kind.withArticle) rule has no certificate terms")
+            }
+            certificateTerms = parseCertificateTerms(node, log: &log)
+        }
 
         guard log.errorCount == errorsBefore, let name, let kind, let requesters, let clauses,
-              let hardwareKey, let pending, let maximumAccess, let reasonRule
+              let hardwareKey, let pending, let maximumAccess, let reasonRule, let certificateTerms
         else { return nil }
         do {
             let requirement = try ApprovalRequirement(clauses: clauses.map(\.clause), hardwareKeyRequired: hardwareKey)
             let rule = try PolicyRule(
                 name: name, kind: kind, match: match, requesters: Set(requesters.map(\.group)),
                 requirement: requirement, pendingLifetimeSeconds: pending, maximumAccessSeconds: maximumAccess,
-                reasonRule: reasonRule, source: SourceLocation(file: log.file, line: fields.position.line)
+                reasonRule: reasonRule, certificateTerms: certificateTerms,
+                source: SourceLocation(file: log.file, line: fields.position.line)
             )
             return ParsedRule(
                 rule: rule, file: log.file, position: fields.position,
@@ -150,6 +158,54 @@ enum RuleFile {
             }
         }
         return clauses
+    }
+
+    /// `certificate: { lifetime: 30m, source_address: [10.20.0.0/16], force_command: …, permit: [port_forwarding] }`
+    private static func parseCertificateTerms(_ node: Node, log: inout DiagnosticLog) -> CertificateTerms? {
+        let errorsBefore = log.errorCount
+        guard let fields = log.fields(
+            of: node, "the certificate terms", allowed: ["lifetime", "source_address", "force_command", "permit"]
+        ) else { return nil }
+        let lifetime = fields.present("lifetime").map { log.duration($0, "certificate.lifetime", range: CertificateTerms.lifetimeRange) }
+            ?? CertificateTerms.defaultLifetimeSeconds
+        var addresses: [AddressBlock] = []
+        if let node = fields.present("source_address") {
+            for (text, position) in log.textList(node, "certificate.source_address") ?? [] {
+                do {
+                    addresses.append(try AddressBlock(text))
+                } catch {
+                    log.error(.badValue, at: position, "certificate.source_address: \(error.message)")
+                }
+            }
+        }
+        var command: String?
+        if let node = fields.present("force_command"),
+           let text = log.text(node, "certificate.force_command", maximumLength: CertificateTerms.maximumCommandLength) {
+            do {
+                try CertificateTerms.checkForceCommand(text)
+                command = text
+            } catch {
+                log.error(.badValue, at: SourcePosition(of: node), "certificate.\(error.message)")
+            }
+        }
+        var forwarding: Set<CertificateTerms.Forwarding> = []
+        if let node = fields.present("permit") {
+            for (text, position) in log.textList(node, "certificate.permit") ?? [] {
+                guard let permission = CertificateTerms.Forwarding(rawValue: text) else {
+                    let allowed = CertificateTerms.Forwarding.allCases.map(\.rawValue).joined(separator: ", ")
+                    log.error(.badValue, at: position, "certificate.permit: '\(text)' is not one of \(allowed) (a terminal is always permitted)")
+                    continue
+                }
+                forwarding.insert(permission)
+            }
+        }
+        guard log.errorCount == errorsBefore, let lifetime else { return nil }
+        do {
+            return try CertificateTerms(lifetimeSeconds: lifetime, sourceAddresses: addresses, forceCommand: command, forwarding: forwarding)
+        } catch {
+            log.error(.badValue, at: fields.position, "certificate: \(error.message)")
+            return nil
+        }
     }
 
     private static func parseReason(_ node: Node, log: inout DiagnosticLog) -> ReasonRule? {

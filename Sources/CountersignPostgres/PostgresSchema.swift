@@ -16,6 +16,7 @@ enum PostgresSchema {
         ("v4-hardware-keys", hardwareKeys),
         ("v5-attempts", attempts),
         ("v6-credentials", credentials),
+        ("v8-certificate-terms", certificateTerms),
     ]
 
     /// Times are BIGINT milliseconds since the epoch, the precision the core hashes them at, so a

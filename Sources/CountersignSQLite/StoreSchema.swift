@@ -15,12 +15,13 @@ enum StoreSchema {
         migrator.registerMigration("v3-open-targets", migrate: openTargets)
         migrator.registerMigration("v4-attempts", migrate: addAttempts)
         migrator.registerMigration("v5-credentials", migrate: addCredentials)
+        migrator.registerMigration("v7-certificate-terms", migrate: addCertificateTerms)
         return migrator
     }
 
     /// The identifier of the last migration: a database whose applied migrations end elsewhere is
     /// of another version.
-    static var currentVersion: String { "v5-credentials" }
+    static var currentVersion: String { "v7-certificate-terms" }
 
     private static func createVersion1(_ db: Database) throws {
         // Spelled out rather than taken from the enums: a shipped migration must not change

@@ -18,8 +18,18 @@ extension RequestView {
             approvals: request.approvals.map { ApprovalView(approver: $0.approver.rawValue, at: $0.at, method: $0.method.rawValue) },
             denial: request.denial.map { DenialView(by: $0.by.rawValue, reason: $0.reason, at: $0.at) },
             closedBy: request.closedBy?.rawValue, closeReason: request.closeReason,
+            certificate: request.kind == .ssh ? CertificateTermsView(request.certificateTerms) : nil,
             callerMayReview: request.state == .pending && RequestRules.mayReview(request, actor: caller)
                 && !request.approvals.contains { $0.approver == caller.name }
+        )
+    }
+}
+
+extension CertificateTermsView {
+    init(_ terms: CertificateTerms) {
+        self.init(
+            lifetimeSeconds: terms.lifetimeSeconds, sourceAddress: terms.sourceAddresses.map(\.description),
+            forceCommand: terms.forceCommand, forwarding: terms.forwarding.sorted().map(\.rawValue)
         )
     }
 }

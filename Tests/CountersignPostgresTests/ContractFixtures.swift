@@ -40,8 +40,18 @@ enum ContractFixtures {
         return AccessRequest(
             id: .random(), requester: try user(requester), draft: try RequestDraft(target: target, reason: reason, ticket: "CHG-7"),
             createdAt: now, ruleName: "prod-ssh", requirement: try requirement ?? Self.requirement([(1, "dba")]),
-            pendingExpiresAt: now.addingTimeInterval(pendingFor), accessDurationSeconds: 900
+            certificateTerms: try Self.certificateTerms, pendingExpiresAt: now.addingTimeInterval(pendingFor), accessDurationSeconds: 900
         )
+    }
+
+    /// Terms unlike the standard ones in every field, so a round trip shows each is kept.
+    static var certificateTerms: CertificateTerms {
+        get throws {
+            try CertificateTerms(
+                lifetimeSeconds: 600, sourceAddresses: [try AddressBlock("10.20.0.0/16"), try AddressBlock("2001:db8::/32")],
+                forceCommand: "/usr/local/bin/countersign record", forwarding: [.port, .x11]
+            )
+        }
     }
 
     /// The code of the `DomainError` or `StoreError` that `body` throws; nil if it throws nothing.

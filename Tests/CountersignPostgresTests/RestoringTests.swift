@@ -34,12 +34,37 @@ struct RestoringTests {
         Damage("a denial without its reason") { ($0.deniedBy, $0.deniedAt) = ("carol", 1) },
         Damage("a closer who is not a user name") { $0.closedBy = "not a user!" },
         Damage("a digest of the wrong length") { $0.contentDigest = Array($0.contentDigest.dropLast()) },
+        Damage("certificate terms that are not JSON") { $0.certificateTerms = "{" },
+        Damage("certificate terms with an unknown key") {
+            $0.certificateTerms = #"{"forwarding":[],"lifetime_seconds":600,"permit_user_rc":true,"source_address":[]}"#
+        },
+        Damage("certificate terms with a lifetime over a day") {
+            $0.certificateTerms = #"{"forwarding":[],"lifetime_seconds":90000,"source_address":[]}"#
+        },
+        Damage("certificate terms with an unknown forwarding") {
+            $0.certificateTerms = #"{"forwarding":["user_rc"],"lifetime_seconds":600,"source_address":[]}"#
+        },
+        Damage("certificate terms with an address in a spelling never written") {
+            $0.certificateTerms = #"{"forwarding":[],"lifetime_seconds":600,"source_address":["2001:DB8::/32"]}"#
+        },
+        Damage("certificate terms whose command spans two lines") {
+            $0.certificateTerms = #"{"force_command":"true\nsh","forwarding":[],"lifetime_seconds":600,"source_address":[]}"#
+        },
     ]
 
     @Test("a request's columns restore to the request they were taken from")
     func requestRoundTrip() throws {
         let request = try Self.request()
         #expect(try StoredRequest(request).restore(approvals: []) == request)
+    }
+
+    @Test("an SSH request's certificate terms restore; a row from before terms existed has the standard ones")
+    func certificateTermsRoundTrip() throws {
+        let request = try ContractFixtures.ssh(at: Self.now)
+        var stored = try StoredRequest(request)
+        #expect(try stored.restore(approvals: []).certificateTerms == (try ContractFixtures.certificateTerms))
+        stored.certificateTerms = nil
+        #expect(try stored.restore(approvals: []).certificateTerms == .standard)
     }
 
     @Test("a damaged request column is a corrupt row of requests", arguments: damages)

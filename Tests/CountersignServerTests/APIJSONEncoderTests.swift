@@ -23,7 +23,9 @@ struct APIJSONEncoderTests {
                 satisfied: true, summary: "sre: 2 of 2 ✓"
             ),
             approvals: [ApprovalView(approver: "carol", at: time, method: "hardware_key"), ApprovalView(approver: "dave", at: time, method: "session")],
-            denial: DenialView(by: "erin", reason: text, at: time), closedBy: nil, closeReason: text, callerMayReview: false
+            denial: DenialView(by: "erin", reason: text, at: time), closedBy: nil, closeReason: text,
+            certificate: CertificateTermsView(lifetimeSeconds: 600, sourceAddress: ["10.0.0.0/8"], forceCommand: text, forwarding: ["port_forwarding"]),
+            callerMayReview: false
         )
     }
 

@@ -73,6 +73,35 @@ struct GatewayHarness {
 
     static let sessionApprovalMarker = "    # Rules that accept a plain session approval say `hardware_key: false`, as staging does.\n"
 
+    /// The example policies with two SSH rules in front: one whose certificates force a command,
+    /// one whose certificates work only from a network the tests never connect from.
+    static func certificateTermsPolicies() throws -> URL {
+        let policies = try editablePolicies()
+        let file = policies.appendingPathComponent("ssh.yaml")
+        let text = try String(contentsOf: file, encoding: .utf8)
+        let rules = """
+            rules:
+              - name: forced-ssh
+                kind: ssh
+                match: { host: "forced-*.prod.internal" }
+                requesters: [engineering]
+                approvals: [{ count: 1, group: sre }]
+                hardware_key: false
+                certificate: { lifetime: 10m, force_command: "echo forced-by-policy", permit: [port_forwarding] }
+              - name: fenced-ssh
+                kind: ssh
+                match: { host: "fenced-*.prod.internal" }
+                requesters: [engineering]
+                approvals: [{ count: 1, group: sre }]
+                hardware_key: false
+                certificate: { source_address: [192.0.2.0/24, "2001:db8::/32"] }
+
+            """
+        guard let start = text.range(of: "rules:\n") else { throw HarnessError("policies/ssh.yaml has no rules: line") }
+        try text.replacingCharacters(in: start, with: rules).write(to: file, atomically: true, encoding: .utf8)
+        return policies
+    }
+
     /// Copies the example policies somewhere a test may edit them.
     static func editablePolicies() throws -> URL {
         let copy = FileManager.default.temporaryDirectory.appendingPathComponent("countersign-policies-\(UUID().uuidString)")

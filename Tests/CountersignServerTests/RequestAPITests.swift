@@ -285,7 +285,8 @@ extension RequestView {
             id: id, kind: kind, state: state, requester: requester, target: target, reason: reason, ticket: ticket,
             contentDigest: contentDigest, createdAt: createdAt, updatedAt: updatedAt, pendingExpiresAt: pendingExpiresAt,
             accessExpiresAt: accessExpiresAt, accessDurationSeconds: accessDurationSeconds, requirement: requirement,
-            approvals: approvals, denial: denial, closedBy: closedBy, closeReason: closeReason, callerMayReview: value
+            approvals: approvals, denial: denial, closedBy: closedBy, closeReason: closeReason,
+            certificate: certificate, callerMayReview: value
         )
     }
 }

@@ -12,9 +12,9 @@ import TestSupport
 @Suite("SSH certificates over the API")
 struct SSHCertificateAPITests {
     /// bob asks for production SSH as deploy for 30 minutes; dave (sre) approves with a session.
-    static func approvedSSH(on api: API, bob: String, dave: String) async throws -> RequestView {
+    static func approvedSSH(on api: API, bob: String, dave: String, host: String = "web-3.prod.internal") async throws -> RequestView {
         let response = try await api.send(.post, "/v1/requests", body: CreateRequestBody(
-            kind: "ssh", host: "web-3.prod.internal", login: "deploy", durationSeconds: 1800,
+            kind: "ssh", host: host, login: "deploy", durationSeconds: 1800,
             reason: "Restart the stuck worker", ticket: "INC-77"
         ), token: bob)
         try #require(response.status == .created, "filing answered \(response.status): \(String(buffer: response.body))")
@@ -139,6 +139,47 @@ struct SSHCertificateAPITests {
             let erin = try await api.login("erin")
             let audit = try api.decode(AuditPageView.self, try await api.send(.get, "/v1/audit?limit=1000", token: erin))
             #expect(!audit.events.contains { $0.action == "credential.issued" }, "no refused attempt issued anything")
+        }
+    }
+
+    @Test("the rule's certificate terms are shown to reviewers, written into every certificate and audited")
+    func certificateTerms() async throws {
+        let harness = try await GatewayHarness.make(policies: try GatewayHarness.certificateTermsPolicies())
+        try await harness.run { api in
+            let bob = try await api.login("bob")
+            let dave = try await api.login("dave")
+            let plain = try await Self.approvedSSH(on: api, bob: bob, dave: dave)
+            #expect(plain.certificate == CertificateTermsView(lifetimeSeconds: 3600, sourceAddress: [], forceCommand: nil, forwarding: []))
+            let forced = try await Self.approvedSSH(on: api, bob: bob, dave: dave, host: "forced-2.prod.internal")
+            #expect(forced.certificate == CertificateTermsView(
+                lifetimeSeconds: 600, sourceAddress: [], forceCommand: "echo forced-by-policy", forwarding: ["port_forwarding"]
+            ))
+            let fenced = try await Self.approvedSSH(on: api, bob: bob, dave: dave, host: "fenced-2.prod.internal")
+            #expect(fenced.certificate?.sourceAddress == ["192.0.2.0/24", "2001:db8::/32"])
+
+            func certificate(_ request: RequestView) async throws -> (SSHCertificateView, NIOSSHCertifiedPublicKey) {
+                let response = try await api.send(
+                    .post, "/v1/requests/\(request.id)/ssh-certificate", body: SSHCertificateBody(publicKey: Self.publicKeyLine()), token: bob
+                )
+                try #require(response.status == .created, "\(String(buffer: response.body))")
+                let view = try api.decode(SSHCertificateView.self, response)
+                return (view, try #require(NIOSSHCertifiedPublicKey(try NIOSSHPublicKey(openSSHPublicKey: view.certificate))))
+            }
+            let (plainView, plainCertificate) = try await certificate(plain)
+            #expect(plainCertificate.criticalOptions.isEmpty && plainCertificate.extensions == ["permit-pty": ""])
+            #expect(plainView.validBefore.timeIntervalSince(plainView.validAfter) == 60 + 1800, "the 30-minute window ends before the hour")
+            let (forcedView, forcedCertificate) = try await certificate(forced)
+            #expect(forcedCertificate.criticalOptions == ["force-command": "echo forced-by-policy"])
+            #expect(forcedCertificate.extensions == ["permit-pty": "", "permit-port-forwarding": ""])
+            #expect(forcedView.validBefore.timeIntervalSince(forcedView.validAfter) == 60 + 600, "the rule's 10 minutes, not the window's 30")
+            let (_, fencedCertificate) = try await certificate(fenced)
+            #expect(fencedCertificate.criticalOptions == ["source-address": "192.0.2.0/24,2001:db8::/32"])
+
+            let erin = try await api.login("erin")
+            let audit = try api.decode(AuditPageView.self, try await api.send(.get, "/v1/audit?limit=1000", token: erin))
+            let issued = audit.events.filter { $0.action == "credential.issued" && $0.subject == forced.id }
+            #expect(issued.map { $0.details["force_command"] } == ["echo forced-by-policy"])
+            #expect(issued.map { $0.details["forwarding"] } == ["port_forwarding"])
         }
     }
 }

@@ -23,9 +23,9 @@ struct SSHLoginTests {
         return (key, try tool.write("\(name)-cert.pub", view.certificate + "\n"), view)
     }
 
-    private func fileAndApprove(on api: API, login: String, bob: String, dave: String) async throws -> RequestView {
+    private func fileAndApprove(on api: API, host: String, login: String, bob: String, dave: String) async throws -> RequestView {
         let response = try await api.send(.post, "/v1/requests", body: CreateRequestBody(
-            kind: "ssh", host: "web-7.prod.internal", login: login, durationSeconds: 1800, reason: "Drain the queue by hand", ticket: "INC-90"
+            kind: "ssh", host: host, login: login, durationSeconds: 1800, reason: "Drain the queue by hand", ticket: "INC-90"
         ), token: bob)
         try #require(response.status == .created, "\(String(buffer: response.body))")
         let approved = try await api.act("approve", try api.decode(RequestView.self, response).id, token: dave)
@@ -33,16 +33,18 @@ struct SSHLoginTests {
         return try api.decode(RequestView.self, approved)
     }
 
-    /// With the gateway's clock at `gatewayTime`: bob's approved request for the local login, a
-    /// host set up from the gateway's CA key and revocation list, and bob's certificate for it.
+    /// With the gateway's clock at `gatewayTime`: bob's approved request for the local login on
+    /// `host`, a host set up from the gateway's CA key and revocation list, and bob's certificate
+    /// for it.
     private func withCertifiedLogin(
-        gatewayTime: Date, _ body: @Sendable (API, String, RequestView, SSHServer, (key: String, certificate: String, view: SSHCertificateView)) async throws -> Void
+        gatewayTime: Date = Date(), host: String = "web-7.prod.internal", policies: URL? = nil,
+        _ body: @Sendable (API, String, RequestView, SSHServer, (key: String, certificate: String, view: SSHCertificateView)) async throws -> Void
     ) async throws {
-        let harness = try await GatewayHarness.make(clock: ManualClock(gatewayTime))
+        let harness = try await GatewayHarness.make(policies: policies, clock: ManualClock(gatewayTime))
         try await harness.run { api in
             let bob = try await api.login("bob")
             let dave = try await api.login("dave")
-            let request = try await fileAndApprove(on: api, login: SSHServer.localUser, bob: bob, dave: dave)
+            let request = try await fileAndApprove(on: api, host: host, login: SSHServer.localUser, bob: bob, dave: dave)
             let authority = String(buffer: try await api.send(.get, "/v1/ssh/ca.pub").body).trimmingCharacters(in: .newlines)
             let revocations = Array(buffer: try await api.send(.get, "/v1/ssh/krl").body)
             try await SSHServer.with(trusting: authority, revocationList: revocations) { server in
@@ -81,6 +83,31 @@ struct SSHLoginTests {
             #expect(issued.view.validBefore < Date().addingTimeInterval(-3600))
             let session = try await server.login(as: SSHServer.localUser, key: issued.key, certificate: issued.certificate, command: "echo should-not-run")
             #expect(session.status != 0 && !session.output.contains("should-not-run"), "\(session.output)")
+        }
+    }
+
+    @Test("the policy's forced command runs instead of the one asked for, and the certificate says so to ssh-keygen")
+    func forcedCommand() async throws {
+        try await withCertifiedLogin(host: "forced-1.prod.internal", policies: try GatewayHarness.certificateTermsPolicies()) { _, _, _, server, issued in
+            #expect(issued.view.validBefore.timeIntervalSince(issued.view.validAfter) == 60 + 600, "the rule's 10-minute lifetime, from a minute back")
+            let listing = try await server.tool.keygen(["-L", "-f", issued.certificate])
+            #expect(listing.output.contains("force-command echo forced-by-policy"), "\(listing.output)")
+            #expect(listing.output.contains("permit-port-forwarding") && listing.output.contains("permit-pty"), "\(listing.output)")
+            #expect(!listing.output.contains("permit-agent-forwarding") && !listing.output.contains("permit-user-rc"), "\(listing.output)")
+            let session = try await server.login(as: SSHServer.localUser, key: issued.key, certificate: issued.certificate, command: "echo asked-for")
+            #expect(session.status == 0, "\(session.output)\n\(server.log)")
+            #expect(session.output.contains("forced-by-policy") && !session.output.contains("asked-for"), "\(session.output)")
+        }
+    }
+
+    @Test("a certificate limited to other networks is refused by sshd from 127.0.0.1")
+    func sourceAddress() async throws {
+        try await withCertifiedLogin(host: "fenced-1.prod.internal", policies: try GatewayHarness.certificateTermsPolicies()) { _, _, _, server, issued in
+            let listing = try await server.tool.keygen(["-L", "-f", issued.certificate])
+            #expect(listing.output.contains("source-address 192.0.2.0/24,2001:db8::/32"), "\(listing.output)")
+            let session = try await server.login(as: SSHServer.localUser, key: issued.key, certificate: issued.certificate, command: "echo should-not-run")
+            #expect(session.status != 0 && !session.output.contains("should-not-run"), "\(session.output)")
+            #expect(server.log.contains("not from a permitted source address"), "sshd names why it refused: \(server.log)")
         }
     }
 }

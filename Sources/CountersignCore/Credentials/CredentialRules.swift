@@ -51,14 +51,21 @@ public enum CredentialRules {
             throw DomainError(.invalidField, "a grant for request \(grant.requestID) cannot issue for request \(request.id)")
         }
         let credential = try IssuedCredential(serial: serial, grant: grant, fingerprint: fingerprint, issuedAt: now)
-        let event = RequestRules.event(.credentialIssued, request, actor: grant.holder.rawValue, at: now, [
+        var details = [
             "serial": serial.description,
             "kind": grant.kind.rawValue,
             "principal": grant.principal,
             "valid_after": String(grant.validAfter.millisecondsSinceEpoch),
             "valid_before": String(grant.validBefore.millisecondsSinceEpoch),
             "fingerprint": fingerprint,
-        ])
+        ]
+        if grant.kind == .sshCertificate {
+            let terms = request.certificateTerms
+            details["forwarding"] = terms.forwarding.sorted().map(\.rawValue).joined(separator: ",")
+            if !terms.sourceAddresses.isEmpty { details["source_address"] = terms.sourceAddresses.map(\.description).joined(separator: ",") }
+            if let command = terms.forceCommand { details["force_command"] = command }
+        }
+        let event = RequestRules.event(.credentialIssued, request, actor: grant.holder.rawValue, at: now, details)
         return RequestChange(request: request, events: [event], issued: [credential])
     }
 

@@ -13,10 +13,6 @@ struct SSHCertificateAuthority: Sendable {
     let signingKey: any SigningKey
     let clock: any WallClock
 
-    /// The one thing a certificate of an approved request lets its holder do beyond a shell: a
-    /// terminal. Forwarding and the rest wait for the policy to allow them.
-    static let extensions: Set<Extension> = [.permitPTY]
-
     var publicKey: SSHEd25519PublicKey { SSHEd25519PublicKey(signingKey.publicKey) }
 
     /// A certificate for `subject` under request `id`, asked for by `caller`: the core's grant
@@ -26,10 +22,11 @@ struct SSHCertificateAuthority: Sendable {
         let now = clock.now()
         let signingKey = signingKey
         return try await store.issueCredential(for: id, at: now) { request, serial in
-            let grant = try CredentialRules.grant(.sshCertificate, for: request, to: caller.name, lifetime: CredentialRules.maximumLifetime, at: now)
+            let terms = request.certificateTerms
+            let grant = try CredentialRules.grant(.sshCertificate, for: request, to: caller.name, lifetime: TimeInterval(terms.lifetimeSeconds), at: now)
             let certified: SignedSSHCertificate
             do {
-                certified = try Self.certificate(for: grant, subject: subject, serial: serial).signed(by: signingKey)
+                certified = try Self.certificate(for: grant, under: terms, subject: subject, serial: serial).signed(by: signingKey)
             } catch {
                 throw GatewayError(status: .serviceUnavailable, code: APIErrorCode.signingUnavailable, message: "the SSH certificate authority cannot sign now; nothing was issued")
             }
@@ -37,7 +34,9 @@ struct SSHCertificateAuthority: Sendable {
         }
     }
 
-    static func certificate(for grant: CredentialGrant, subject: SSHEd25519PublicKey, serial: CredentialSerial) throws -> SSHCertificate {
+    static func certificate(
+        for grant: CredentialGrant, under terms: CertificateTerms, subject: SSHEd25519PublicKey, serial: CredentialSerial
+    ) throws -> SSHCertificate {
         var nonce = [UInt8](repeating: 0, count: 32)
         var generator = SystemRandomNumberGenerator()
         for index in nonce.indices { nonce[index] = UInt8.random(in: .min ... .max, using: &generator) }
@@ -46,8 +45,29 @@ struct SSHCertificateAuthority: Sendable {
             nonce: nonce, subjectKey: subject, serial: serial.rawValue, kind: .user,
             keyID: "countersign:\(grant.requestID):\(grant.holder)", principals: [grant.principal],
             validAfter: UInt64(max(0, grant.validAfter.timeIntervalSince1970)), validBefore: UInt64(max(1, grant.validBefore.timeIntervalSince1970)),
-            criticalOptions: [], extensions: extensions
+            criticalOptions: criticalOptions(under: terms), extensions: extensions(under: terms)
         )
+    }
+
+    static func criticalOptions(under terms: CertificateTerms) -> [CriticalOption] {
+        var options: [CriticalOption] = []
+        if let command = terms.forceCommand { options.append(.forceCommand(command)) }
+        if !terms.sourceAddresses.isEmpty { options.append(.sourceAddress(terms.sourceAddresses.map(\.description))) }
+        return options
+    }
+
+    /// A terminal always; forwarding only as the terms allow. Never `permit-user-rc`: a user's
+    /// `~/.ssh/rc` would run before, and outside, a forced command.
+    static func extensions(under terms: CertificateTerms) -> Set<Extension> {
+        var extensions: Set<Extension> = [.permitPTY]
+        for forwarding in terms.forwarding {
+            switch forwarding {
+            case .port: extensions.insert(.permitPortForwarding)
+            case .agent: extensions.insert(.permitAgentForwarding)
+            case .x11: extensions.insert(.permitX11Forwarding)
+            }
+        }
+        return extensions
     }
 
     /// The revocation list hosts read through `RevokedKeys`: every certificate still valid whose

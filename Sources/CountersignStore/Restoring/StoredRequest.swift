@@ -26,12 +26,14 @@ public struct StoredRequest: Sendable {
     public var deniedAt: Int64?
     public var closedBy: String?
     public var closeReason: String?
+    /// The JSON of a `StoredCertificateTerms`; nil in rows written before requests kept terms.
+    public var certificateTerms: String?
 
     public init(
         id: String, kind: String, requester: String, target: String, reason: String, ticket: String, createdAt: Int64,
         contentDigest: [UInt8], ruleName: String, requirement: String, pendingExpiresAt: Int64, accessDurationSeconds: Int64,
         state: String, updatedAt: Int64, accessExpiresAt: Int64?, deniedBy: String?, denialReason: String?, deniedAt: Int64?,
-        closedBy: String?, closeReason: String?
+        closedBy: String?, closeReason: String?, certificateTerms: String?
     ) {
         self.id = id
         self.kind = kind
@@ -53,6 +55,7 @@ public struct StoredRequest: Sendable {
         self.deniedAt = deniedAt
         self.closedBy = closedBy
         self.closeReason = closeReason
+        self.certificateTerms = certificateTerms
     }
 
     /// The columns of `request`, its digest computed from its content.
@@ -67,7 +70,8 @@ public struct StoredRequest: Sendable {
             accessDurationSeconds: Int64(request.accessDurationSeconds), state: request.state.rawValue,
             updatedAt: request.updatedAt.millisecondsSinceEpoch, accessExpiresAt: request.accessExpiresAt?.millisecondsSinceEpoch,
             deniedBy: request.denial?.by.rawValue, denialReason: request.denial?.reason,
-            deniedAt: request.denial?.at.millisecondsSinceEpoch, closedBy: request.closedBy?.rawValue, closeReason: request.closeReason
+            deniedAt: request.denial?.at.millisecondsSinceEpoch, closedBy: request.closedBy?.rawValue, closeReason: request.closeReason,
+            certificateTerms: try StoredJSON.encode(StoredCertificateTerms(request.certificateTerms))
         )
     }
 
@@ -89,6 +93,10 @@ public struct StoredRequest: Sendable {
             try RequestDraft(target: target, reason: reason, ticket: ticket)
         }
         let storedRequirement = try row.json(requirement, "requirement", StoredRequirement.init(reading:))
+        let certificateTerms = try certificateTerms.map { text throws(StoreError) in
+            let stored = try row.json(text, "certificate_terms", StoredCertificateTerms.init(reading:))
+            return try row.build("certificate_terms", stored.terms)
+        } ?? .standard
         let state = try row.domain(state, "state") { text throws(DomainError) in
             guard let state = RequestState(rawValue: text) else { throw DomainError(.invalidField, "unknown state") }
             return state
@@ -108,7 +116,7 @@ public struct StoredRequest: Sendable {
         let request = AccessRequest(
             restoring: id, requester: try row.domain(requester, "requester", Username.init), target: draft.target,
             reason: draft.reason, ticket: draft.ticket, createdAt: row.time(createdAt), ruleName: ruleName,
-            requirement: try row.build("requirement", storedRequirement.requirement),
+            requirement: try row.build("requirement", storedRequirement.requirement), certificateTerms: certificateTerms,
             pendingExpiresAt: row.time(pendingExpiresAt), accessDurationSeconds: accessDuration,
             state: state, updatedAt: row.time(updatedAt), approvals: approvals, denial: denial,
             accessExpiresAt: row.time(accessExpiresAt),

@@ -39,6 +39,9 @@ public struct RequestPage: Page {
     let hardwareKeyRequired: Bool
     let clauses: [ClauseRow]
     let summary: String
+    /// What each certificate of an SSH request lets its holder do; empty for a deploy.
+    let certificateTerms: [Field]
+    let hasCertificateTerms: Bool
     let history: [HistoryEntry]
     let pendingExpires: TimeView
     let accessExpires: TimeView?
@@ -74,6 +77,8 @@ public struct RequestPage: Page {
             )
         }
         summary = request.requirement.summary
+        certificateTerms = request.certificate.map(Self.fields) ?? []
+        hasCertificateTerms = !certificateTerms.isEmpty
         history = Self.history(request)
         pendingExpires = TimeView(request.pendingExpiresAt)
         accessExpires = request.accessExpiresAt.map(TimeView.init)
@@ -94,6 +99,16 @@ public struct RequestPage: Page {
             target.login.map { Field(label: "Login", value: $0) },
             target.durationSeconds.map { Field(label: "Duration", value: RequestWording.duration($0)) },
         ].compactMap { $0 }
+    }
+
+    static func fields(_ terms: CertificateTermsView) -> [Field] {
+        let forwarding = terms.forwarding.map { $0.replacingOccurrences(of: "_", with: " ") }
+        return [
+            Field(label: "Each lasts", value: "up to \(RequestWording.duration(terms.lifetimeSeconds))"),
+            Field(label: "Used from", value: terms.sourceAddress.isEmpty ? "anywhere" : terms.sourceAddress.joined(separator: ", ")),
+            Field(label: "Runs", value: terms.forceCommand ?? "what the user asks for"),
+            Field(label: "Permits", value: (["a terminal"] + forwarding).joined(separator: ", ")),
+        ]
     }
 
     static func history(_ request: RequestView) -> [HistoryEntry] {

@@ -1,0 +1,91 @@
+import CountersignCore
+import CountersignPolicyFiles
+import Foundation
+import Testing
+
+/// An SSH rule's `certificate:` block: what reaches the core, and each mistake refused at its line.
+@Suite("Certificate terms in policy files")
+struct CertificateTermsFileTests {
+    static func sshRule(_ certificate: String, kind: String = "ssh") -> String {
+        """
+        rules:
+          - name: bastion
+            kind: \(kind)
+            requesters: [payments]
+            approvals: [{ count: 1, group: sre }]
+        \(certificate)
+        """
+    }
+
+    static let refused: [BadPolicy] = [
+        BadPolicy(label: "a lifetime over a day", file: "ssh.yaml", text: sshRule("""
+                certificate:
+                  lifetime: 25h   # <--
+            """), code: .badDuration),
+        BadPolicy(label: "a lifetime under a minute", file: "ssh.yaml", text: sshRule("""
+                certificate: { lifetime: 30s }   # <--
+            """), code: .badDuration),
+        BadPolicy(label: "an address that is not one", file: "ssh.yaml", text: sshRule("""
+                certificate:
+                  source_address:
+                    - 10.0.0.0/8
+                    - db.internal   # <--
+            """), code: .badValue),
+        BadPolicy(label: "a prefix longer than the family", file: "ssh.yaml", text: sshRule("""
+                certificate:
+                  source_address: [10.0.0.0/33]   # <--
+            """), code: .badValue),
+        BadPolicy(label: "host bits after the prefix", file: "ssh.yaml", text: sshRule("""
+                certificate:
+                  source_address: [10.20.1.5/16]   # <--
+            """), code: .badValue),
+        BadPolicy(label: "a forwarding that does not exist", file: "ssh.yaml", text: sshRule("""
+                certificate:
+                  permit: [port_forwarding, user_rc]   # <--
+            """), code: .badValue),
+        BadPolicy(label: "a misspelt key", file: "ssh.yaml", text: sshRule("""
+                certificate:
+                  force_comand: /bin/true   # <--
+            """), code: .unknownKey),
+        BadPolicy(label: "a forced command over two lines", file: "ssh.yaml", text: sshRule("""
+                certificate:
+                  force_command: "/bin/true\\n/bin/sh"   # <--
+            """), code: .badValue),
+        BadPolicy(label: "certificate terms on a deploy rule", file: "deploy.yaml", text: sshRule("""
+                certificate: { lifetime: 10m }   # <--
+            """, kind: "deploy"), code: .badValue),
+    ]
+
+    @Test("each mistake is refused with its code at its line", arguments: refused)
+    func refusesAtLine(_ bad: BadPolicy) throws {
+        let fixture = try PolicyFixture.withGroups([bad.file: bad.text])
+        defer { fixture.remove() }
+        let line = try #require(fixture.markedLine(in: bad.file))
+        let diagnostics = fixture.loadDiagnostics()
+        let found = diagnostics.first { $0.code == bad.code && $0.file == bad.file && $0.line == line }
+        #expect(found != nil, "wanted \(bad.code.rawValue) at \(bad.file):\(line), got:\n\(diagnostics.map(\.description).joined(separator: "\n"))")
+    }
+
+    @Test("the terms reach the rule in canonical form, and a rule without them has the standard ones")
+    func loads() throws {
+        let fixture = try PolicyFixture.withGroups(["ssh.yaml": Self.sshRule("""
+                certificate:
+                  lifetime: 30m
+                  source_address: [10.20.0.0/16, "2001:DB8:0:0::/32", 192.0.2.7/32]
+                  force_command: /usr/local/bin/countersign record
+                  permit: [agent_forwarding, port_forwarding]
+              - name: plain
+                kind: ssh
+                requesters: [payments]
+                approvals: [{ count: 1, group: sre }]
+            """)])
+        defer { fixture.remove() }
+        let policy = try PolicyDirectory.load(fixture.url).policy
+        let terms = try #require(policy.rule(named: "bastion")).certificateTerms
+        #expect(terms.lifetimeSeconds == 1800)
+        #expect(terms.sourceAddresses.map(\.description) == ["10.20.0.0/16", "2001:db8::/32", "192.0.2.7"])
+        #expect(terms.forceCommand == "/usr/local/bin/countersign record")
+        #expect(terms.forwarding == [.agent, .port])
+        #expect(try #require(policy.rule(named: "plain")).certificateTerms == .standard)
+    }
+}
