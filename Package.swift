@@ -109,6 +109,9 @@ let package = Package(
             swiftSettings: swiftSettings
         ),
         .systemLibrary(name: "CPAM", path: "Sources/CPAM"),
+        // memfd_create(2), which Swift's Glibc module leaves out: `countersign ssh` hands ssh its
+        // key and certificate in memory-only files.
+        .systemLibrary(name: "CMemoryFile", path: "Sources/CMemoryFile"),
         .target(name: "PAMAuth", dependencies: ["CPAM"], swiftSettings: swiftSettings),
         // JSON wire types shared by the server and the CLI.
         .target(name: "CountersignAPI", swiftSettings: swiftSettings),
@@ -155,6 +158,7 @@ let package = Package(
             dependencies: [
                 "CountersignCore", "CountersignAPI", "CountersignStore", "CountersignSQLite", "CountersignPolicyFiles", "ApprovalVerification", "Keyring",
                 "CountersignSSH", "SecureFiles",
+                "CMemoryFile",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "Crypto", package: "swift-crypto"),

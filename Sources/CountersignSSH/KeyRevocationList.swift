@@ -28,6 +28,16 @@ public struct KeyRevocationList: Hashable, Sendable {
         self.revoked = revoked
     }
 
+    /// The version a KRL file gives itself, once its header shows it is one: a copy about to
+    /// replace the one sshd reads is held against it, so an old list cannot bring back a
+    /// revoked certificate.
+    public static func version(of file: [UInt8]) throws(SSHFormatError) -> UInt64 {
+        var reader = SSHWireReader(file)
+        guard try reader.uint64() == magic else { throw SSHFormatError(.invalidField, "not an OpenSSH key revocation list") }
+        guard try reader.uint32() == formatVersion else { throw SSHFormatError(.invalidField, "a key revocation list of another format version") }
+        return try reader.uint64()
+    }
+
     /// The file's bytes. Runs of consecutive serials become ranges; CAs come in the order of their
     /// blobs, so the same list always makes the same bytes.
     public var bytes: [UInt8] {

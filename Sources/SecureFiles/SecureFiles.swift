@@ -28,6 +28,26 @@ public enum SecureFiles {
     /// Writes `bytes` to a new file at `path`, atomically: a temporary file beside it with `mode`,
     /// flushed, then linked to `path`. Fails with `already_exists` rather than replace a file.
     public static func writeNew(_ path: String, bytes: [UInt8], mode: mode_t) throws(SecureFileError) {
+        try withFlushedTemporary(beside: path, bytes: bytes, mode: mode) { temporary throws(SecureFileError) in
+            try publish(temporary, as: path)
+        }
+    }
+
+    /// Writes `bytes` to `path` in place of what is there, atomically: a reader (sshd reading
+    /// its `RevokedKeys`) sees the old file or the new one, never part of one. A symbolic link
+    /// at `path` is replaced, not followed.
+    public static func replace(_ path: String, bytes: [UInt8], mode: mode_t) throws(SecureFileError) {
+        try withFlushedTemporary(beside: path, bytes: bytes, mode: mode) { temporary throws(SecureFileError) in
+            guard rename(temporary, path) == 0 else { throw failure("cannot replace \(path)", errno) }
+            syncDirectory(of: path)
+        }
+    }
+
+    /// A complete, flushed temporary file beside `path` with `mode`, handed to `place` to give it
+    /// its name; removed afterwards if `place` left it there.
+    private static func withFlushedTemporary(
+        beside path: String, bytes: [UInt8], mode: mode_t, _ place: (String) throws(SecureFileError) -> Void
+    ) throws(SecureFileError) {
         let temporary = temporaryPath(beside: path)
         let descriptor = try createExclusive(temporary, mode: mode)
         defer { unlink(temporary) }
@@ -39,7 +59,7 @@ public enum SecureFiles {
                 throw failure("cannot flush \(temporary)", errno)
             }
         }
-        try publish(temporary, as: path)
+        try place(temporary)
     }
 
     /// Gives a complete temporary file its final name without ever replacing an existing file

@@ -44,6 +44,64 @@ struct SSHCertificateCLITests {
         #expect(deploy.status == 1, "an unknown request is refused: \(deploy.standardError)")
     }
 
+    @Test("countersign ssh logs in with a certificate made for the connection, leaves no key behind, and admin krl shuts it out")
+    func sshThenRevocationList() async throws {
+        let scratch = try Scratch()
+        defer { scratch.remove() }
+        let daemon = try await Daemon.start(scratch: scratch)
+        let bob = try await daemon.loggedInCLI("bob", scratch: scratch)
+        let dave = try await daemon.loggedInCLI("dave", scratch: scratch)
+        let erin = try await daemon.loggedInCLI("erin", scratch: scratch)
+        let login = SSHServer.localUser
+        let filed = try await bob.run(
+            "request", "ssh", "--host", "web-9.prod.internal", "--login", login, "--duration", "30m",
+            "--reason", "Look at the worker's memory", "--ticket", "INC-92", "--quiet"
+        )
+        try filed.requireSuccess()
+        let id = filed.standardOutput.trimmingCharacters(in: .whitespacesAndNewlines)
+        let early = try await bob.run("ssh", id, "--ssh", "/usr/bin/ssh")
+        #expect(early.status == 1, "a pending request yields no certificate: \(early.standardError)")
+        try await dave.run("approve", id).requireSuccess()
+
+        let list = scratch.path("revoked.krl")
+        try await bob.run("admin", "krl", "--out", list).requireSuccess()
+        let authority = try await Self.fetch(daemon.url + "/v1/ssh/ca.pub")
+        try await SSHServer.with(trusting: String(decoding: authority, as: UTF8.self).trimmingCharacters(in: .newlines), revocationList: try Self.read(list)) { server in
+            let options = [
+                "--", "-n", "-p", String(server.port), "-o", "HostName=127.0.0.1", "-o", "BatchMode=yes",
+                "-o", "StrictHostKeyChecking=no", "-o", "UserKnownHostsFile=/dev/null", "echo", "countersign-ssh-ok",
+            ]
+            let session = try await bob.run(["ssh", id, "--ssh", "/usr/bin/ssh"] + options)
+            #expect(session.status == 0 && session.standardOutput.contains("countersign-ssh-ok"), "\(session.standardError)\n\(server.log)")
+            #expect(session.standardError.contains("Certificate serial"), "\(session.standardError)")
+            #expect(server.log.contains(#"ID "countersign:\#(id):bob""#), "\(server.log)")
+            #expect(try FileManager.default.contentsOfDirectory(atPath: scratch.path("home-bob")).allSatisfy { !$0.contains(id) }, "no key file left")
+
+            try await erin.run("revoke", id, "--reason", "Memory looked at").requireSuccess()
+            let refreshed = try await bob.run("admin", "krl", "--out", list)
+            try refreshed.requireSuccess()
+            #expect(refreshed.standardOutput.contains("key revocation list version"), "\(refreshed.standardOutput)")
+            try server.replaceRevocationList(try Self.read(list))
+            let revoked = try await bob.run(["ssh", id, "--ssh", "/usr/bin/ssh"] + options)
+            #expect(revoked.status == 1 && !revoked.standardOutput.contains("countersign-ssh-ok"), "a revoked request yields no new certificate")
+        }
+
+        // A list with a later version than the gateway's answer stands: an old list never
+        // brings a revoked certificate back.
+        var newer = try Self.read(list)
+        for index in 12..<20 { newer[index] = 0xFF }
+        try Data(newer).write(to: URL(fileURLWithPath: list))
+        let stale = try await bob.run("admin", "krl", "--out", list)
+        #expect(stale.status == 1 && stale.standardError.contains("older than"), "\(stale.standardError)")
+        #expect(try Self.read(list) == newer, "the newer list is left as it was")
+        let unreachable = try await Command.run(Binaries.cli.path, ["admin", "krl", "--out", list, "--server", "http://127.0.0.1:1"])
+        #expect(try unreachable.status == 4 && Self.read(list) == newer)
+    }
+
+    static func read(_ path: String) throws -> [UInt8] {
+        Array(try Data(contentsOf: URL(fileURLWithPath: path)))
+    }
+
     static func fetch(_ url: String) async throws -> [UInt8] {
         let response = try await HTTPClient.shared.execute(HTTPClientRequest(url: url), timeout: .seconds(10))
         try #require(response.status == .ok)

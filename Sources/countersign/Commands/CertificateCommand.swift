@@ -1,7 +1,5 @@
 import ArgumentParser
 import CountersignAPI
-import CountersignSSH
-import Crypto
 import Foundation
 import SecureFiles
 
@@ -24,33 +22,24 @@ struct Certificate: AsyncParsableCommand {
 
     func run() async throws {
         try await reportingFailures {
-            let client = try gateway.client()
-            let request = try await client.get("/v1/requests/\(PathSegment.encode(id))", as: RequestView.self)
-            guard let host = request.target.host, let login = request.target.login else {
-                throw CLIFailure.input("request \(request.id) is a \(request.kind) request: it yields no SSH certificate")
-            }
-            let key = Curve25519.Signing.PrivateKey()
-            let publicKey = SSHEd25519PublicKey(key.publicKey)
-            let issued = try await client.post(
-                "/v1/requests/\(PathSegment.encode(request.id))/ssh-certificate",
-                body: SSHCertificateBody(publicKey: publicKey.authorizedKeysLine(comment: "countersign:\(request.id)")), as: SSHCertificateView.self
-            )
-            let base = URL(fileURLWithPath: out).appendingPathComponent("countersign-\(request.id)").path
-            let privateKeyFile = try OpenSSHPrivateKey.fileText(key, comment: "countersign:\(request.id)")
+            let fresh = try await FreshCertificate.take(for: id, from: try gateway.client())
+            let base = URL(fileURLWithPath: out).appendingPathComponent("countersign-\(fresh.request.id)").path
+            let privateKeyFile = try fresh.privateKeyFile()
             do {
                 try SecureFiles.createDirectory(out, mode: 0o700)
                 try SecureFiles.writeNew(base, bytes: Array(privateKeyFile.utf8), mode: 0o600)
-                try SecureFiles.writeNew(base + ".pub", bytes: Array((publicKey.authorizedKeysLine(comment: "countersign:\(request.id)") + "\n").utf8), mode: 0o644)
-                try SecureFiles.writeNew(base + "-cert.pub", bytes: Array((issued.certificate + "\n").utf8), mode: 0o644)
+                try SecureFiles.writeNew(base + ".pub", bytes: Array((fresh.publicKeyLine + "\n").utf8), mode: 0o644)
+                try SecureFiles.writeNew(base + "-cert.pub", bytes: Array((fresh.issued.certificate + "\n").utf8), mode: 0o644)
             } catch let error as SecureFileError {
                 throw CLIFailure.input("could not write to \(out): \(error.message)")
             }
+            let issued = fresh.issued
             if output.json {
                 try JSONOutput.print(issued)
             } else {
                 print("Wrote \(base) and its certificate \(base)-cert.pub")
                 print("Certificate serial \(issued.serial) for \(issued.principals.joined(separator: ", ")), valid until \(TextFormat.time(issued.validBefore))")
-                print("Connect with: ssh -i \(base) \(login)@\(host)")
+                print("Connect with: ssh -i \(base) \(fresh.login)@\(fresh.host)")
             }
         }
     }

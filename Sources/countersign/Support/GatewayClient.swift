@@ -45,6 +45,11 @@ struct GatewayClient {
         try decode(Response.self, from: try await send(.GET, path, body: nil))
     }
 
+    /// An answer that is not JSON (the KRL), as the bytes it is.
+    func getBytes(_ path: String) async throws(CLIFailure) -> [UInt8] {
+        Array(try await send(.GET, path, body: nil))
+    }
+
     func post<Response: Decodable>(_ path: String, body: some Encodable, as type: Response.Type) async throws(CLIFailure) -> Response {
         let data: Data
         do {
