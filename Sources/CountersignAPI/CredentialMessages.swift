@@ -33,3 +33,41 @@ public struct SSHCertificateView: Codable, Sendable, Equatable {
         self.certificateAuthority = certificateAuthority
     }
 }
+
+/// `POST /v1/admin/ssh/ca/rotate`.
+public struct CertificateAuthorityRotationBody: Codable, Sendable {
+    public static let defaultSwitchAfterSeconds = 24 * 3600
+    public static let switchAfterRange = 0...(30 * 24 * 3600)
+
+    public let switchAfterSeconds: Int?
+
+    public init(switchAfterSeconds: Int?) {
+        self.switchAfterSeconds = switchAfterSeconds
+    }
+}
+
+/// One CA key hosts must trust.
+public struct CertificateAuthorityKeyView: Codable, Sendable, Equatable {
+    public let generation: Int
+    public let fingerprint: String
+    /// When it starts signing; absent for the first key, which always has.
+    public let signsFrom: Date?
+    /// When hosts may stop trusting it; absent while no successor is scheduled.
+    public let retiresAt: Date?
+
+    public init(generation: Int, fingerprint: String, signsFrom: Date?, retiresAt: Date?) {
+        self.generation = generation
+        self.fingerprint = fingerprint
+        self.signsFrom = signsFrom
+        self.retiresAt = retiresAt
+    }
+}
+
+/// The CA keys after a rotation was scheduled, oldest first.
+public struct CertificateAuthorityRotationView: Codable, Sendable, Equatable {
+    public let keys: [CertificateAuthorityKeyView]
+
+    public init(keys: [CertificateAuthorityKeyView]) {
+        self.keys = keys
+    }
+}

@@ -35,6 +35,8 @@ public struct AuditAction: RawRepresentable, Hashable, Sendable, Codable, Custom
     public static let keyRemoved = AuditAction(rawValue: "key.removed")
     public static let keyApprovalRefused = AuditAction(rawValue: "key.approval_refused")
     public static let keyPossiblyCloned = AuditAction(rawValue: "key.possibly_cloned")
+    /// A signing key's next generation published, with when it starts signing.
+    public static let keyRotationScheduled = AuditAction(rawValue: "key.rotation_scheduled")
 }
 
 /// One thing that happened, before the store gives it a place in the chain.

@@ -137,10 +137,11 @@ public func buildGateway(
         clock: clock, metrics: metrics
     )
     KeyController(keys: keys, bodyLimit: configuration.maximumBodySize).register(on: routes)
-    SSHCertificateController(
-        authority: SSHCertificateAuthority(store: store, signingKey: try keyring.signingKey(for: .sshUserCertificates), clock: clock),
-        requests: desk, bodyLimit: configuration.maximumBodySize
-    ).register(on: routes)
+    let certificateAuthority = SSHCertificateAuthority(store: store, keyring: keyring, clock: clock)
+    // The CA key is made (or its files checked) at start: a keyring that cannot give one stops
+    // the gateway here rather than at the first certificate.
+    _ = try certificateAuthority.keys().signer(at: clock.now())
+    SSHCertificateController(authority: certificateAuthority, requests: desk, bodyLimit: configuration.maximumBodySize).register(on: routes)
     routes.refuseOtherMethods()
     // The pages are not part of the JSON API, so they are not held against the OpenAPI document.
     WebController(

@@ -5,10 +5,13 @@ import Synchronization
 
 /// Signing keys as files in one directory (0700): `<purpose>.key` holds the raw 32-byte Ed25519
 /// private key (0600 from birth, refused if anyone else may read it) and `<purpose>.pub` the
-/// public key in base64 (0644), for whoever verifies offline.
+/// public key in base64 (0644), for whoever verifies offline. A rotated purpose has
+/// `<purpose>.<N>.key` and `.pub` for each later generation and `<purpose>.schedule`
+/// (`KeySchedule.text`), which every gateway sharing the directory re-reads when it changes.
 public final class FileKeyring: Keyring {
     public let directory: String
     private let loaded = Mutex<[KeyPurpose: HeldSigningKey]>([:])
+    private let keySets = Mutex<[KeyPurpose: (stamp: FileStamp?, keys: KeySet)]>([:])
 
     public init(directory: String) {
         self.directory = directory
@@ -21,11 +24,65 @@ public final class FileKeyring: Keyring {
         return key
     }
 
-    public func privateKeyPath(for purpose: KeyPurpose) -> String { path("\(purpose.rawValue).key") }
-    public func publicKeyPath(for purpose: KeyPurpose) -> String { path("\(purpose.rawValue).pub") }
+    public func keySet(for purpose: KeyPurpose) throws(KeyringError) -> KeySet {
+        let stamp = FileStamp(of: schedulePath(for: purpose))
+        if let cached = keySets.withLock({ $0[purpose] }), cached.stamp == stamp { return cached.keys }
+        let schedule = try stamp == nil ? .initial : loadSchedule(purpose)
+        let keys = try keySet(purpose, schedule)
+        keySets.withLock { $0[purpose] = (stamp, keys) }
+        return keys
+    }
 
-    private func loadOrCreate(_ purpose: KeyPurpose) throws(KeyringError) -> HeldSigningKey {
-        let privatePath = privateKeyPath(for: purpose)
+    public func prepareRotation(of purpose: KeyPurpose, switchAt: Date, overlap: TimeInterval, at now: Date) throws(KeyringError) -> KeySet {
+        let schedule = try keySet(for: purpose).schedule.rotating(switchAt: switchAt, overlap: overlap, at: now)
+        return try keySet(purpose, schedule)
+    }
+
+    public func publish(_ rotation: KeySet) throws(KeyringError) {
+        do throws(SecureFileError) {
+            try SecureFiles.replace(schedulePath(for: rotation.purpose), bytes: Array(rotation.schedule.text.utf8), mode: 0o644)
+        } catch {
+            throw KeyringError(error)
+        }
+        keySets.withLock { $0[rotation.purpose] = nil }
+    }
+
+    public func privateKeyPath(for purpose: KeyPurpose, generation: Int = 1) -> String {
+        path(generation == 1 ? "\(purpose.rawValue).key" : "\(purpose.rawValue).\(generation).key")
+    }
+
+    public func publicKeyPath(for purpose: KeyPurpose, generation: Int = 1) -> String {
+        path(generation == 1 ? "\(purpose.rawValue).pub" : "\(purpose.rawValue).\(generation).pub")
+    }
+
+    public func schedulePath(for purpose: KeyPurpose) -> String { path("\(purpose.rawValue).schedule") }
+
+    /// The keys of every generation in `schedule`, the first (and a next one just prepared)
+    /// created if missing.
+    private func keySet(_ purpose: KeyPurpose, _ schedule: KeySchedule) throws(KeyringError) -> KeySet {
+        var keys: [Int: any SigningKey] = [:]
+        for generation in schedule.generations {
+            keys[generation.number] = generation.number == 1
+                ? try signingKey(for: purpose)
+                : try loadOrCreate(purpose, generation: generation.number)
+        }
+        return KeySet(purpose: purpose, schedule: schedule, keys: keys)
+    }
+
+    private func loadSchedule(_ purpose: KeyPurpose) throws(KeyringError) -> KeySchedule {
+        let path = schedulePath(for: purpose)
+        guard let handle = FileHandle(forReadingAtPath: path) else { throw KeyringError(.unavailable, "cannot read \(path)") }
+        defer { try? handle.close() }
+        let data = (try? handle.read(upToCount: KeySchedule.maximumTextSize + 1)) ?? Data()
+        do throws(KeyringError) {
+            return try KeySchedule(text: String(decoding: data, as: UTF8.self))
+        } catch {
+            throw KeyringError(error.code, "\(path): \(error.message)")
+        }
+    }
+
+    private func loadOrCreate(_ purpose: KeyPurpose, generation: Int = 1) throws(KeyringError) -> HeldSigningKey {
+        let privatePath = privateKeyPath(for: purpose, generation: generation)
         let key: Curve25519.Signing.PrivateKey
         if SecureFiles.exists(privatePath) {
             key = try Self.load(privatePath)
@@ -42,7 +99,7 @@ public final class FileKeyring: Keyring {
                 throw KeyringError(error)
             }
         }
-        try writePublicKeyIfMissing(key.publicKey, for: purpose)
+        try writePublicKeyIfMissing(key.publicKey, at: publicKeyPath(for: purpose, generation: generation), beside: privatePath)
         return HeldSigningKey(purpose: purpose, privateKey: key)
     }
 
@@ -59,12 +116,11 @@ public final class FileKeyring: Keyring {
         return key
     }
 
-    private func writePublicKeyIfMissing(_ key: Curve25519.Signing.PublicKey, for purpose: KeyPurpose) throws(KeyringError) {
-        let publicPath = publicKeyPath(for: purpose)
+    private func writePublicKeyIfMissing(_ key: Curve25519.Signing.PublicKey, at publicPath: String, beside privatePath: String) throws(KeyringError) {
         if SecureFiles.exists(publicPath) {
             // A stale public key would make every later verification fail for the wrong reason.
             guard (try? PublicKeyFile.load(publicPath))?.rawRepresentation == key.rawRepresentation else {
-                throw KeyringError(.invalidKeyFile, "\(publicPath) does not match \(purpose.rawValue).key")
+                throw KeyringError(.invalidKeyFile, "\(publicPath) does not match \(URL(fileURLWithPath: privatePath).lastPathComponent)")
             }
             return
         }
@@ -90,5 +146,23 @@ extension KeyringError {
         case .tooLarge: self.init(.invalidKeyFile, error.message)
         case .alreadyExists, .failure: self.init(.unavailable, error.message)
         }
+    }
+}
+
+/// What tells a changed file from the one read before: written by another gateway, it has another
+/// inode (rename), modification time or size.
+struct FileStamp: Equatable {
+    let inode: UInt64
+    let modifiedSeconds: Int
+    let modifiedNanoseconds: Int
+    let size: Int64
+
+    init?(of path: String) {
+        var status = stat()
+        guard stat(path, &status) == 0 else { return nil }
+        inode = UInt64(status.st_ino)
+        modifiedSeconds = Int(status.st_mtim.tv_sec)
+        modifiedNanoseconds = Int(status.st_mtim.tv_nsec)
+        size = Int64(status.st_size)
     }
 }

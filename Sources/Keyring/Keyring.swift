@@ -1,4 +1,5 @@
 import Crypto
+import Foundation
 
 /// What a key is for. Each purpose has its own key, so that a key compromised or rotated for one
 /// use (say, deploy tokens) leaves the others standing.
@@ -31,5 +32,18 @@ public protocol SigningKey: Sendable {
 /// Where the gateway's signing keys live. A key is created on first use and the same one is
 /// returned ever after, to every gateway that shares the keyring.
 public protocol Keyring: Sendable {
+    /// The first generation of the purpose's key: for keys that are never rotated (checkpoints).
     func signingKey(for purpose: KeyPurpose) throws(KeyringError) -> any SigningKey
+
+    /// Every published generation of the purpose's key, as every gateway sharing the keyring
+    /// sees it now (a rotation made by one is seen by all).
+    func keySet(for purpose: KeyPurpose) throws(KeyringError) -> KeySet
+
+    /// Makes the next generation of the purpose's key and the schedule that switches to it, without
+    /// publishing either: `publish` does, once the rotation is audited. Made again after a failed
+    /// attempt, it takes up the key that attempt left.
+    func prepareRotation(of purpose: KeyPurpose, switchAt: Date, overlap: TimeInterval, at now: Date) throws(KeyringError) -> KeySet
+
+    /// Makes a prepared rotation the schedule every gateway signs and publishes by.
+    func publish(_ rotation: KeySet) throws(KeyringError)
 }

@@ -14,6 +14,10 @@ public struct KeyringError: Error, Hashable, Sendable, CustomStringConvertible {
         case unavailable = "keyring_unavailable"
         /// The signing operation itself failed.
         case signingFailed = "signing_failed"
+        /// A rotation asked for while another has yet to switch.
+        case rotationPending = "rotation_pending"
+        /// A key schedule that is not one (a damaged file, a switch in the past).
+        case invalidSchedule = "invalid_schedule"
     }
 
     public let code: Code

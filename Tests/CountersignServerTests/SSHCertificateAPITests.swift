@@ -182,4 +182,58 @@ struct SSHCertificateAPITests {
             #expect(issued.map { $0.details["forwarding"] } == ["port_forwarding"])
         }
     }
+
+    @Test("an admin's rotation publishes the next CA key at once, signs with it from the switch, and retires the old a day after")
+    func rotation() async throws {
+        let harness = try await GatewayHarness.make()
+        try await harness.run { api in
+            let bob = try await api.login("bob")
+            let dave = try await api.login("dave")
+            let erin = try await api.login("erin")
+            let rotate = "/v1/admin/ssh/ca/rotate"
+            #expect(try await api.send(.post, rotate, body: CertificateAuthorityRotationBody(switchAfterSeconds: 600), token: bob).status == .forbidden)
+            for bad in [-1, 30 * 24 * 3600 + 1, Int.max] {
+                let refused = try await api.send(.post, rotate, body: CertificateAuthorityRotationBody(switchAfterSeconds: bad), token: erin)
+                #expect(refused.status == .badRequest, "switch_after_seconds \(bad)")
+            }
+            func trusted() async throws -> [String] {
+                String(buffer: try await api.send(.get, "/v1/ssh/ca.pub").body).split(separator: "\n").map(String.init)
+            }
+            func signer() async throws -> String {
+                let request = try await Self.approvedSSH(on: api, bob: bob, dave: dave)
+                let response = try await api.send(
+                    .post, "/v1/requests/\(request.id)/ssh-certificate", body: SSHCertificateBody(publicKey: Self.publicKeyLine()), token: bob
+                )
+                return try api.decode(SSHCertificateView.self, response).certificateAuthority
+            }
+            let original = try await signer()
+            #expect(try await trusted().count == 1)
+
+            let response = try await api.send(.post, rotate, body: CertificateAuthorityRotationBody(switchAfterSeconds: 600), token: erin)
+            #expect(response.status == .created, "\(String(buffer: response.body))")
+            let keys = try api.decode(CertificateAuthorityRotationView.self, response).keys
+            let switchAt = harness.clock.now().addingTimeInterval(600)
+            #expect(keys.map(\.generation) == [1, 2])
+            #expect(keys.first?.fingerprint == original && keys.first?.retiresAt == switchAt.addingTimeInterval(24 * 3600))
+            #expect(keys.last?.signsFrom == switchAt && keys.last?.retiresAt == nil)
+            let lines = try await trusted()
+            #expect(lines.count == 2 && lines[0].hasSuffix(" countersign-user-ca-1") && lines[1].hasSuffix(" countersign-user-ca-2"))
+            let again = try await api.send(.post, rotate, body: CertificateAuthorityRotationBody(switchAfterSeconds: 0), token: erin)
+            #expect(try again.status == .conflict && api.errorCode(again) == "rotation_pending")
+
+            #expect(try await signer() == original, "the old key signs until the switch")
+            harness.clock.advance(by: 600)
+            let next = try await signer()
+            #expect(next == keys.last?.fingerprint)
+            #expect(try await trusted().count == 2, "the old key is trusted while certificates it signed may live")
+            harness.clock.advance(by: 24 * 3600)
+            #expect(try await trusted() == [lines[1]])
+
+            let auditor = try await api.login("erin")
+            let audit = try api.decode(AuditPageView.self, try await api.send(.get, "/v1/audit?limit=1000", token: auditor))
+            let scheduled = audit.events.filter { $0.action == "key.rotation_scheduled" }
+            #expect(scheduled.count == 1)
+            #expect(scheduled.first?.actor == "erin" && scheduled.first?.details["next_fingerprint"] == next)
+        }
+    }
 }

@@ -110,4 +110,29 @@ struct SSHLoginTests {
             #expect(server.log.contains("not from a permitted source address"), "sshd names why it refused: \(server.log)")
         }
     }
+
+    @Test("after a CA rotation, a host that fetched ca.pub again takes the new key's certificates; one that trusts only the old key refuses them")
+    func rotation() async throws {
+        let harness = try await GatewayHarness.make(clock: ManualClock(Date()))
+        try await harness.run { api in
+            let bob = try await api.login("bob")
+            let dave = try await api.login("dave")
+            let erin = try await api.login("erin")
+            let before = String(buffer: try await api.send(.get, "/v1/ssh/ca.pub").body).trimmingCharacters(in: .newlines)
+            let rotated = try await api.send(.post, "/v1/admin/ssh/ca/rotate", body: CertificateAuthorityRotationBody(switchAfterSeconds: 0), token: erin)
+            try #require(rotated.status == .created, "\(String(buffer: rotated.body))")
+            let after = String(buffer: try await api.send(.get, "/v1/ssh/ca.pub").body).trimmingCharacters(in: .newlines)
+            let revocations = Array(buffer: try await api.send(.get, "/v1/ssh/krl").body)
+            let request = try await fileAndApprove(on: api, host: "web-7.prod.internal", login: SSHServer.localUser, bob: bob, dave: dave)
+            try await SSHServer.with(trusting: after, revocationList: revocations) { refreshed in
+                let issued = try await certificate(for: request, on: api, token: bob, in: refreshed.tool, name: "id")
+                let session = try await refreshed.login(as: SSHServer.localUser, key: issued.key, certificate: issued.certificate, command: "echo rotated-ok")
+                #expect(session.status == 0 && session.output.contains("rotated-ok"), "\(session.output)\n\(refreshed.log)")
+                try await SSHServer.with(trusting: before, revocationList: revocations) { stale in
+                    let refused = try await stale.login(as: SSHServer.localUser, key: issued.key, certificate: issued.certificate, command: "echo should-not-run")
+                    #expect(refused.status != 0 && !refused.output.contains("should-not-run"), "a certificate from a CA the host does not trust")
+                }
+            }
+        }
+    }
 }

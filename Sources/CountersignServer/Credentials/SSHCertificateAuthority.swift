@@ -7,20 +7,40 @@ import Foundation
 import Keyring
 
 /// The gateway's SSH user CA: signs a certificate for an approved SSH request, in the transaction
-/// that allocates its serial and audits it, and lists what revocation must name.
+/// that allocates its serial and audits it, lists what revocation must name, and rotates its key.
 struct SSHCertificateAuthority: Sendable {
     let store: any GatewayStore
-    let signingKey: any SigningKey
+    let keyring: any Keyring
     let clock: any WallClock
 
-    var publicKey: SSHEd25519PublicKey { SSHEd25519PublicKey(signingKey.publicKey) }
+    /// The CA's key generations as every gateway sharing the keyring sees them now; a keyring
+    /// that cannot answer refuses every certificate rather than sign with a stale key.
+    func keys() throws(GatewayError) -> KeySet {
+        do throws(KeyringError) {
+            return try keyring.keySet(for: .sshUserCertificates)
+        } catch {
+            throw GatewayError(status: .serviceUnavailable, code: APIErrorCode.signingUnavailable, message: "the SSH certificate authority's keys cannot be read now; nothing was issued")
+        }
+    }
+
+    /// The CA keys hosts must trust now (`TrustedUserCAKeys`), oldest first: the one signing, the
+    /// next during a rotation, the last until everything it signed has expired.
+    func trustedKeys() throws(GatewayError) -> [(generation: KeyGeneration, publicKey: SSHEd25519PublicKey)] {
+        try keys().published(at: clock.now()).map { ($0.generation, SSHEd25519PublicKey($0.publicKey)) }
+    }
 
     /// A certificate for `subject` under request `id`, asked for by `caller`: the core's grant
     /// decides who may have one and for how long; the store allocates its serial and commits its
     /// row and `credential.issued` event with it, or nothing is issued.
     func issue(for id: RequestID, subject: SSHEd25519PublicKey, by caller: Actor) async throws -> SignedSSHCertificate {
         let now = clock.now()
-        let signingKey = signingKey
+        let keys = try keys()
+        let signingKey: any SigningKey
+        do throws(KeyringError) {
+            signingKey = try keys.signer(at: now)
+        } catch {
+            throw GatewayError(status: .serviceUnavailable, code: APIErrorCode.signingUnavailable, message: "the SSH certificate authority has no key to sign with now; nothing was issued")
+        }
         return try await store.issueCredential(for: id, at: now) { request, serial in
             let terms = request.certificateTerms
             let grant = try CredentialRules.grant(.sshCertificate, for: request, to: caller.name, lifetime: TimeInterval(terms.lifetimeSeconds), at: now)
@@ -71,11 +91,56 @@ struct SSHCertificateAuthority: Sendable {
     }
 
     /// The revocation list hosts read through `RevokedKeys`: every certificate still valid whose
-    /// request was revoked. Its version is the time it was made, so a newer list has a higher one.
+    /// request was revoked, under every CA key hosts trust (serials are unique across the CA's
+    /// generations, so naming one under each revokes exactly one certificate). Its version is the
+    /// time it was made, so a newer list has a higher one.
     func revocationList() async throws -> KeyRevocationList {
         let now = clock.now()
-        let serials = try await store.revokedCredentials(at: now).filter { $0.grant.kind == .sshCertificate }.map(\.serial.rawValue)
+        let serials = Set(try await store.revokedCredentials(at: now).filter { $0.grant.kind == .sshCertificate }.map(\.serial.rawValue))
         let seconds = UInt64(max(0, now.timeIntervalSince1970))
-        return try KeyRevocationList(version: seconds, generatedAt: seconds, comment: "countersign", revoked: [publicKey: Set(serials)])
+        let revoked = Dictionary(try trustedKeys().map { ($0.publicKey, serials) }, uniquingKeysWith: { $0.union($1) })
+        return try KeyRevocationList(version: seconds, generatedAt: seconds, comment: "countersign", revoked: revoked)
+    }
+
+    /// Schedules the CA's next key: published at once beside the current one, signing from
+    /// `switchAfter` from now, the current one published until the longest certificate it may
+    /// still sign has expired. Audited before it is published; if the audit cannot be written
+    /// nothing changes.
+    func rotate(switchAfter: TimeInterval, by caller: Actor) async throws -> KeySet {
+        guard caller.groups.contains(WellKnownGroup.admins) else {
+            throw GatewayError(status: .forbidden, code: DomainError.Code.forbidden.rawValue, message: "only the \(WellKnownGroup.admins) group may rotate the SSH certificate authority")
+        }
+        let now = clock.now()
+        let rotation: KeySet
+        do throws(KeyringError) {
+            rotation = try keyring.prepareRotation(
+                of: .sshUserCertificates, switchAt: now.addingTimeInterval(switchAfter), overlap: CredentialRules.maximumLifetime, at: now
+            )
+        } catch where error.code == .rotationPending {
+            throw GatewayError(status: .conflict, code: error.code.rawValue, message: error.message)
+        } catch {
+            throw GatewayError(status: .serviceUnavailable, code: APIErrorCode.signingUnavailable, message: "the SSH certificate authority's keyring refused the rotation; nothing changed")
+        }
+        let published = rotation.published(at: now)
+        guard let current = published.first(where: { $0.generation == rotation.schedule.signer(at: now) }), let next = published.last else {
+            throw GatewayError(status: .serviceUnavailable, code: APIErrorCode.signingUnavailable, message: "the rotation has no next key; nothing changed")
+        }
+        _ = try await store.appendAudit([AuditEvent(
+            time: now, actor: caller.name.rawValue, action: .keyRotationScheduled, subject: KeyPurpose.sshUserCertificates.rawValue,
+            details: [
+                "current_generation": String(current.generation.number),
+                "current_fingerprint": SSHEd25519PublicKey(current.publicKey).fingerprint,
+                "next_generation": String(next.generation.number),
+                "next_fingerprint": SSHEd25519PublicKey(next.publicKey).fingerprint,
+                "switch_at": String(next.generation.signsFrom.millisecondsSinceEpoch),
+                "current_retires_at": String(current.generation.retiresAt.map(\.millisecondsSinceEpoch) ?? 0),
+            ]
+        )])
+        do throws(KeyringError) {
+            try keyring.publish(rotation)
+        } catch {
+            throw GatewayError(status: .serviceUnavailable, code: APIErrorCode.signingUnavailable, message: "the rotation was audited but the keyring could not publish it; the current key stays")
+        }
+        return rotation
     }
 }

@@ -15,6 +15,7 @@ struct SSHCertificateController {
         routes.on(.post, "/v1/requests/{id}/ssh-certificate", use: issue)
         routes.on(.get, "/v1/ssh/ca.pub", use: certificateAuthority)
         routes.on(.get, "/v1/ssh/krl", use: revocationList)
+        routes.on(.post, "/v1/admin/ssh/ca/rotate", use: rotate)
     }
 
     @Sendable func issue(_ request: Request, context: GatewayContext) async throws -> JSONResponse<SSHCertificateView> {
@@ -38,13 +39,36 @@ struct SSHCertificateController {
         ), status: .created)
     }
 
-    /// For sshd's `TrustedUserCAKeys`: public, so that hosts can fetch it unattended.
+    /// For sshd's `TrustedUserCAKeys`: public, so that hosts can fetch it unattended. One line per
+    /// key hosts must trust, so that a host refreshing it picks up a rotation's next key before
+    /// the switch.
     @Sendable func certificateAuthority(_ request: Request, context: GatewayContext) async throws -> Response {
-        let line = authority.publicKey.authorizedKeysLine(comment: "countersign-user-ca") + "\n"
+        let line = try authority.trustedKeys().map {
+            $0.publicKey.authorizedKeysLine(comment: "countersign-user-ca-\($0.generation.number)") + "\n"
+        }.joined()
         return Response(
             status: .ok, headers: [.contentType: "text/plain; charset=utf-8", .cacheControl: "no-cache"],
             body: .init(byteBuffer: ByteBuffer(string: line))
         )
+    }
+
+    /// Admins schedule the CA's next key; `switch_after_seconds` (default a day) gives hosts time
+    /// to fetch `ca.pub` with both keys before certificates are signed by the new one.
+    @Sendable func rotate(_ request: Request, context: GatewayContext) async throws -> JSONResponse<CertificateAuthorityRotationView> {
+        let caller = try context.requireIdentity().actor
+        let body = try await BodyDecoding.decode(CertificateAuthorityRotationBody.self, from: request, limit: bodyLimit)
+        let switchAfter = body.switchAfterSeconds ?? CertificateAuthorityRotationBody.defaultSwitchAfterSeconds
+        guard CertificateAuthorityRotationBody.switchAfterRange.contains(switchAfter) else {
+            throw GatewayError(status: .badRequest, code: DomainError.Code.invalidField.rawValue, message: "switch_after_seconds must be between 0 and \(CertificateAuthorityRotationBody.switchAfterRange.upperBound)")
+        }
+        let rotation = try await authority.rotate(switchAfter: TimeInterval(switchAfter), by: caller)
+        let keys = rotation.published(at: authority.clock.now()).map { published in
+            CertificateAuthorityKeyView(
+                generation: published.generation.number, fingerprint: SSHEd25519PublicKey(published.publicKey).fingerprint,
+                signsFrom: published.generation.number == 1 ? nil : published.generation.signsFrom, retiresAt: published.generation.retiresAt
+            )
+        }
+        return JSONResponse(CertificateAuthorityRotationView(keys: keys), status: .created)
     }
 
     /// For sshd's `RevokedKeys`: public, as the serials it names are of no use to anyone else. Made

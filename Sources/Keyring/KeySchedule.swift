@@ -1,0 +1,133 @@
+import Foundation
+
+/// One generation of a purpose's key: from when it signs, and when it stops being published.
+/// Verifiers (hosts' `TrustedUserCAKeys`, a deploy gate's JWKS) trust every published
+/// generation, so a rotation publishes the next one before it signs and keeps the last one until
+/// everything it signed has expired.
+public struct KeyGeneration: Hashable, Sendable {
+    public let number: Int
+    public let signsFrom: Date
+    /// Set once a successor is scheduled: the successor's start plus the longest a credential
+    /// signed just before it lives.
+    public let retiresAt: Date?
+
+    public init(number: Int, signsFrom: Date, retiresAt: Date?) {
+        self.number = number
+        self.signsFrom = signsFrom
+        self.retiresAt = retiresAt
+    }
+
+    func isPublished(at now: Date) -> Bool {
+        retiresAt.map { now < $0 } ?? true
+    }
+}
+
+/// The generations of one purpose's key, oldest first, each starting to sign after the one
+/// before it. Pure: which key signs and which are published follow from the time asked about.
+public struct KeySchedule: Hashable, Sendable {
+    public let generations: [KeyGeneration]
+
+    /// The first key, signing from the start and never retired.
+    public static let initial = KeySchedule(checked: [KeyGeneration(number: 1, signsFrom: .distantPast, retiresAt: nil)])
+
+    private init(checked generations: [KeyGeneration]) {
+        self.generations = generations
+    }
+
+    /// The generation that signs at `now`: the newest that has started.
+    public func signer(at now: Date) -> KeyGeneration {
+        generations.last { $0.signsFrom <= now } ?? generations[0]
+    }
+
+    /// Every generation a verifier must trust at `now`: the one signing, the next if one is
+    /// scheduled, and the last until it retires.
+    public func published(at now: Date) -> [KeyGeneration] {
+        generations.filter { $0.isPublished(at: now) }
+    }
+
+    /// A rotation scheduled but not yet switched to.
+    public func pending(at now: Date) -> KeyGeneration? {
+        generations.last.flatMap { $0.signsFrom > now ? $0 : nil }
+    }
+
+    /// The schedule with a next generation that signs from `switchAt`, the current one retiring
+    /// `overlap` after that. One rotation at a time: a second, before the first has switched,
+    /// would retire a key hosts may never have been told about.
+    public func rotating(switchAt: Date, overlap: TimeInterval, at now: Date) throws(KeyringError) -> KeySchedule {
+        if let pending = pending(at: now) {
+            throw KeyringError(.rotationPending, "generation \(pending.number) is already scheduled to sign from \(pending.signsFrom); rotate again after it has")
+        }
+        guard switchAt >= now, overlap >= 0 else {
+            throw KeyringError(.invalidSchedule, "a rotation switches now or later, and the old key stays published at least until then")
+        }
+        let current = signer(at: now)
+        let retired = generations.map { generation in
+            generation.number == current.number
+                ? KeyGeneration(number: generation.number, signsFrom: generation.signsFrom, retiresAt: switchAt.addingTimeInterval(overlap))
+                : generation
+        }
+        return KeySchedule(checked: retired + [KeyGeneration(number: current.number + 1, signsFrom: switchAt, retiresAt: nil)])
+    }
+
+    // MARK: The schedule file
+
+    /// One line per generation after the first: `NUMBER SIGNS_FROM RETIRES_AT`, times in whole
+    /// milliseconds since the epoch, `-` for a generation not retiring. The first generation is
+    /// line `1 - RETIRES_AT` (it signs from the start).
+    public var text: String {
+        generations.map { generation in
+            let from = generation.number == 1 ? "-" : String(Self.milliseconds(generation.signsFrom))
+            let until = generation.retiresAt.map { String(Self.milliseconds($0)) } ?? "-"
+            return "\(generation.number) \(from) \(until)\n"
+        }.joined()
+    }
+
+    /// At most a few hundred generations: a larger file is not a schedule.
+    static let maximumTextSize = 16 * 1024
+
+    public init(text: String) throws(KeyringError) {
+        guard text.utf8.count <= Self.maximumTextSize else { throw Self.malformed("is too large") }
+        var generations: [KeyGeneration] = []
+        for line in text.split(separator: "\n", omittingEmptySubsequences: true) {
+            let fields = line.split(separator: " ", omittingEmptySubsequences: false)
+            guard fields.count == 3, let number = Int(fields[0]), number == generations.count + 1 else {
+                throw Self.malformed("has a line that is not the next generation")
+            }
+            let signsFrom: Date
+            if number == 1 {
+                guard fields[1] == "-" else { throw Self.malformed("gives the first generation a start") }
+                signsFrom = .distantPast
+            } else {
+                guard let milliseconds = Int64(fields[1]), milliseconds >= 0 else { throw Self.malformed("has a start that is not a time") }
+                signsFrom = Self.date(milliseconds)
+            }
+            let retiresAt: Date?
+            if fields[2] == "-" {
+                retiresAt = nil
+            } else {
+                guard let milliseconds = Int64(fields[2]), milliseconds >= 0 else { throw Self.malformed("has a retirement that is not a time") }
+                retiresAt = Self.date(milliseconds)
+            }
+            if let previous = generations.last {
+                guard previous.signsFrom < signsFrom, let previousRetires = previous.retiresAt, previousRetires >= signsFrom else {
+                    throw Self.malformed("has generation \(number) starting before the one it follows, or without its predecessor retiring after")
+                }
+            }
+            generations.append(KeyGeneration(number: number, signsFrom: signsFrom, retiresAt: retiresAt))
+        }
+        guard !generations.isEmpty else { throw Self.malformed("names no generation") }
+        self.init(checked: generations)
+    }
+
+    private static func malformed(_ what: String) -> KeyringError {
+        KeyringError(.invalidSchedule, "the key schedule \(what)")
+    }
+
+    private static func milliseconds(_ date: Date) -> Int64 {
+        Int64((date.timeIntervalSince1970 * 1000).rounded(.down))
+    }
+
+    private static func date(_ milliseconds: Int64) -> Date {
+        Date(timeIntervalSince1970: TimeInterval(milliseconds) / 1000)
+    }
+}
