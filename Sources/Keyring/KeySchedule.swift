@@ -57,6 +57,13 @@ public struct KeySchedule: Hashable, Sendable {
         if let pending = pending(at: now) {
             throw KeyringError(.rotationPending, "generation \(pending.number) is already scheduled to sign from \(pending.signsFrom); rotate again after it has")
         }
+        // Each rotation leaves the key it replaces trusted for `overlap`: without a bound, rotating
+        // again and again would have hosts trust any number of keys.
+        let published = published(at: now)
+        guard published.count < Self.maximumPublished else {
+            let retiring = published.compactMap(\.retiresAt).min().map { " until \($0)" } ?? ""
+            throw KeyringError(.rotationPending, "\(published.count) keys are trusted already; rotate again once the oldest retires\(retiring)")
+        }
         guard switchAt >= now, overlap >= 0 else {
             throw KeyringError(.invalidSchedule, "a rotation switches now or later, and the old key stays published at least until then")
         }
@@ -82,8 +89,11 @@ public struct KeySchedule: Hashable, Sendable {
         }.joined()
     }
 
-    /// At most a few hundred generations: a larger file is not a schedule.
-    static let maximumTextSize = 16 * 1024
+    /// Tens of thousands of generations, decades of rotations: a larger file is not a schedule.
+    static let maximumTextSize = 1024 * 1024
+
+    /// The current key, the next and one still retiring.
+    public static let maximumPublished = 3
 
     public init(text: String) throws(KeyringError) {
         guard text.utf8.count <= Self.maximumTextSize else { throw Self.malformed("is too large") }

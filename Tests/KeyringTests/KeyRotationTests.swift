@@ -42,6 +42,20 @@ struct KeyRotationTests {
         #expect(throws: KeyringError.self) { try KeySchedule.initial.rotating(switchAt: Self.start, overlap: 0, at: Self.start.addingTimeInterval(1)) }
     }
 
+    @Test("at most three keys are trusted at once, however often an admin rotates")
+    func boundedTrust() throws {
+        var schedule = KeySchedule.initial
+        schedule = try schedule.rotating(switchAt: Self.start, overlap: Self.day, at: Self.start)
+        schedule = try schedule.rotating(switchAt: Self.start.addingTimeInterval(1), overlap: Self.day, at: Self.start.addingTimeInterval(1))
+        #expect(schedule.published(at: Self.start.addingTimeInterval(1)).count == 3)
+        let error = #expect(throws: KeyringError.self) {
+            try schedule.rotating(switchAt: Self.start.addingTimeInterval(2), overlap: Self.day, at: Self.start.addingTimeInterval(2))
+        }
+        #expect(error?.code == .rotationPending)
+        let dayLater = Self.start.addingTimeInterval(Self.day)
+        #expect(try schedule.rotating(switchAt: dayLater, overlap: Self.day, at: dayLater).published(at: dayLater).count == 3)
+    }
+
     @Test("the schedule file reads back to the same schedule")
     func roundTrip() throws {
         let schedule = try Self.rotated()
@@ -54,7 +68,7 @@ struct KeyRotationTests {
         "", "\n", "2 1800086400000 -\n", "1 5 -\n", "1 - -\n2 1800086400000 -\n",
         "1 - 1800172800000\n3 1800086400000 -\n", "1 - 1800000000000\n2 1800086400000 -\n",
         "1 - 1800172800000\n2 -5 -\n", "1 - 1800172800000\n2 soon -\n", "1 - 1800172800000 extra\n",
-        String(repeating: "1 - -\n", count: 4000),
+        String(repeating: "1 - -\n", count: 200_000),
     ])
     func damaged(_ text: String) {
         #expect(throws: KeyringError.self) { try KeySchedule(text: text) }
