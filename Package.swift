@@ -183,6 +183,13 @@ let package = Package(
             path: "Benchmarks/PostgresStoreBench",
             swiftSettings: swiftSettings
         ),
+        // `make bench` only: SSH certificates issued in process beside a bare Ed25519 signing loop.
+        .executableTarget(
+            name: "countersign-bench-certificates",
+            dependencies: ["CountersignCore", "CountersignSSH", "Keyring", .product(name: "Crypto", package: "swift-crypto")],
+            path: "Benchmarks/CertificateBench",
+            swiftSettings: swiftSettings
+        ),
         // `make bench` only: assertion verification beside the bare signature verify.
         .executableTarget(
             name: "countersign-bench-webauthn",

@@ -11,15 +11,16 @@
 #  6. WebAuthn assertion verifications/s on one core beside the bare signature verify and
 #     py_webauthn 3.0.1 (PyPI) on the same W3C vectors;
 #  7. the whole hardware-key approval over loopback HTTP: p50/p99 latency, and approvals/s with
-#     8 concurrent approvers.
+#     8 concurrent approvers;
+#  8. SSH certificates issued per second in process beside a bare Ed25519 signing loop, one core.
 # PostgreSQL (the newest under /usr/lib/postgresql) and nginx are started here, on 127.0.0.1 at
 # free ports, and stopped on exit. Results: bench/results.txt (appended with a timestamp).
 #
 # scripts/bench.sh [PART...] runs only the parts named, in the order above: store, postgres,
-# read-path (3 and 4), gateways, webauthn, approval, fuzz. With no PART, all of them.
+# read-path (3 and 4), gateways, webauthn, approval, certificates, fuzz. With no PART, all of them.
 set -euo pipefail
 cd "$(dirname "$0")/.."
-all_parts="store postgres read-path gateways webauthn approval fuzz"
+all_parts="store postgres read-path gateways webauthn approval certificates fuzz"
 parts=${*:-$all_parts}
 for part in $parts; do
   case " $all_parts " in *" $part "*) ;; *) echo "unknown part $part (parts: $all_parts)" >&2; exit 2 ;; esac
@@ -35,6 +36,7 @@ if wants webauthn; then
   python3 -m pip install -q 'webauthn==3.0.1' 2>/dev/null || python3 -m pip install -q --break-system-packages 'webauthn==3.0.1'
 fi
 if wants approval; then swift build "${release[@]}" --product countersign-bench-approval; fi
+if wants certificates; then swift build "${release[@]}" --product countersign-bench-certificates; fi
 bin=$(swift build "${release[@]}" --show-bin-path)
 out=bench/results.txt
 work=$(mktemp -d)
@@ -262,6 +264,13 @@ if wants approval; then
 {
   echo "-- hardware-key approval over loopback HTTP (real server and store, synchronous=FULL; client and server share the 2 cores)"
   "$bin/countersign-bench-approval" 200
+} | tee -a "$out"
+fi
+
+if wants certificates; then
+{
+  echo "-- SSH certificates issued in process (parse, grant, encode, sign through the keyring, unit of work) beside bare Ed25519 signs of the same bytes, one core (taskset -c 0), 3 s each"
+  taskset -c 0 "$bin/countersign-bench-certificates" 3
 } | tee -a "$out"
 fi
 

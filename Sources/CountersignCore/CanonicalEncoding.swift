@@ -40,11 +40,19 @@ public struct CanonicalEncoding: Sendable {
 }
 
 extension Sequence where Element == UInt8 {
+    /// Lowercase hex, two digits a byte. Written byte by byte: a digest's hex is made on every
+    /// issue and every request view, and a string per byte joined cost more than the hashing.
     public var hexString: String {
-        map { byte in
-            let hex = String(byte, radix: 16)
-            return byte < 16 ? "0" + hex : hex
-        }.joined()
+        let digits: StaticString = "0123456789abcdef"
+        var hex: [UInt8] = []
+        hex.reserveCapacity(underestimatedCount * 2)
+        digits.withUTF8Buffer { digits in
+            for byte in self {
+                hex.append(digits[Int(byte >> 4)])
+                hex.append(digits[Int(byte & 0x0F)])
+            }
+        }
+        return String(decoding: hex, as: UTF8.self)
     }
 }
 

@@ -43,11 +43,16 @@ public struct SSHEd25519PublicKey: Hashable, Sendable {
         guard !line.utf8.contains(where: { $0 < 0x20 && $0 != 0x09 || $0 == 0x7F }) else {
             throw SSHFormatError(.malformed, "a public key is one line of printable text")
         }
-        let fields = line.split(whereSeparator: { $0 == " " || $0 == "\t" }).prefix(3)
-        guard fields.count >= 2, fields[0] == Self.algorithm else {
+        // Fields by their bytes: splitting the whole line into strings cost as much as decoding.
+        let bytes = Array(line.utf8)
+        let isBlank: (UInt8) -> Bool = { $0 == UInt8(ascii: " ") || $0 == UInt8(ascii: "\t") }
+        let algorithmEnd = bytes.firstIndex(where: isBlank) ?? bytes.endIndex
+        let keyStart = bytes[algorithmEnd...].firstIndex { !isBlank($0) } ?? bytes.endIndex
+        let keyEnd = bytes[keyStart...].firstIndex(where: isBlank) ?? bytes.endIndex
+        guard bytes[..<algorithmEnd].elementsEqual(Self.algorithm.utf8), keyStart < keyEnd else {
             throw SSHFormatError(.malformed, "the key must start with '\(Self.algorithm) ' (only Ed25519 keys are certified)")
         }
-        let text = String(fields[1])
+        let text = String(decoding: bytes[keyStart..<keyEnd], as: UTF8.self)
         // Only the one canonical encoding: the text must be what encoding the decoded bytes gives.
         guard let blob = Data(base64Encoded: text), blob.base64EncodedString() == text else {
             throw SSHFormatError(.malformed, "the key's second field is not base64")

@@ -6,12 +6,15 @@ struct HeldSigningKey: SigningKey {
     let purpose: KeyPurpose
     private let privateKey: Curve25519.Signing.PrivateKey
 
+    /// Kept, not derived on each use: deriving it is a scalar multiplication, as costly as
+    /// half a signature, and every certificate names its CA's key.
+    let publicKey: Curve25519.Signing.PublicKey
+
     init(purpose: KeyPurpose, privateKey: Curve25519.Signing.PrivateKey) {
         self.purpose = purpose
         self.privateKey = privateKey
+        self.publicKey = privateKey.publicKey
     }
-
-    var publicKey: Curve25519.Signing.PublicKey { privateKey.publicKey }
 
     func signature(for message: [UInt8]) throws(KeyringError) -> [UInt8] {
         do {

@@ -57,12 +57,9 @@ struct SSHCertificateAuthority: Sendable {
     static func certificate(
         for grant: CredentialGrant, under terms: CertificateTerms, subject: SSHEd25519PublicKey, serial: CredentialSerial
     ) throws -> SSHCertificate {
-        var nonce = [UInt8](repeating: 0, count: 32)
-        var generator = SystemRandomNumberGenerator()
-        for index in nonce.indices { nonce[index] = UInt8.random(in: .min ... .max, using: &generator) }
         // Whole seconds since the epoch, both after 1970: the grant's times are never earlier.
         return try SSHCertificate(
-            nonce: nonce, subjectKey: subject, serial: serial.rawValue, kind: .user,
+            nonce: SSHCertificate.randomNonce(), subjectKey: subject, serial: serial.rawValue, kind: .user,
             keyID: "countersign:\(grant.requestID):\(grant.holder)", principals: [grant.principal],
             validAfter: UInt64(max(0, grant.validAfter.timeIntervalSince1970)), validBefore: UInt64(max(1, grant.validBefore.timeIntervalSince1970)),
             criticalOptions: criticalOptions(under: terms), extensions: extensions(under: terms)
