@@ -150,53 +150,19 @@ enum Command {
     }
 
     fileprivate static func runBlocking(_ executable: String, _ arguments: [String], input: String? = nil, environment: [String: String] = [:], timeout: TimeInterval = 60) throws -> CommandResult {
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: executable)
-        process.arguments = arguments
         var merged = ProcessInfo.processInfo.environment
         merged.merge(environment) { $1 }
-        process.environment = merged
-        let stdout = Pipe()
-        let stderr = Pipe()
-        let stdin = Pipe()
-        process.standardOutput = stdout
-        process.standardError = stderr
-        process.standardInput = stdin
-        try process.run()
-        if let input { stdin.fileHandleForWriting.write(Data(input.utf8)) }
-        try? stdin.fileHandleForWriting.close()
-        // Drain both pipes concurrently so a chatty child can never block on a full pipe.
-        let collected = DrainedOutput()
-        let group = DispatchGroup()
-        for (pipe, isError) in [(stdout, false), (stderr, true)] {
-            group.enter()
-            DispatchQueue.global().async {
-                let data = pipe.fileHandleForReading.readDataToEndOfFile()
-                collected.store(data, isError: isError)
-                group.leave()
-            }
+        do {
+            let result = try ChildProcess.run(
+                [executable] + arguments, input: input, environment: merged, timeout: timeout, in: FileManager.default.temporaryDirectory.path
+            )
+            return CommandResult(status: result.status, standardOutput: result.output, standardError: result.error)
+        } catch let failure as ChildProcess.Failure {
+            throw ProcessFailure(failure.description)
         }
-        if group.wait(timeout: .now() + timeout) == .timedOut {
-            process.terminate()
-            throw ProcessFailure("\(executable) \(arguments.joined(separator: " ")) timed out")
-        }
-        process.waitUntilExit()
-        return CommandResult(status: process.terminationStatus, standardOutput: collected.output, standardError: collected.error)
     }
 }
 
-final class DrainedOutput: @unchecked Sendable {
-    private let lock = NSLock()
-    private var outputData = Data()
-    private var errorData = Data()
-
-    func store(_ data: Data, isError: Bool) {
-        lock.withLock { if isError { errorData = data } else { outputData = data } }
-    }
-
-    var output: String { lock.withLock { String(decoding: outputData, as: UTF8.self) } }
-    var error: String { lock.withLock { String(decoding: errorData, as: UTF8.self) } }
-}
 
 /// The `countersign` CLI as one user runs it: their own config directory (credentials file).
 struct CLI {
