@@ -17,6 +17,7 @@ enum PostgresSchema {
         ("v5-attempts", attempts),
         ("v6-credentials", credentials),
         ("v8-certificate-terms", certificateTerms),
+        ("v9-deploy-lookup", deployLookup),
     ]
 
     /// Times are BIGINT milliseconds since the epoch, the precision the core hashes them at, so a

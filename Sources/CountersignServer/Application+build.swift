@@ -142,6 +142,7 @@ public func buildGateway(
     // the gateway here rather than at the first certificate.
     _ = try certificateAuthority.keys().signer(at: clock.now())
     SSHCertificateController(authority: certificateAuthority, requests: desk, bodyLimit: configuration.maximumBodySize).register(on: routes)
+    DeployGateController(store: store, clock: clock, bodyLimit: configuration.maximumBodySize).register(on: routes)
     routes.refuseOtherMethods()
     // The pages are not part of the JSON API, so they are not held against the OpenAPI document.
     WebController(

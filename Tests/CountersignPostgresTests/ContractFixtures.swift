@@ -18,13 +18,12 @@ enum ContractFixtures {
     }
 
     static func deploy(
-        by requester: String = "alice", service: String = "payments", reason: String = "ship the fix for INC-42",
+        by requester: String = "alice", service: String = "payments", environment: String = "prod",
+        commit: String = "0123456789abcdef0123456789abcdef01234567", reason: String = "ship the fix for INC-42",
         ticket: String = "INC-42", requirement: ApprovalRequirement? = nil, at now: Date, pendingFor: TimeInterval = 3600,
         id: RequestID = .random()
     ) throws -> AccessRequest {
-        let target = RequestTarget.deploy(try DeployTarget(
-            service: service, environment: "prod", commit: try ArtifactReference("0123456789abcdef0123456789abcdef01234567")
-        ))
+        let target = RequestTarget.deploy(try DeployTarget(service: service, environment: environment, commit: try ArtifactReference(commit)))
         return AccessRequest(
             id: id, requester: try user(requester), draft: try RequestDraft(target: target, reason: reason, ticket: ticket),
             createdAt: now, ruleName: "prod-deploys", requirement: try requirement ?? Self.requirement(),

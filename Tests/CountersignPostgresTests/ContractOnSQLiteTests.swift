@@ -54,6 +54,9 @@ struct RequestContractOnSQLiteTests {
     @Test("every listing filter narrows, newest first")
     func filters() async throws { try await withSQLiteStore(RequestStoreContract.listingsNarrowByEveryFilter) }
 
+    @Test("the deploy lookup finds exactly its target, newest first")
+    func deployLookup() async throws { try await withSQLiteStore(RequestStoreContract.deployLookupFindsExactlyTheTargetNewestFirst) }
+
     @Test("request ids are walked in id order, a page at a time")
     func requestIDs() async throws { try await withSQLiteStore(RequestStoreContract.requestIDsWalkInIDOrder) }
 

@@ -29,6 +29,30 @@ enum RequestStoreContract {
         #expect(try await store.auditRecords(after: 0, limit: 10).count == 2, "the refused creation left no event")
     }
 
+    static func deployLookupFindsExactlyTheTargetNewestFirst(_ store: some RequestStore) async throws {
+        let clock = ManualClock()
+        let older = try await store.file(try Fixtures.deploy(at: clock.now()))
+        clock.advance(by: 60)
+        let newer = try await store.file(try Fixtures.deploy(by: "bob", at: clock.now()))
+        let otherCommit = try await store.file(try Fixtures.deploy(commit: String(repeating: "f", count: 40), at: clock.now()))
+        _ = try await store.file(try Fixtures.deploy(environment: "staging", at: clock.now()))
+        _ = try await store.file(try Fixtures.deploy(service: "payments-web", at: clock.now()))
+        _ = try await store.file(try Fixtures.ssh(at: clock.now()))
+        guard case .deploy(let target) = older.target, case .deploy(let other) = otherCommit.target else {
+            Issue.record("the fixtures are deploys")
+            return
+        }
+        #expect(try await store.deployRequests(for: target, limit: 10).map(\.id) == [newer.id, older.id])
+        #expect(try await store.deployRequests(for: target, limit: 1).map(\.id) == [newer.id])
+        #expect(try await store.deployRequests(for: other, limit: 10).map(\.id) == [otherCommit.id])
+        let unknown = try DeployTarget(service: "payments", environment: "qa", commit: other.commit)
+        #expect(try await store.deployRequests(for: unknown, limit: 10).isEmpty)
+        for limit in [0, RequestQuery.maximumLimit + 1] {
+            let error = await #expect(throws: StoreError.self) { _ = try await store.deployRequests(for: target, limit: limit) }
+            #expect(error?.code == .invalidQuery)
+        }
+    }
+
     static func listingsNarrowByEveryFilter(_ store: some RequestStore) async throws {
         let clock = ManualClock()
         let first = try await store.file(try Fixtures.deploy(by: "alice", at: clock.now()))

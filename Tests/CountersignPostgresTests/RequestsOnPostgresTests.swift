@@ -19,6 +19,9 @@ struct RequestsOnPostgresTests {
     @Test("every listing filter narrows, newest first")
     func filters() async throws { try await withPostgresStore { try await RequestStoreContract.listingsNarrowByEveryFilter($0) } }
 
+    @Test("the deploy lookup finds exactly its target, newest first")
+    func deployLookup() async throws { try await withPostgresStore { try await RequestStoreContract.deployLookupFindsExactlyTheTargetNewestFirst($0) } }
+
     @Test("request ids are walked in id order, a page at a time")
     func requestIDs() async throws { try await withPostgresStore { try await RequestStoreContract.requestIDsWalkInIDOrder($0) } }
 
