@@ -14,7 +14,7 @@ struct Countersign: AsyncParsableCommand {
         subcommands: [
             Login.self, Logout.self, WhoAmI.self,
             RequestCommand.self, ListRequests.self, Show.self, Wait.self,
-            Approve.self, Deny.self, Cancel.self, Revoke.self, Certificate.self, SecureShell.self,
+            Approve.self, Deny.self, Cancel.self, Revoke.self, Certificate.self, SecureShell.self, DeployCheck.self,
             AuditCommand.self, PolicyCommand.self, AdminCommand.self,
         ]
     )
