@@ -12,15 +12,17 @@
 #     py_webauthn 3.0.1 (PyPI) on the same W3C vectors;
 #  7. the whole hardware-key approval over loopback HTTP: p50/p99 latency, and approvals/s with
 #     8 concurrent approvers;
-#  8. SSH certificates issued per second in process beside a bare Ed25519 signing loop, one core.
+#  8. SSH certificates issued per second in process beside a bare Ed25519 signing loop, one core;
+#  9. the deploy gate, POST /v1/deploys/check, with wrk beside nginx and /healthz, then again with
+#     a million more requests in the database.
 # PostgreSQL (the newest under /usr/lib/postgresql) and nginx are started here, on 127.0.0.1 at
 # free ports, and stopped on exit. Results: bench/results.txt (appended with a timestamp).
 #
 # scripts/bench.sh [PART...] runs only the parts named, in the order above: store, postgres,
-# read-path (3 and 4), gateways, webauthn, approval, certificates, fuzz. With no PART, all of them.
+# read-path (3 and 4), gateways, webauthn, approval, certificates, deploy-check, fuzz. With no PART, all.
 set -euo pipefail
 cd "$(dirname "$0")/.."
-all_parts="store postgres read-path gateways webauthn approval certificates fuzz"
+all_parts="store postgres read-path gateways webauthn approval certificates deploy-check fuzz"
 parts=${*:-$all_parts}
 for part in $parts; do
   case " $all_parts " in *" $part "*) ;; *) echo "unknown part $part (parts: $all_parts)" >&2; exit 2 ;; esac
@@ -28,7 +30,7 @@ done
 wants() { case " $parts " in *" $1 "*) return 0 ;; *) return 1 ;; esac; }
 # Release builds keep to their own folder: the debug one stays as make test left it.
 release=(-c release --scratch-path .build-release)
-if wants read-path || wants gateways; then swift build "${release[@]}" --product countersignd; fi
+if wants read-path || wants gateways || wants deploy-check; then swift build "${release[@]}" --product countersignd; fi
 if wants store; then swift build "${release[@]}" --product countersign-bench-store; fi
 if wants postgres; then swift build "${release[@]}" --product countersign-bench-store-postgres; fi
 if wants webauthn; then
@@ -88,6 +90,52 @@ login() {
 }
 request_body='{"kind":"deploy","service":"payments-api","environment":"production","commit":"0123456789abcdef0123456789abcdef01234567","reason":"Benchmark the gateway","ticket":"CHG-1"}'
 
+# start_nginx FILE: nginx on a free port serving $webroot (once per run), ready when FILE answers.
+nginx_port=""
+start_nginx() {
+  if [ -z "$nginx_port" ]; then
+    nginx_port=$(free_port)
+    mkdir "$work/nginx"
+    cat >"$work/nginx/nginx.conf" <<NGINX
+daemon off;
+worker_processes auto;
+pid $work/nginx/nginx.pid;
+error_log $work/nginx/error.log error;
+events { worker_connections 1024; }
+http {
+  access_log off;
+  keepalive_requests 1000000;
+  client_body_temp_path $work/nginx/body;
+  proxy_temp_path $work/nginx/proxy;
+  fastcgi_temp_path $work/nginx/fastcgi;
+  uwsgi_temp_path $work/nginx/uwsgi;
+  scgi_temp_path $work/nginx/scgi;
+  default_type application/json;
+  server {
+    listen 127.0.0.1:$nginx_port;
+    root $webroot;
+  }
+}
+NGINX
+    nginx -p "$work/nginx" -e "$work/nginx/error.log" -c "$work/nginx/nginx.conf" &
+    pids+=("$!")
+  fi
+  for _ in $(seq 100); do curl -sf -o /dev/null "http://127.0.0.1:$nginx_port/$1" && break; sleep 0.1; done
+}
+
+# read_path FILE NAME URL [wrk options]: one wrk run; appends "NAME requests/s p50_ms p99_ms non_2xx" to FILE.
+read_path() {
+  local file=$1 name=$2 target=$3
+  shift 3
+  wrk -t2 -c32 -d10s --latency "$@" "$target" >"$work/wrk.$name"
+  awk -v name="$name" '
+    function ms(v) { n = v + 0; if (v ~ /us$/) return n / 1000; if (v ~ /ms$/) return n; if (v ~ /s$/) return n * 1000; return n }
+    $1 == "50%" { p50 = ms($2) }
+    $1 == "99%" { p99 = ms($2) }
+    /^Requests\/sec:/ { rps = $2 }
+    /Non-2xx or 3xx responses:/ { bad = $NF }
+    END { printf "%s %s %.2f %.2f %d\n", name, rps, p50, p99, bad }' "$work/wrk.$name" >>"$file"
+}
 echo "== $(date -u +%FT%TZ) on $(nproc) cores, $(uname -r)$([ "$parts" = "$all_parts" ] || echo ", parts: $parts")" | tee -a "$out"
 if wants store; then
 {
@@ -140,50 +188,12 @@ LUA
 # nginx serves the very bytes the gateway answers for the request read, from a file.
 curl -sf -H "Authorization: Bearer $token" "$url/v1/requests/$id" >"$webroot/request.json"
 chmod 644 "$webroot/request.json"
-nginx_port=$(free_port)
-mkdir "$work/nginx"
-cat >"$work/nginx/nginx.conf" <<NGINX
-daemon off;
-worker_processes auto;
-pid $work/nginx/nginx.pid;
-error_log $work/nginx/error.log error;
-events { worker_connections 1024; }
-http {
-  access_log off;
-  keepalive_requests 1000000;
-  client_body_temp_path $work/nginx/body;
-  proxy_temp_path $work/nginx/proxy;
-  fastcgi_temp_path $work/nginx/fastcgi;
-  uwsgi_temp_path $work/nginx/uwsgi;
-  scgi_temp_path $work/nginx/scgi;
-  default_type application/json;
-  server {
-    listen 127.0.0.1:$nginx_port;
-    root $webroot;
-  }
-}
-NGINX
-nginx -p "$work/nginx" -e "$work/nginx/error.log" -c "$work/nginx/nginx.conf" &
-pids+=("$!")
-for _ in $(seq 100); do curl -sf -o /dev/null "http://127.0.0.1:$nginx_port/request.json" && break; sleep 0.1; done
+start_nginx request.json
 
-# read_path NAME URL [wrk options]: one wrk run; appends "NAME requests/s p50_ms p99_ms non_2xx".
-read_path() {
-  local name=$1 target=$2
-  shift 2
-  wrk -t2 -c32 -d10s --latency "$@" "$target" >"$work/wrk.$name"
-  awk -v name="$name" '
-    function ms(v) { n = v + 0; if (v ~ /us$/) return n / 1000; if (v ~ /ms$/) return n; if (v ~ /s$/) return n * 1000; return n }
-    $1 == "50%" { p50 = ms($2) }
-    $1 == "99%" { p99 = ms($2) }
-    /^Requests\/sec:/ { rps = $2 }
-    /Non-2xx or 3xx responses:/ { bad = $NF }
-    END { printf "%s %s %.2f %.2f %d\n", name, rps, p50, p99, bad }' "$work/wrk.$name" >>"$work/read_path"
-}
-read_path nginx "http://127.0.0.1:$nginx_port/request.json"
-read_path healthz "$url/healthz"
-read_path whoami "$url/v1/whoami" -s "$work/auth.lua"
-read_path request "$url/v1/requests/$id" -s "$work/auth.lua"
+read_path "$work/read_path" nginx "http://127.0.0.1:$nginx_port/request.json"
+read_path "$work/read_path" healthz "$url/healthz"
+read_path "$work/read_path" whoami "$url/v1/whoami" -s "$work/auth.lua"
+read_path "$work/read_path" request "$url/v1/requests/$id" -s "$work/auth.lua"
 {
   echo "-- HTTP read path over loopback: wrk -t2 -c32 -d10s --latency each, one after the other (server and wrk share the $(nproc) cores);"
   echo "   nginx $(nginx -v 2>&1 | sed 's|.*/||') serves the bytes of the request read from a file; whoami and the request read carry a bearer token"
@@ -272,6 +282,62 @@ if wants certificates; then
   echo "-- SSH certificates issued in process (parse, grant, encode, sign through the keyring, unit of work) beside bare Ed25519 signs of the same bytes, one core (taskset -c 0), 3 s each"
   taskset -c 0 "$bin/countersign-bench-certificates" 3
 } | tee -a "$out"
+fi
+
+if wants deploy-check; then
+# A staging deploy approved with a session (the rule allows it), then checked over and over.
+commit=0123456789abcdef0123456789abcdef01234567
+start_gateway "$work/gate.out" --data-dir "$work/gate"
+alice=$(login "$started_url" alice)
+bob=$(login "$started_url" bob)
+id=$(curl -sf -H 'Content-Type: application/json' -H "Authorization: Bearer $alice" \
+  -d "{\"kind\":\"deploy\",\"service\":\"payments-api\",\"environment\":\"staging\",\"commit\":\"$commit\",\"reason\":\"Benchmark the deploy gate\",\"ticket\":\"CHG-2\"}" \
+  "$started_url/v1/requests" | python3 -c 'import json,sys; print(json.load(sys.stdin)["id"])')
+curl -sf -X POST -H "Authorization: Bearer $bob" "$started_url/v1/requests/$id/approve" >/dev/null
+check_body="{\"service\":\"payments-api\",\"environment\":\"staging\",\"commit\":\"$commit\"}"
+check_script() {
+  cat >"$work/check.lua" <<LUA
+wrk.method = "POST"
+wrk.body = '$check_body'
+wrk.headers["Content-Type"] = "application/json"
+wrk.headers["Authorization"] = "Bearer $1"
+LUA
+}
+check_script "$alice"
+curl -sf -H 'Content-Type: application/json' -H "Authorization: Bearer $alice" -d "$check_body" "$started_url/v1/deploys/check" >"$webroot/check.json"
+chmod 644 "$webroot/check.json"
+start_nginx check.json
+read_path "$work/gate_path" nginx "http://127.0.0.1:$nginx_port/check.json"
+read_path "$work/gate_path" healthz "$started_url/healthz"
+read_path "$work/gate_path" check "$started_url/v1/deploys/check" -s "$work/check.lua"
+kill "$started_pid"
+wait "$started_pid" 2>/dev/null || true
+# A million more requests, for other services, copied from the approved one's row straight into
+# the file: the gate must still find its one request by index.
+sqlite3 "$work/gate/countersign.sqlite" <<SQL
+PRAGMA journal_mode = WAL;
+WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < 1000000)
+INSERT INTO requests (id, kind, requester, target, reason, ticket, created_at, content_digest, rule_name, requirement,
+    pending_expires_at, access_duration_seconds, state, updated_at, access_expires_at, certificate_terms)
+SELECT printf('%020d', i), kind, requester,
+    json_object('commit', json_extract(target, '\$.commit'), 'environment', 'staging', 'service', 'svc-' || (i % 5000)),
+    reason, ticket, created_at - i, content_digest, rule_name, requirement, pending_expires_at, access_duration_seconds,
+    'expired', updated_at, access_expires_at, certificate_terms
+FROM n, (SELECT * FROM requests WHERE id = '$id');
+SQL
+start_gateway "$work/gate.out" --data-dir "$work/gate"
+check_script "$(login "$started_url" alice)"
+read_path "$work/gate_path" check_1m "$started_url/v1/deploys/check" -s "$work/check.lua"
+rows=$(sqlite3 "$work/gate/countersign.sqlite" 'SELECT count(*) FROM requests')
+{
+  echo "-- deploy gate over loopback: POST /v1/deploys/check with a session token, wrk -t2 -c32 -d10s --latency each;"
+  echo "   nginx serves the bytes of the gate's answer from a file; check_1m is the same check with $rows requests in the database"
+  awk '
+    { name[NR] = $1; rps[NR] = $2; p50[NR] = $3; p99[NR] = $4; bad[NR] = $5; if ($1 == "nginx") nginx = $2; if ($1 == "healthz") healthz = $2; if ($1 == "check") check = $2 }
+    END { for (i = 1; i <= NR; i++) printf "deploy_check target=%s requests_per_second=%.0f p50_ms=%.2f p99_ms=%.2f non_2xx=%d ratio_to_nginx=%.2f ratio_to_healthz=%.2f ratio_to_small_db=%.2f\n", name[i], rps[i], p50[i], p99[i], bad[i], rps[i] / nginx, rps[i] / healthz, rps[i] / check }' "$work/gate_path"
+  echo "deploy_check_goal check ratio_to_nginx>=0.25; check_1m ratio_to_small_db>=0.80"
+} | tee -a "$out"
+kill "$started_pid"
 fi
 
 if wants fuzz; then
