@@ -12,6 +12,15 @@ struct DeployGateAPITests {
         try await api.send(.post, "/v1/deploys/check", body: DeployCheckBody(service: service, environment: environment, commit: commit), token: token)
     }
 
+    /// alice's payments production deploy, approved by bob (owner) and dave (sre) with sessions.
+    static func approvedDeploy(_ api: API, alice: String, bob: String, dave: String) async throws -> RequestView {
+        let filed = try await api.filePaymentsDeploy(as: alice)
+        _ = try await api.act("approve", filed.id, token: bob)
+        let approved = try api.decode(RequestView.self, try await api.act("approve", filed.id, token: dave))
+        try #require(approved.state == "approved")
+        return approved
+    }
+
     @Test("approved: 200 with who approved and until when; every other commit, environment or service is refused")
     func approved() async throws {
         let harness = try await GatewayHarness.make()
@@ -20,17 +29,17 @@ struct DeployGateAPITests {
             let bob = try await api.login("bob")
             let dave = try await api.login("dave")
             #expect(try await api.errorCode(Self.check(api, token: alice)) == "deploy_not_requested")
-            let filed = try await api.filePaymentsDeploy(as: alice)
+            let pendingFiled = try await api.filePaymentsDeploy(as: alice)
             let pending = try await Self.check(api, token: alice)
             #expect(try pending.status == .forbidden && api.errorCode(pending) == "deploy_pending", "\(String(buffer: pending.body))")
-            _ = try await api.act("approve", filed.id, token: bob)
-            let approved = try api.decode(RequestView.self, try await api.act("approve", filed.id, token: dave))
-            try #require(approved.state == "approved")
+            #expect(try await api.act("cancel", pendingFiled.id, token: alice).status == .ok)
+            harness.clock.advance(by: 1)
+            let approved = try await Self.approvedDeploy(api, alice: alice, bob: bob, dave: dave)
 
             let response = try await Self.check(api, token: alice)
             #expect(response.status == .ok, "\(String(buffer: response.body))")
             let view = try api.decode(DeployCheckView.self, response)
-            #expect(view.approved && view.requestId == filed.id && view.requester == "alice")
+            #expect(view.approved && view.requestId == approved.id && view.requester == "alice")
             #expect(view.approvals.map(\.approver) == ["bob", "dave"] && view.approvals.allSatisfy { $0.method == "session" })
             #expect(view.accessExpiresAt == approved.accessExpiresAt)
 
@@ -54,9 +63,7 @@ struct DeployGateAPITests {
             let bob = try await api.login("bob")
             let dave = try await api.login("dave")
             let erin = try await api.login("erin")
-            let filed = try await api.filePaymentsDeploy(as: alice)
-            _ = try await api.act("approve", filed.id, token: bob)
-            _ = try await api.act("approve", filed.id, token: dave)
+            let filed = try await Self.approvedDeploy(api, alice: alice, bob: bob, dave: dave)
             #expect(try await api.act("revoke", filed.id, token: erin, reason: "Rolled back instead").status == .ok)
             let revoked = try await Self.check(api, token: alice)
             #expect(try api.errorCode(revoked) == "deploy_revoked")
@@ -70,9 +77,7 @@ struct DeployGateAPITests {
             #expect(try api.errorCode(denied) == "deploy_denied" && String(buffer: denied.body).contains("Not during the freeze"))
 
             harness.clock.advance(by: 1)
-            let third = try await api.filePaymentsDeploy(as: alice)
-            _ = try await api.act("approve", third.id, token: bob)
-            let approved = try api.decode(RequestView.self, try await api.act("approve", third.id, token: dave))
+            let approved = try await Self.approvedDeploy(api, alice: alice, bob: bob, dave: dave)
             #expect(try await Self.check(api, token: alice).status == .ok)
             harness.clock.set(try #require(approved.accessExpiresAt))
             let fresh = try await api.login("alice")

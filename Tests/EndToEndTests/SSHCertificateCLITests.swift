@@ -14,12 +14,7 @@ struct SSHCertificateCLITests {
         let bob = try await daemon.loggedInCLI("bob", scratch: scratch)
         let dave = try await daemon.loggedInCLI("dave", scratch: scratch)
         let login = SSHServer.localUser
-        let filed = try await bob.run(
-            "request", "ssh", "--host", "web-9.prod.internal", "--login", login, "--duration", "30m",
-            "--reason", "Rotate the worker's logs", "--ticket", "INC-91", "--quiet"
-        )
-        try filed.requireSuccess()
-        let id = filed.standardOutput.trimmingCharacters(in: .whitespacesAndNewlines)
+        let id = try await Self.fileSSH(bob, reason: "Rotate the worker's logs")
         try await dave.run("approve", id).requireSuccess()
 
         let out = scratch.path("keys")
@@ -52,13 +47,7 @@ struct SSHCertificateCLITests {
         let bob = try await daemon.loggedInCLI("bob", scratch: scratch)
         let dave = try await daemon.loggedInCLI("dave", scratch: scratch)
         let erin = try await daemon.loggedInCLI("erin", scratch: scratch)
-        let login = SSHServer.localUser
-        let filed = try await bob.run(
-            "request", "ssh", "--host", "web-9.prod.internal", "--login", login, "--duration", "30m",
-            "--reason", "Look at the worker's memory", "--ticket", "INC-92", "--quiet"
-        )
-        try filed.requireSuccess()
-        let id = filed.standardOutput.trimmingCharacters(in: .whitespacesAndNewlines)
+        let id = try await Self.fileSSH(bob, reason: "Look at the worker's memory")
         let early = try await bob.run("ssh", id, "--ssh", "/usr/bin/ssh")
         #expect(early.status == 1, "a pending request yields no certificate: \(early.standardError)")
         try await dave.run("approve", id).requireSuccess()
@@ -96,6 +85,16 @@ struct SSHCertificateCLITests {
         #expect(try Self.read(list) == newer, "the newer list is left as it was")
         let unreachable = try await Command.run(Binaries.cli.path, ["admin", "krl", "--out", list, "--server", "http://127.0.0.1:1"])
         #expect(try unreachable.status == 4 && Self.read(list) == newer)
+    }
+
+    /// A 30-minute SSH request to web-9.prod.internal as the local login, filed by `cli`'s user.
+    static func fileSSH(_ cli: CLI, reason: String) async throws -> String {
+        let filed = try await cli.run(
+            "request", "ssh", "--host", "web-9.prod.internal", "--login", SSHServer.localUser, "--duration", "30m",
+            "--reason", reason, "--ticket", "INC-91", "--quiet"
+        )
+        try filed.requireSuccess()
+        return filed.standardOutput.trimmingCharacters(in: .whitespacesAndNewlines)
     }
 
     static func read(_ path: String) throws -> [UInt8] {
