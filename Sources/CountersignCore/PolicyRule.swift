@@ -36,6 +36,8 @@ public struct PolicyRule: Hashable, Sendable {
     public let reasonRule: ReasonRule
     /// What the certificates of its requests say; only SSH rules set anything but the standard.
     public let certificateTerms: CertificateTerms
+    /// Where reviewers read a deploy's code; deploy rules only.
+    public let repository: RepositoryLinks?
     public let source: SourceLocation?
 
     public static func attributeNames(for kind: RequestKind) -> Set<String> {
@@ -48,7 +50,8 @@ public struct PolicyRule: Hashable, Sendable {
     public init(
         name: String, kind: RequestKind, match: [String: Glob], requesters: Set<String>,
         requirement: ApprovalRequirement, pendingLifetimeSeconds: Int, maximumAccessSeconds: Int,
-        reasonRule: ReasonRule, certificateTerms: CertificateTerms = .standard, source: SourceLocation? = nil
+        reasonRule: ReasonRule, certificateTerms: CertificateTerms = .standard, repository: RepositoryLinks? = nil,
+        source: SourceLocation? = nil
     ) throws(DomainError) {
         try FieldRules.checkName(name, field: "rule name")
         let unknown = Set(match.keys).subtracting(Self.attributeNames(for: kind))
@@ -85,8 +88,12 @@ public struct PolicyRule: Hashable, Sendable {
         guard kind == .ssh || certificateTerms == .standard else {
             throw DomainError(.invalidField, "rule \(name): only ssh rules yield certificates, so only they have certificate terms")
         }
+        guard kind == .deploy || repository == nil else {
+            throw DomainError(.invalidField, "rule \(name): only deploy rules ship code, so only they link to a repository")
+        }
         self.reasonRule = reasonRule
         self.certificateTerms = certificateTerms
+        self.repository = repository
         self.source = source
     }
 

@@ -15,7 +15,7 @@ import Yams
 enum RuleFile {
     static let ruleKeys = [
         "name", "description", "kind", "match", "requesters", "approvals",
-        "hardware_key", "pending_ttl", "max_duration", "reason", "certificate",
+        "hardware_key", "pending_ttl", "max_duration", "reason", "certificate", "repository",
     ]
     static let requiredRuleKeys = ["name", "kind", "requesters", "approvals"]
 
@@ -68,16 +68,25 @@ enum RuleFile {
             }
             certificateTerms = parseCertificateTerms(node, log: &log)
         }
+        var repository: RepositoryLinks?
+        var repositoryRead = true
+        if let node = fields.present("repository") {
+            if let kind, kind != .deploy {
+                log.error(.badValue, at: fields.keyPosition("repository"), "only deploy rules ship code; \(kind.withArticle) rule has no repository")
+            }
+            repository = parseRepository(node, log: &log)
+            repositoryRead = repository != nil
+        }
 
         guard log.errorCount == errorsBefore, let name, let kind, let requesters, let clauses,
-              let hardwareKey, let pending, let maximumAccess, let reasonRule, let certificateTerms
+              let hardwareKey, let pending, let maximumAccess, let reasonRule, let certificateTerms, repositoryRead
         else { return nil }
         do {
             let requirement = try ApprovalRequirement(clauses: clauses.map(\.clause), hardwareKeyRequired: hardwareKey)
             let rule = try PolicyRule(
                 name: name, kind: kind, match: match, requesters: Set(requesters.map(\.group)),
                 requirement: requirement, pendingLifetimeSeconds: pending, maximumAccessSeconds: maximumAccess,
-                reasonRule: reasonRule, certificateTerms: certificateTerms,
+                reasonRule: reasonRule, certificateTerms: certificateTerms, repository: repository,
                 source: SourceLocation(file: log.file, line: fields.position.line)
             )
             return ParsedRule(
@@ -204,6 +213,23 @@ enum RuleFile {
             return try CertificateTerms(lifetimeSeconds: lifetime, sourceAddresses: addresses, forceCommand: command, forwarding: forwarding)
         } catch {
             log.error(.badValue, at: fields.position, "certificate: \(error.message)")
+            return nil
+        }
+    }
+
+    /// `repository: { commit_url: "https://…/{service}/commit/{commit}", compare_url: "https://…/compare/{from}...{to}" }`
+    private static func parseRepository(_ node: Node, log: inout DiagnosticLog) -> RepositoryLinks? {
+        guard let fields = log.fields(of: node, "the repository links", allowed: ["commit_url", "compare_url"], required: ["commit_url"]),
+              let commitNode = fields.present("commit_url"),
+              let commit = log.text(commitNode, "repository.commit_url", maximumLength: RepositoryLinks.maximumTemplateLength)
+        else { return nil }
+        let compareNode = fields.present("compare_url")
+        let compare = compareNode.flatMap { log.text($0, "repository.compare_url", maximumLength: RepositoryLinks.maximumTemplateLength) }
+        if compareNode != nil, compare == nil { return nil }
+        do {
+            return try RepositoryLinks(commit: commit, compare: compare)
+        } catch {
+            log.error(.badValue, at: SourcePosition(of: error.message.hasPrefix("compare_url") ? compareNode ?? commitNode : commitNode), "repository.\(error.message)")
             return nil
         }
     }

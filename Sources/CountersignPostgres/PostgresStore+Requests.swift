@@ -22,17 +22,25 @@ extension PostgresStore: RequestStore {
         return try await read { connection in try await RequestRows.fetchAll(listing.query, on: connection, logger: logger) }
     }
 
-    public func deployRequests(for target: DeployTarget, limit: Int) async throws -> [AccessRequest] {
+    public func deployRequests(service: String, environment: String, commit: ArtifactReference?, limit: Int) async throws -> [AccessRequest] {
         guard (1...RequestQuery.maximumLimit).contains(limit) else {
             throw StoreError(.invalidQuery, "limit must be between 1 and \(RequestQuery.maximumLimit)")
         }
         // The expressions are those of the index `requests_by_deploy_target`, so that it is used.
-        let query: PostgresQuery = """
+        let query: PostgresQuery = if let commit {
+            """
             SELECT \(unescaped: RequestRows.columns) FROM requests
-            WHERE kind = 'deploy' AND (target::jsonb ->> 'service') = \(target.service)
-                AND (target::jsonb ->> 'environment') = \(target.environment) AND (target::jsonb ->> 'commit') = \(target.commit.description)
+            WHERE kind = 'deploy' AND (target::jsonb ->> 'service') = \(service) AND (target::jsonb ->> 'environment') = \(environment)
+                AND (target::jsonb ->> 'commit') = \(commit.description)
             ORDER BY created_at DESC, id DESC LIMIT \(Int64(limit))
             """
+        } else {
+            """
+            SELECT \(unescaped: RequestRows.columns) FROM requests
+            WHERE kind = 'deploy' AND (target::jsonb ->> 'service') = \(service) AND (target::jsonb ->> 'environment') = \(environment)
+            ORDER BY created_at DESC, id DESC LIMIT \(Int64(limit))
+            """
+        }
         return try await read { connection in try await RequestRows.fetchAll(query, on: connection, logger: logger) }
     }
 

@@ -30,7 +30,7 @@ extension SQLiteStore {
         return try await read { db in try RequestRows.fetchAll(db.makeStatement(sql: sql), arguments: arguments, in: db) }
     }
 
-    public func deployRequests(for target: DeployTarget, limit: Int) async throws -> [AccessRequest] {
+    public func deployRequests(service: String, environment: String, commit: ArtifactReference?, limit: Int) async throws -> [AccessRequest] {
         guard (1...RequestQuery.maximumLimit).contains(limit) else {
             throw StoreError(.invalidQuery, "limit must be between 1 and \(RequestQuery.maximumLimit)")
         }
@@ -39,14 +39,11 @@ extension SQLiteStore {
         let sql = """
             SELECT \(RequestRows.columns) FROM requests
             WHERE kind = 'deploy' AND json_extract(target, '$.service') = ? AND json_extract(target, '$.environment') = ?
-                AND json_extract(target, '$.commit') = ?
+                \(commit == nil ? "" : "AND json_extract(target, '$.commit') = ?")
             ORDER BY created_at DESC, id DESC LIMIT ?
             """
-        return try await read { db in
-            try RequestRows.fetchAll(
-                db.cachedStatement(sql: sql), arguments: [target.service, target.environment, target.commit.description, limit], in: db
-            )
-        }
+        let arguments: StatementArguments = commit.map { [service, environment, $0.description, limit] } ?? [service, environment, limit]
+        return try await read { db in try RequestRows.fetchAll(db.cachedStatement(sql: sql), arguments: arguments, in: db) }
     }
 
     public func requestIDs(after: RequestID?, limit: Int) async throws -> [RequestID] {

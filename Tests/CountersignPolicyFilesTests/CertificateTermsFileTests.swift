@@ -88,4 +88,42 @@ struct CertificateTermsFileTests {
         #expect(terms.forwarding == [.agent, .port])
         #expect(try #require(policy.rule(named: "plain")).certificateTerms == .standard)
     }
+
+    @Test("a deploy rule's repository links load; on an SSH rule, or unsafe, they are refused at their line")
+    func repositoryLinks() throws {
+        let deploy = """
+            rules:
+              - name: payments
+                kind: deploy
+                requesters: [payments]
+                approvals: [{ count: 1, group: sre }]
+                repository:
+                  commit_url: "https://git.example.com/acme/{service}/commit/{commit}"
+                  compare_url: "https://git.example.com/acme/{service}/compare/{from}...{to}"
+            """
+        let fixture = try PolicyFixture.withGroups(["deploy.yaml": deploy])
+        defer { fixture.remove() }
+        let rule = try #require(try PolicyDirectory.load(fixture.url).policy.rule(named: "payments"))
+        #expect(rule.repository?.commitTemplate == "https://git.example.com/acme/{service}/commit/{commit}")
+
+        for (file, text) in [
+            ("ssh.yaml", Self.sshRule("""
+                    repository: { commit_url: "https://git.example.com/{commit}" }   # <--
+                """)),
+            ("deploy.yaml", Self.sshRule("""
+                    repository:
+                      commit_url: "javascript:alert(1)//{commit}"   # <--
+                """, kind: "deploy")),
+            ("deploy.yaml", Self.sshRule("""
+                    repository:
+                      commit_url: "https://git.example.com/{commit}"
+                      compare_url: "https://git.example.com/compare/{to}"   # <--
+                """, kind: "deploy")),
+        ] {
+            let bad = try PolicyFixture.withGroups([file: text])
+            defer { bad.remove() }
+            let line = try #require(bad.markedLine(in: file))
+            #expect(bad.loadDiagnostics().contains { $0.code == .badValue && $0.line == line }, "\(text)\n\(bad.loadDiagnostics())")
+        }
+    }
 }

@@ -42,13 +42,18 @@ enum RequestStoreContract {
             Issue.record("the fixtures are deploys")
             return
         }
-        #expect(try await store.deployRequests(for: target, limit: 10).map(\.id) == [newer.id, older.id])
-        #expect(try await store.deployRequests(for: target, limit: 1).map(\.id) == [newer.id])
-        #expect(try await store.deployRequests(for: other, limit: 10).map(\.id) == [otherCommit.id])
-        let unknown = try DeployTarget(service: "payments", environment: "qa", commit: other.commit)
-        #expect(try await store.deployRequests(for: unknown, limit: 10).isEmpty)
+        func found(_ target: DeployTarget, anyCommit: Bool = false, limit: Int = 10) async throws -> [RequestID] {
+            try await store.deployRequests(
+                service: target.service, environment: target.environment, commit: anyCommit ? nil : target.commit, limit: limit
+            ).map(\.id)
+        }
+        #expect(try await found(target) == [newer.id, older.id])
+        #expect(try await found(target, limit: 1) == [newer.id])
+        #expect(try await found(other) == [otherCommit.id])
+        #expect(try await Set(found(target, anyCommit: true)) == [newer.id, older.id, otherCommit.id])
+        #expect(try await found(DeployTarget(service: "payments", environment: "qa", commit: other.commit)).isEmpty)
         for limit in [0, RequestQuery.maximumLimit + 1] {
-            let error = await #expect(throws: StoreError.self) { _ = try await store.deployRequests(for: target, limit: limit) }
+            let error = await #expect(throws: StoreError.self) { _ = try await found(target, limit: limit) }
             #expect(error?.code == .invalidQuery)
         }
     }

@@ -27,7 +27,9 @@ struct DeployGateController {
         } catch {
             throw GatewayError(status: .badRequest, code: error.code.rawValue, message: error.message)
         }
-        let requests = try await store.deployRequests(for: target, limit: Self.lookupLimit)
+        let requests = try await store.deployRequests(
+            service: target.service, environment: target.environment, commit: target.commit, limit: Self.lookupLimit
+        )
         switch DeployGate.verdict(for: target, among: requests, at: clock.now()) {
         case .approved(let approved):
             return JSONResponse(DeployCheckView(approved, target: target))

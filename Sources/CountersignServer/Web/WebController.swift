@@ -118,7 +118,7 @@ struct WebController {
         let page = RequestPage(
             chrome: Self.chrome(found.id.rawValue, context, section: .none, notice: Self.notice(request), usesWebAuthn: true),
             request: RequestView(found, caller: caller), viewer: caller.name.rawValue,
-            keysAvailable: keys.relyingParty != nil, viewerHasKeys: !usableKeys.isEmpty
+            keysAvailable: keys.relyingParty != nil, viewerHasKeys: !usableKeys.isEmpty, code: try await desk.codeLinks(for: found)
         )
         return HTMLResponse(html: renderer.render(page))
     }

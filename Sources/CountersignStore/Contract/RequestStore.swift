@@ -12,10 +12,11 @@ public protocol RequestStore: Sendable {
     /// Requests matching `query`, newest first; with an audience, only the rows it may see.
     func requests(_ query: RequestQuery) async throws -> [AccessRequest]
 
-    /// Up to `limit` deploy requests for exactly `target` (service, environment and commit), newest
-    /// first: what the deploy gate decides from (`DeployGate`). By index, so that a check costs
-    /// the same however many requests the store holds.
-    func deployRequests(for target: DeployTarget, limit: Int) async throws -> [AccessRequest]
+    /// Up to `limit` deploy requests of `service` to `environment`, of `commit` or of any commit
+    /// when nil, newest first: what the deploy gate decides from (`DeployGate`), and where a
+    /// reviewer's comparison starts. By index, so that a check costs the same however many
+    /// requests the store holds.
+    func deployRequests(service: String, environment: String, commit: ArtifactReference?, limit: Int) async throws -> [AccessRequest]
 
     /// Up to `limit` request ids greater than `after`, in id order, without reading the rows: an
     /// audit walks every request and must name a damaged one rather than stop at it.

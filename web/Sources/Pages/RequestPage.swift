@@ -42,6 +42,7 @@ public struct RequestPage: Page {
     /// What each certificate of an SSH request lets its holder do; empty for a deploy.
     let certificateTerms: [Field]
     let hasCertificateTerms: Bool
+    let code: DeployCodeLinks?
     let history: [HistoryEntry]
     let pendingExpires: TimeView
     let accessExpires: TimeView?
@@ -55,7 +56,8 @@ public struct RequestPage: Page {
     /// - Parameters:
     ///   - keysAvailable: the gateway has a public origin, so key ceremonies can be verified.
     ///   - viewerHasKeys: the signed-in user has at least one usable enrolled key.
-    public init(chrome: PageChrome, request: RequestView, viewer: String, keysAvailable: Bool, viewerHasKeys: Bool) {
+    ///   - code: where the deploy's code is read, when its rule links to a repository.
+    public init(chrome: PageChrome, request: RequestView, viewer: String, keysAvailable: Bool, viewerHasKeys: Bool, code: DeployCodeLinks? = nil) {
         self.chrome = chrome
         id = request.id
         heading = "\(request.kind == "ssh" ? "SSH" : "Deploy"): \(RequestWording.target(request))"
@@ -79,6 +81,7 @@ public struct RequestPage: Page {
         summary = request.requirement.summary
         certificateTerms = request.certificate.map(Self.fields) ?? []
         hasCertificateTerms = !certificateTerms.isEmpty
+        self.code = code
         history = Self.history(request)
         pendingExpires = TimeView(request.pendingExpiresAt)
         accessExpires = request.accessExpiresAt.map(TimeView.init)
