@@ -29,6 +29,9 @@ let package = Package(
         .package(url: "https://github.com/vapor/postgres-nio.git", from: "1.33.2"),
         // Tests only: an independent reader of the certificates the gateway signs.
         .package(url: "https://github.com/apple/swift-nio-ssh.git", from: "0.15.1"),
+        // Tests only: an independent verifier of the deploy tokens the gateway signs, and a maker
+        // of the forgeries it must refuse.
+        .package(url: "https://github.com/vapor/jwt-kit.git", from: "5.8.0"),
     ],
     targets: [
         // Pure domain rules: requests, states, policy evaluation, canonical digests, clock.
@@ -57,6 +60,13 @@ let package = Package(
         .target(
             name: "CountersignSSH",
             dependencies: ["Keyring", .product(name: "Crypto", package: "swift-crypto")],
+            swiftSettings: swiftSettings
+        ),
+        // Deploy tokens: EdDSA JWTs signed through the keyring, their JWKS, and the strict offline
+        // verifier the CLI runs; no server, no I/O.
+        .target(
+            name: "DeployTokens",
+            dependencies: ["Keyring", "CountersignAPI", "WebAuthn", .product(name: "Crypto", package: "swift-crypto")],
             swiftSettings: swiftSettings
         ),
         // The store's contract: protocols by concern in the words of the domain, no database.
@@ -132,7 +142,7 @@ let package = Package(
             name: "CountersignServer",
             dependencies: [
                 "CountersignCore", "CountersignPolicyFiles", "CountersignStore", "CountersignSQLite", "CountersignPostgres", "PAMAuth", "CountersignAPI",
-                "WebAuthn", "ApprovalVerification", "CountersignWeb", "Keyring", "CountersignSSH",
+                "WebAuthn", "ApprovalVerification", "CountersignWeb", "Keyring", "CountersignSSH", "DeployTokens",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "Metrics", package: "swift-metrics"),
@@ -157,7 +167,7 @@ let package = Package(
             name: "countersign",
             dependencies: [
                 "CountersignCore", "CountersignAPI", "CountersignStore", "CountersignSQLite", "CountersignPolicyFiles", "ApprovalVerification", "Keyring",
-                "CountersignSSH", "SecureFiles",
+                "CountersignSSH", "SecureFiles", "DeployTokens",
                 "CMemoryFile",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
@@ -253,6 +263,15 @@ let package = Package(
             swiftSettings: swiftSettings
         ),
         .testTarget(
+            name: "DeployTokensTests",
+            dependencies: [
+                "DeployTokens", "Keyring", "WebAuthn",
+                .product(name: "Crypto", package: "swift-crypto"),
+                .product(name: "JWTKit", package: "jwt-kit"),
+            ],
+            swiftSettings: swiftSettings
+        ),
+        .testTarget(
             name: "WebAuthnTests",
             dependencies: [
                 "WebAuthn",
@@ -267,7 +286,9 @@ let package = Package(
             name: "CountersignServerTests",
             dependencies: [
                 "CountersignServer", "CountersignAPI", "CountersignCore", "CountersignSSH", "WebAuthn", "WebAuthnTesting", "TestSupport",
+                "DeployTokens",
                 .product(name: "NIOSSH", package: "swift-nio-ssh"),
+                .product(name: "JWTKit", package: "jwt-kit"),
                 .product(name: "HummingbirdTesting", package: "hummingbird"),
                 .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "GRDB", package: "GRDB.swift"),

@@ -18,6 +18,10 @@ public struct KeyPurpose: RawRepresentable, Hashable, Sendable, CustomStringConv
     /// Signs the OpenSSH user certificates of approved SSH requests, which hosts trust through
     /// `TrustedUserCAKeys`.
     public static let sshUserCertificates = KeyPurpose(rawValue: "ssh-user-ca")
+
+    /// Signs the deploy tokens of approved deploy requests, which deploy tooling verifies offline
+    /// against the gateway's JWKS.
+    public static let deployTokens = KeyPurpose(rawValue: "deploy-token-signing")
 }
 
 /// A key that signs without handing out its private half: a file today, an HSM or a KMS later,
