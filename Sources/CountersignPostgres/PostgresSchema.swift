@@ -18,6 +18,7 @@ enum PostgresSchema {
         ("v6-credentials", credentials),
         ("v8-certificate-terms", certificateTerms),
         ("v9-deploy-lookup", deployLookup),
+        ("v7-machine-tokens", machineTokens),
     ]
 
     /// Times are BIGINT milliseconds since the epoch, the precision the core hashes them at, so a

@@ -148,10 +148,7 @@ struct CredentialContractOnSQLiteTests {
         try await withSQLiteStore { store, path in
             try await CredentialStoreContract.anIssueFailsClosedWithTheAuditLog(
                 store,
-                breakAudit: {
-                    try execute("CREATE TRIGGER audit_device_down BEFORE INSERT ON audit_events BEGIN SELECT RAISE(ABORT, 'audit device unavailable'); END", at: path)
-                },
-                repairAudit: { try execute("DROP TRIGGER audit_device_down", at: path) }
+                breakAudit: { try SQLiteAuditOutage.breakAppends(at: path) }, repairAudit: { try SQLiteAuditOutage.repair(at: path) }
             )
         }
     }

@@ -25,13 +25,7 @@ struct CredentialsOnPostgresTests {
         try await withPostgresStore { store in
             try await CredentialStoreContract.anIssueFailsClosedWithTheAuditLog(
                 store,
-                breakAudit: {
-                    try await store.execute("""
-                        CREATE FUNCTION audit_device_down() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN RAISE EXCEPTION 'audit device unavailable'; END $$
-                        """)
-                    try await store.execute("CREATE TRIGGER audit_device_down BEFORE INSERT ON audit_events FOR EACH ROW EXECUTE FUNCTION audit_device_down()")
-                },
-                repairAudit: { try await store.execute("DROP TRIGGER audit_device_down ON audit_events") }
+                breakAudit: { try await store.breakAuditAppends() }, repairAudit: { try await store.repairAuditAppends() }
             )
         }
     }

@@ -202,24 +202,13 @@ struct GatewaysOnPostgresTests {
 struct FailClosedOnPostgresTests {
     typealias Keys = HardwareKeyStoreContract
 
-    private func breakAuditAppends(_ store: PostgresStore) async throws {
-        try await store.execute("""
-            CREATE FUNCTION audit_device_down() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN RAISE EXCEPTION 'audit device unavailable'; END $$
-            """)
-        try await store.execute("CREATE TRIGGER audit_device_down BEFORE INSERT ON audit_events FOR EACH ROW EXECUTE FUNCTION audit_device_down()")
-    }
-
-    private func repairAuditAppends(_ store: PostgresStore) async throws {
-        try await store.execute("DROP TRIGGER audit_device_down ON audit_events")
-    }
-
     @Test("creating and deciding on a request fail and leave the request as it was")
     func requests() async throws {
         try await withPostgresStore { store in
             let now = Date()
             let kept = try await store.file(try ContractFixtures.deploy(requirement: try ContractFixtures.requirement([(1, "sre")]), at: now))
             let counted = store.committedAuditEvents
-            try await breakAuditAppends(store)
+            try await store.breakAuditAppends()
             let lost = try ContractFixtures.deploy(at: now)
             #expect(await ContractFixtures.refusalCode { _ = try await store.file(lost) } == "storage_failure")
             #expect(try await store.request(lost.id) == nil)
@@ -257,14 +246,14 @@ struct FailClosedOnPostgresTests {
                     )
                 }
             }
-            try await breakAuditAppends(store)
+            try await store.breakAuditAppends()
             #expect(await ContractFixtures.refusalCode(enrol) == "storage_failure")
             #expect(await ContractFixtures.refusalCode(approve) == "storage_failure")
             #expect(try await store.keys(of: try ContractFixtures.user("bob")).isEmpty)
             #expect(try await store.request(request.id) == request)
             #expect(try await store.keys(of: dave.name) == [key], "the counter did not move")
 
-            try await repairAuditAppends(store)
+            try await store.repairAuditAppends()
             #expect(await ContractFixtures.refusalCode(enrol) == nil)
             #expect(await ContractFixtures.refusalCode(approve) == nil)
             #expect(try await store.request(request.id)?.state == .approved)
