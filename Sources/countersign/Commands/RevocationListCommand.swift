@@ -29,8 +29,7 @@ struct AdminRevocationList: AsyncParsableCommand {
             } catch {
                 throw CLIFailure.unreachable("the gateway answered with something that is not a key revocation list (\(error.message)); \(out) is unchanged")
             }
-            if let current = FileManager.default.contents(atPath: out),
-               let currentVersion = try? KeyRevocationList.version(of: Array(current)), currentVersion > version {
+            if let currentVersion = Self.version(ofListAt: out), currentVersion > version {
                 throw CLIFailure.refused("the gateway's list (version \(version)) is older than the one in \(out) (version \(currentVersion)); \(out) is unchanged")
             }
             do throws(SecureFileError) {
@@ -40,5 +39,12 @@ struct AdminRevocationList: AsyncParsableCommand {
             }
             print("Wrote \(out): key revocation list version \(version), \(list.count) bytes.")
         }
+    }
+
+    /// The version of the list already at `path`, from its header alone; nil when there is none.
+    static func version(ofListAt path: String) -> UInt64? {
+        guard let file = FileHandle(forReadingAtPath: path) else { return nil }
+        defer { try? file.close() }
+        return (try? file.read(upToCount: 64)).flatMap { try? KeyRevocationList.version(of: Array($0)) }
     }
 }
