@@ -122,7 +122,8 @@ public func buildGateway(
     router.add(middleware: ErrorMiddleware(alarm: alarm))
     let cookies = WebCookies(publicURL: configuration.publicURL)
     router.add(middleware: ClientAddressMiddleware(trustedProxies: configuration.trustedProxies))
-    router.add(middleware: AuthenticationMiddleware(sessions: sessions, cookies: cookies))
+    let machineTokens = MachineTokenAuthority(store: store, clock: clock)
+    router.add(middleware: AuthenticationMiddleware(sessions: sessions, machineTokens: machineTokens, cookies: cookies))
     let routes = RouteRecorder(router: router)
     HealthController(
         store: store, writability: WritabilityProof(store: store, clock: clock), policies: policies, metrics: metrics,
@@ -137,6 +138,7 @@ public func buildGateway(
         clock: clock, metrics: metrics
     )
     KeyController(keys: keys, bodyLimit: configuration.maximumBodySize).register(on: routes)
+    MachineTokenController(tokens: machineTokens, clock: clock, bodyLimit: configuration.maximumBodySize).register(on: routes)
     let certificateAuthority = SSHCertificateAuthority(store: store, keyring: keyring, clock: clock)
     // The CA key is made (or its files checked) at start: a keyring that cannot give one stops
     // the gateway here rather than at the first certificate.

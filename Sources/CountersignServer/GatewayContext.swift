@@ -20,6 +20,12 @@ public struct GatewayContext: RequestContext {
     /// (the one a trusted proxy forwarded).
     public internal(set) var remoteAddress: String
     public var identity: CallerIdentity?
+    /// Deploy tooling's machine token, when one the gateway issued was presented (in whatever
+    /// state: `requireMachineOrPerson` judges it). Never an `identity`.
+    public internal(set) var machine: MachineCaller?
+    /// A bearer value with the machine-token prefix was presented, issued here or not: such a
+    /// caller is refused on every route that acts for a person.
+    var presentedMachineToken = false
     /// A token was presented but is unknown, revoked or expired.
     var presentedStaleToken = false
     /// A browser's session cookie came without its anti-forgery header, so it was not used.
@@ -40,6 +46,7 @@ public struct GatewayContext: RequestContext {
     public var responseEncoder: JSONEncoder { APICoding.makeEncoder() }
 
     func requireIdentity() throws(GatewayError) -> CallerIdentity {
+        guard !presentedMachineToken else { throw GatewayError.machineTokenRefused }
         guard let identity else {
             let message = if presentedStaleToken {
                 "the session token is invalid or has expired; log in again"

@@ -159,13 +159,6 @@ public final class SessionAuthority: Sendable {
         cache.forget(tokenHash: identity.session.tokenHash)
     }
 
-    /// The identity behind an `Authorization` header, or nil when the header is not a bearer
-    /// token, or the token is malformed, unknown, revoked or expired.
-    func identity(forAuthorizationHeader header: String) async throws -> CallerIdentity? {
-        guard let token = Self.bearerToken(inAuthorizationHeader: header) else { return nil }
-        return try await identity(forToken: token)
-    }
-
     /// Longer than any token this gateway issues with generous room for whitespace; a longer
     /// header is refused before it is read any further.
     static let maximumAuthorizationHeaderBytes = 256

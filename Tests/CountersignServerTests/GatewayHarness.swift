@@ -29,6 +29,7 @@ struct GatewayHarness {
         policies: URL? = nil,
         passwordVerifier: (any PasswordVerifier)? = nil,
         clock: ManualClock = ManualClock(),
+        logger: Logger? = nil,
         _ configure: (inout GatewayConfiguration) -> Void = { _ in }
     ) async throws -> GatewayHarness {
         let directory = FileManager.default.temporaryDirectory.appendingPathComponent("countersign-server-\(UUID().uuidString)")
@@ -49,8 +50,9 @@ struct GatewayHarness {
         configuration.connections.headerTimeout = .seconds(600)
         configuration.connections.idleTimeout = .seconds(600)
         configure(&configuration)
-        var logger = Logger(label: "countersignd-test")
-        logger.logLevel = .warning
+        var quiet = Logger(label: "countersignd-test")
+        quiet.logLevel = .warning
+        let logger = logger ?? quiet
         let gateway = try await buildGateway(configuration: configuration, clock: clock, passwordVerifier: passwordVerifier, logger: logger)
         return GatewayHarness(directory: directory, clock: clock, gateway: gateway, configuration: configuration)
     }

@@ -8,6 +8,9 @@ import Hummingbird
 /// Routes decide for themselves whether an identity is required (`context.requireIdentity()`),
 /// so a stale token never stands in the way of logging in again.
 ///
+/// A bearer value with the machine-token prefix (`csm_`) is deploy tooling's: it resolves to
+/// `context.machine` only, never to an identity, and `requireIdentity` refuses it.
+///
 /// The reviewer pages' scripts call the same API with the browser's session cookie. A cookie
 /// counts only beside the session's anti-forgery header, which another site cannot send (it would
 /// need a CORS preflight this gateway never grants): a forged request gets no identity.
@@ -15,13 +18,22 @@ struct AuthenticationMiddleware: RouterMiddleware {
     typealias Context = GatewayContext
 
     let sessions: SessionAuthority
+    let machineTokens: MachineTokenAuthority
     let cookies: WebCookies
 
     func handle(_ request: Request, context: GatewayContext, next: (Request, GatewayContext) async throws -> Response) async throws -> Response {
         var context = context
         if let header = request.headers[.authorization] {
-            context.identity = try await sessions.identity(forAuthorizationHeader: header)
-            context.presentedStaleToken = context.identity == nil
+            let token = SessionAuthority.bearerToken(inAuthorizationHeader: header)
+            if let token, token.hasPrefix(MachineTokenSecret.prefix) {
+                context.presentedMachineToken = true
+                context.machine = try await machineTokens.caller(presenting: token)
+            } else if let token {
+                context.identity = try await sessions.identity(forToken: token)
+                context.presentedStaleToken = context.identity == nil
+            } else {
+                context.presentedStaleToken = true
+            }
         } else if let token = cookies.sessionToken(in: request) {
             if CSRFToken.matches(request.headers[WebCookies.csrfHeader], sessionToken: token) {
                 context.identity = try await sessions.identity(forToken: token)

@@ -20,6 +20,8 @@ struct WebSessionMiddleware: RouterMiddleware {
     func handle(_ request: Request, context: GatewayContext, next: (Request, GatewayContext) async throws -> Response) async throws -> Response {
         var context = context
         context.identity = nil
+        context.machine = nil
+        context.presentedMachineToken = false
         context.presentedStaleToken = false
         context.presentedCookieWithoutCSRF = false
         var response: Response
