@@ -43,12 +43,12 @@ struct SSHCertificateController {
     /// key hosts must trust, so that a host refreshing it picks up a rotation's next key before
     /// the switch.
     @Sendable func certificateAuthority(_ request: Request, context: GatewayContext) async throws -> Response {
-        let line = try authority.trustedKeys().map {
+        let lines = try authority.trustedKeys().map {
             $0.publicKey.authorizedKeysLine(comment: "countersign-user-ca-\($0.generation.number)") + "\n"
         }.joined()
         return Response(
             status: .ok, headers: [.contentType: "text/plain; charset=utf-8", .cacheControl: "no-cache"],
-            body: .init(byteBuffer: ByteBuffer(string: line))
+            body: .init(byteBuffer: ByteBuffer(string: lines))
         )
     }
 
