@@ -71,3 +71,25 @@ public struct CertificateAuthorityRotationView: Codable, Sendable, Equatable {
         self.keys = keys
     }
 }
+
+/// A deploy token for an approved deploy request, as `POST /v1/requests/{id}/deploy-token` answers.
+public struct DeployTokenView: Codable, Sendable, Equatable {
+    /// The compact JWS (EdDSA) deploy tooling verifies against `/.well-known/jwks.json`.
+    public let token: String
+    /// The token's `jti`.
+    public let jti: String
+    /// The credential serial its issue is audited under.
+    public let serial: UInt64
+    /// The token's `exp`: the approved window's end, or a day after issue if that is sooner.
+    public let expiresAt: Date
+    /// The `kid` of the key that signed it.
+    public let kid: String
+
+    public init(token: String, jti: String, serial: UInt64, expiresAt: Date, kid: String) {
+        self.token = token
+        self.jti = jti
+        self.serial = serial
+        self.expiresAt = expiresAt
+        self.kid = kid
+    }
+}

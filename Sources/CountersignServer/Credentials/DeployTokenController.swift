@@ -1,0 +1,41 @@
+import CountersignAPI
+import CountersignCore
+import DeployTokens
+import Foundation
+import Hummingbird
+
+/// The deploy token routes: a token for an approved deploy request, and the JWKS deploy tooling
+/// verifies tokens with offline.
+struct DeployTokenController {
+    let issuer: DeployTokenIssuer
+    let requests: RequestDesk
+
+    /// How long caches may keep the JWKS: a rotation publishes the next key well before it signs,
+    /// so a few minutes' staleness never leaves a verifier without it.
+    static let keySetCacheControl = "public, max-age=300"
+
+    func register(on routes: RouteRecorder) {
+        routes.on(.post, "/v1/requests/{id}/deploy-token", use: issue)
+        routes.on(.get, "/.well-known/jwks.json", use: keySet)
+    }
+
+    @Sendable func issue(_ request: Request, context: GatewayContext) async throws -> JSONResponse<DeployTokenView> {
+        let caller = try context.requireIdentity().actor
+        let id = try RequestPath.id(context)
+        // A request the caller may not see does not exist for them, as everywhere else.
+        _ = try await requests.request(id, for: caller)
+        let issued = try await issuer.issue(for: id, by: caller)
+        return JSONResponse(DeployTokenView(
+            token: issued.token.compact, jti: issued.token.claims.tokenID, serial: issued.serial.rawValue,
+            expiresAt: issued.token.claims.expiresAt, kid: issued.token.keyID
+        ), status: .created)
+    }
+
+    /// Public, so that deploy tooling can fetch it unattended: it holds public keys only.
+    @Sendable func keySet(_ request: Request, context: GatewayContext) async throws -> Response {
+        Response(
+            status: .ok, headers: [.contentType: "application/json; charset=utf-8", .cacheControl: Self.keySetCacheControl],
+            body: .init(byteBuffer: ByteBuffer(bytes: try issuer.publishedKeys().json))
+        )
+    }
+}
