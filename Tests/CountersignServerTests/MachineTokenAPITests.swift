@@ -17,6 +17,10 @@ struct MachineTokenAPITests {
         return try api.decode(CreatedMachineTokenView.self, response)
     }
 
+    static func listed(on api: API, as token: String) async throws -> [MachineTokenView] {
+        try api.decode(MachineTokenListView.self, try await api.send(.get, "/v1/admin/tokens", token: token)).tokens
+    }
+
     static func auditText(on api: API, as token: String) async throws -> String {
         String(buffer: try await api.send(.get, "/v1/audit?limit=1000", token: token).body)
     }
@@ -64,15 +68,15 @@ struct MachineTokenAPITests {
             let revoked = try api.decode(MachineTokenView.self, first)
             #expect(revoked.state == "revoked" && revoked.revokedBy == "erin" && revoked.revokedAt == harness.clock.now().truncatedToMilliseconds)
             harness.clock.advance(by: 600)
-            let again = try await api.send(.post, "/v1/admin/tokens/ci-payments/revoke", token: erin)
-            #expect(again.status == .ok)
+            let again = try await api.send(.post, "/v1/admin/tokens/ci%2Dpayments/revoke", token: erin)
+            #expect(again.status == .ok, "percent-encoded, the same name")
             #expect(try api.decode(MachineTokenView.self, again) == revoked)
             let events = try api.decode(AuditPageView.self, try await api.send(.get, "/v1/audit?limit=1000", token: erin)).events
             let revocations = events.filter { $0.action == "machine_token.revoked" }
             #expect(revocations.count == 1)
             #expect(revocations.first?.actor == "erin" && revocations.first?.subject == "machine:ci-payments")
 
-            for name in ["ci-nobody", "CI-PAYMENTS", String(repeating: "a", count: 300), "machine%3Aci-payments"] {
+            for name in ["ci-nobody", "CI-PAYMENTS", String(repeating: "a", count: 300), "machine%3Aci-payments", "ci-payments%", "%E2%80%AEci"] {
                 let missing = try await api.send(.post, "/v1/admin/tokens/\(name)/revoke", token: erin)
                 #expect(missing.status == .notFound, "\(name)")
                 #expect(try api.errorCode(missing) == APIErrorCode.notFound)
@@ -93,7 +97,7 @@ struct MachineTokenAPITests {
             let stillTaken = try await api.send(.post, "/v1/admin/tokens", body: Self.paymentsBody, token: erin)
             #expect(stillTaken.status == .conflict)
             #expect(try api.errorCode(stillTaken) == APIErrorCode.machineTokenNameTaken)
-            let listed = try api.decode(MachineTokenListView.self, try await api.send(.get, "/v1/admin/tokens", token: erin)).tokens
+            let listed = try await Self.listed(on: api, as: erin)
             #expect(listed.map(\.name) == ["ci-payments"])
         }
     }
@@ -120,7 +124,7 @@ struct MachineTokenAPITests {
                 #expect(anonymous.status == .unauthorized, "\(method) \(path)")
                 #expect(try api.errorCode(anonymous) == APIErrorCode.unauthenticated)
             }
-            let listed = try api.decode(MachineTokenListView.self, try await api.send(.get, "/v1/admin/tokens", token: erin)).tokens
+            let listed = try await Self.listed(on: api, as: erin)
             #expect(listed.map(\.state) == ["active"], "carol revoked nothing")
         }
     }
@@ -164,7 +168,7 @@ struct MachineTokenAPITests {
             #expect(tooLarge.status == .contentTooLarge)
             let notJSON = try await api.raw(.post, "/v1/admin/tokens", bytes: Array("name=ci".utf8), token: erin, contentType: "application/x-www-form-urlencoded")
             #expect(notJSON.status == .unsupportedMediaType)
-            #expect(try api.decode(MachineTokenListView.self, try await api.send(.get, "/v1/admin/tokens", token: erin)).tokens.isEmpty)
+            #expect(try await Self.listed(on: api, as: erin).isEmpty)
         }
     }
 
@@ -192,7 +196,7 @@ struct MachineTokenAPITests {
                 checked += 1
             }
             #expect(checked >= 20, "requests, approvals, keys, audit, admin and session routes were all tried")
-            let listed = try api.decode(MachineTokenListView.self, try await api.send(.get, "/v1/admin/tokens", token: erin)).tokens
+            let listed = try await Self.listed(on: api, as: erin)
             #expect(listed.map(\.name) == ["ci-payments"], "the machine made no token of its own")
         }
     }

@@ -30,7 +30,10 @@ struct MachineTokenController {
 
     @Sendable func revoke(_ request: Request, context: GatewayContext) async throws -> JSONResponse<MachineTokenView> {
         let caller = try context.requireIdentity().actor
-        guard let name = context.parameters.get("name"), name.utf8.count <= 256 else { throw GatewayError.notFound("machine token") }
+        // Percent-decoded: `ci%2Dpayments` names the same token as `ci-payments` (RFC 3986 §6.2.2.2).
+        guard let raw = context.parameters.get("name"), raw.utf8.count <= 256, let name = raw.removingPercentEncoding else {
+            throw GatewayError.notFound("machine token")
+        }
         return JSONResponse(MachineTokenView(try await tokens.revoke(named: name, by: caller), at: clock.now()))
     }
 }

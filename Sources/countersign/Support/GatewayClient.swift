@@ -1,5 +1,6 @@
 import AsyncHTTPClient
 import CountersignAPI
+import CountersignCore
 import Foundation
 import NIOCore
 import NIOHTTP1
@@ -23,7 +24,8 @@ struct GatewayClient {
     }()
     static let responseLimit = 16 * 1024 * 1024
 
-    /// The server named on the command line, else in the environment, else where we logged in.
+    /// The server named on the command line, else in the environment, else where we logged in;
+    /// the machine token in `COUNTERSIGN_TOKEN`, else the saved login's token for that server.
     static func resolve(server: String?, requireLogin: Bool) throws(CLIFailure) -> GatewayClient {
         let saved = Credentials.load()
         let chosen = server ?? ProcessInfo.processInfo.environment["COUNTERSIGN_SERVER"].flatMap { $0.isEmpty ? nil : $0 } ?? saved?.server ?? defaultServer
@@ -31,9 +33,9 @@ struct GatewayClient {
         guard normalized.hasPrefix("http://") || normalized.hasPrefix("https://") else {
             throw .input("the server must be an http:// or https:// URL, got \(chosen)")
         }
-        let token = saved.flatMap { $0.server == normalized ? $0.token : nil }
+        let token = try MachineTokenEnvironment.token()?.revealed ?? saved.flatMap { $0.server == normalized ? $0.token : nil }
         if requireLogin, token == nil {
-            throw .refused("not logged in to \(normalized); run `countersign login` first")
+            throw .refused("not logged in to \(normalized); run `countersign login` first, or set \(MachineTokenEnvironment.variable)")
         }
         return GatewayClient(server: normalized, token: token)
     }
@@ -111,7 +113,10 @@ struct GatewayClient {
         case 400, 413, 415:
             return .input(message)
         case 401:
-            return .refused(apiError?.error.code == APIErrorCode.invalidCredentials ? message : "\(message); run `countersign login`")
+            // Logging in again mends a stale session, not a wrong password or a machine token.
+            let code = apiError?.error.code ?? ""
+            let loginHelps = code != APIErrorCode.invalidCredentials && code != APIErrorCode.machineTokenInvalid && MachineTokenRefusal.Code(rawValue: code) == nil
+            return .refused(loginHelps ? "\(message); run `countersign login`" : message)
         case 500...:
             return .unreachable("the gateway at \(server) failed: \(message)")
         default:
