@@ -43,6 +43,13 @@ struct DeployTokenAPITests {
         try await api.send(.post, "/v1/requests/\(id)/deploy-token", token: token)
     }
 
+    /// alice's approved payments production deploy, and a token she took for it.
+    static func approvedAndIssued(_ api: API) async throws -> (RequestView, DeployTokenView) {
+        let alice = try await api.login("alice")
+        let request = try await DeployGateAPITests.approvedDeploy(api, alice: alice, bob: try await api.login("bob"), dave: try await api.login("dave"))
+        return (request, try api.decode(DeployTokenView.self, try await issue(api, request.id, token: alice)))
+    }
+
     static func keySet(_ api: API) async throws -> (DeployTokenKeySet, String) {
         let response = try await api.send(.get, "/.well-known/jwks.json")
         try #require(response.status == .ok)
@@ -101,9 +108,7 @@ struct DeployTokenAPITests {
     func unnamedIssuer() async throws {
         let harness = try await GatewayHarness.make()
         try await harness.run { api in
-            let alice = try await api.login("alice")
-            let request = try await DeployGateAPITests.approvedDeploy(api, alice: alice, bob: try await api.login("bob"), dave: try await api.login("dave"))
-            let issued = try api.decode(DeployTokenView.self, try await Self.issue(api, request.id, token: alice))
+            let (_, issued) = try await Self.approvedAndIssued(api)
             let claims = try DeployTokenVerifier(keys: try await Self.keySet(api).0).verify(issued.token, expecting: Self.rollout, at: harness.clock.now())
             #expect(claims.issuer == "countersign")
         }
@@ -113,9 +118,8 @@ struct DeployTokenAPITests {
     func otherKeysAndChangedClaims() async throws {
         let harness = try await GatewayHarness.make()
         try await harness.run { api in
-            let alice = try await api.login("alice")
-            let request = try await DeployGateAPITests.approvedDeploy(api, alice: alice, bob: try await api.login("bob"), dave: try await api.login("dave"))
-            let token = try api.decode(DeployTokenView.self, try await Self.issue(api, request.id, token: alice)).token
+            let (request, issued) = try await Self.approvedAndIssued(api)
+            let token = issued.token
             let now = harness.clock.now()
             let otherKeys = DeployTokenKeySet(publicKeys: [Curve25519.Signing.PrivateKey().publicKey])
             #expect(Self.refusal { () throws(DeployTokenRefusal) in _ = try DeployTokenVerifier(keys: otherKeys).verify(token, expecting: Self.rollout, at: now) } == .unknownKey)
