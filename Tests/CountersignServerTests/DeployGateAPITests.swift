@@ -85,6 +85,32 @@ struct DeployGateAPITests {
         }
     }
 
+    @Test("deploy tooling checks with a machine token scoped deploy:check for the service; any other token is refused")
+    func machineTokens() async throws {
+        let harness = try await GatewayHarness.make()
+        try await harness.run { api in
+            let alice = try await api.login("alice")
+            _ = try await Self.approvedDeploy(api, alice: alice, bob: try await api.login("bob"), dave: try await api.login("dave"))
+            let erin = try await api.login("erin")
+            func token(_ name: String, scopes: [String], services: [String]? = nil) async throws -> String {
+                let created = try await api.send(.post, "/v1/admin/tokens", body: CreateMachineTokenBody(name: name, scopes: scopes, services: services), token: erin)
+                try #require(created.status == .created, "\(String(buffer: created.body))")
+                return try api.decode(CreatedMachineTokenView.self, created).secret
+            }
+            let ci = try await token("ci-payments", scopes: ["deploy:check"], services: ["payments-*"])
+            #expect(try await Self.check(api, token: ci).status == .ok)
+            let other = try await Self.check(api, token: ci, service: "search-api")
+            #expect(try other.status == .forbidden && api.errorCode(other) == "service_not_allowed")
+            let consumeOnly = try await token("ci-consume", scopes: ["deploy:consume"])
+            let unscoped = try await Self.check(api, token: consumeOnly)
+            #expect(try unscoped.status == .forbidden && api.errorCode(unscoped) == "scope_missing")
+            let unknown = try await Self.check(api, token: "csm_" + String(repeating: "A", count: 43))
+            #expect(unknown.status == .unauthorized)
+            #expect(try await api.send(.post, "/v1/admin/tokens/ci-payments/revoke", token: erin).status == .ok)
+            #expect(try await Self.check(api, token: ci).status == .unauthorized, "revoked at once on this gateway")
+        }
+    }
+
     @Test("no session, a malformed body or an extreme value is refused with its status, never a 200")
     func abuse() async throws {
         let harness = try await GatewayHarness.make()

@@ -18,9 +18,12 @@ struct DeployGateController {
         routes.on(.post, "/v1/deploys/check", use: check)
     }
 
+    /// A person logged in, or deploy tooling with a machine token holding `deploy:check` for the
+    /// service: the body is read first, since the token's scope depends on the service it names.
     @Sendable func check(_ request: Request, context: GatewayContext) async throws -> JSONResponse<DeployCheckView> {
-        _ = try context.requireIdentity()
+        if !context.presentedMachineToken { _ = try context.requireIdentity() }
         let body = try await BodyDecoding.decode(DeployCheckBody.self, from: request, limit: bodyLimit)
+        _ = try context.requireMachineOrPerson(scope: .deployCheck, service: body.service)
         let target: DeployTarget
         do {
             target = try DeployTarget(service: body.service, environment: body.environment, commit: try ArtifactReference(body.commit))
