@@ -163,7 +163,7 @@ struct ForgeryTests {
         let parts = token.split(separator: ".").map(String.init)
         for garbage in [
             "", ".", "..", "...", "a.b", "a.b.c.d", token + ".", "." + token, token + "=", parts[0] + "=." + parts[1] + "." + parts[2],
-            parts[0] + "." + parts[1] + "==." + parts[2], token.replacingOccurrences(of: "-", with: "+"), " " + token, token + "\n",
+            parts[0] + "." + parts[1] + "==." + parts[2], parts[0] + "." + parts[1] + ".+" + parts[2].dropFirst(), " " + token, token + "\n",
             "e30.e30.", Base64URL.encode(Array("not json".utf8)) + "." + parts[1] + "." + parts[2],
             Base64URL.encode(Array("[]".utf8)) + "." + parts[1] + "." + parts[2], "\u{0}" + token,
         ] {
