@@ -79,6 +79,9 @@ struct HardwareKeyCLITests {
         let again = try await erin.run("admin", "remove-key", "--", "dave", daveKey)
         #expect(again.status == 1, "\(again.standardError)")
         #expect(try await erin.run("admin", "remove-key", "--", "dave", "not/base64").status == 2)
+        // A user name with '.' or '-' reaches the gateway as written: no key (1), not a bad name (2).
+        let dotted = try await erin.run("admin", "remove-key", "--", "first.last-name", daveKey)
+        #expect(dotted.status == 1 && dotted.standardError.contains("not_found"), "\(dotted.standardError)")
 
         #expect(try await daemon.stop(signal: SIGTERM) == 0)
         let database = daemon.dataDirectory + "/countersign.sqlite"

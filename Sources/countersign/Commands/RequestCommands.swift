@@ -159,7 +159,12 @@ enum QueryString {
 }
 
 enum PathSegment {
+    /// RFC 3986's unreserved characters, ASCII only, go as they are, and everything else is
+    /// percent-encoded. The gateway matches path segments without decoding them, so `first.last`
+    /// must reach it as `first.last`, not as `first%2Elast`.
+    static let unreserved = CharacterSet(charactersIn: "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789-._~")
+
     static func encode(_ segment: String) -> String {
-        segment.addingPercentEncoding(withAllowedCharacters: .alphanumerics) ?? ""
+        segment.addingPercentEncoding(withAllowedCharacters: unreserved) ?? ""
     }
 }
