@@ -19,14 +19,11 @@ struct DeployTokenIssuer: Sendable {
     let issuer: String
     let clock: any WallClock
 
-    /// The token key's generations as every gateway sharing the keyring sees them now; a keyring
-    /// that cannot answer refuses every token rather than sign with a stale key.
+    static let name = "deploy token issuer"
+
+    /// The token key's generations as every gateway sharing the keyring sees them now.
     func keys() throws(GatewayError) -> KeySet {
-        do throws(KeyringError) {
-            return try keyring.keySet(for: .deployTokens)
-        } catch {
-            throw GatewayError(status: .serviceUnavailable, code: APIErrorCode.signingUnavailable, message: "the deploy token keys cannot be read now; nothing was issued")
-        }
+        try keyring.keySet(for: .deployTokens, of: Self.name)
     }
 
     /// The JWKS deploy tooling verifies with: every generation published now, oldest first.
@@ -36,12 +33,7 @@ struct DeployTokenIssuer: Sendable {
 
     /// The signer of the generation that signs at `now`.
     func signer(at now: Date) throws(GatewayError) -> DeployTokenSigner {
-        let keys = try keys()
-        do throws(KeyringError) {
-            return DeployTokenSigner(signingKey: try keys.signer(at: now))
-        } catch {
-            throw GatewayError(status: .serviceUnavailable, code: APIErrorCode.signingUnavailable, message: "the deploy token key cannot sign now; nothing was issued")
-        }
+        DeployTokenSigner(signingKey: try keyring.signingKey(for: .deployTokens, of: Self.name, at: now))
     }
 
     /// A token for request `id`, taken by `caller`: the core's grant decides who may have one and

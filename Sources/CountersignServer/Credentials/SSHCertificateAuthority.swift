@@ -13,14 +13,11 @@ struct SSHCertificateAuthority: Sendable {
     let keyring: any Keyring
     let clock: any WallClock
 
-    /// The CA's key generations as every gateway sharing the keyring sees them now; a keyring
-    /// that cannot answer refuses every certificate rather than sign with a stale key.
+    static let name = "SSH certificate authority"
+
+    /// The CA's key generations as every gateway sharing the keyring sees them now.
     func keys() throws(GatewayError) -> KeySet {
-        do throws(KeyringError) {
-            return try keyring.keySet(for: .sshUserCertificates)
-        } catch {
-            throw GatewayError(status: .serviceUnavailable, code: APIErrorCode.signingUnavailable, message: "the SSH certificate authority's keys cannot be read now; nothing was issued")
-        }
+        try keyring.keySet(for: .sshUserCertificates, of: Self.name)
     }
 
     /// The CA keys hosts must trust now (`TrustedUserCAKeys`), oldest first: the one signing, the
@@ -34,13 +31,7 @@ struct SSHCertificateAuthority: Sendable {
     /// row and `credential.issued` event with it, or nothing is issued.
     func issue(for id: RequestID, subject: SSHEd25519PublicKey, by caller: Actor) async throws -> SignedSSHCertificate {
         let now = clock.now()
-        let keys = try keys()
-        let signingKey: any SigningKey
-        do throws(KeyringError) {
-            signingKey = try keys.signer(at: now)
-        } catch {
-            throw GatewayError(status: .serviceUnavailable, code: APIErrorCode.signingUnavailable, message: "the SSH certificate authority has no key to sign with now; nothing was issued")
-        }
+        let signingKey = try keyring.signingKey(for: .sshUserCertificates, of: Self.name, at: now)
         return try await store.issueCredential(for: id, at: now) { request, serial in
             let terms = request.certificateTerms
             let grant = try CredentialRules.grant(.sshCertificate, for: request, to: caller.name, lifetime: TimeInterval(terms.lifetimeSeconds), at: now)
