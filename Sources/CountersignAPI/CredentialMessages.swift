@@ -34,7 +34,8 @@ public struct SSHCertificateView: Codable, Sendable, Equatable {
     }
 }
 
-/// `POST /v1/admin/ssh/ca/rotate`.
+/// `POST /v1/admin/ssh/ca/rotate`, and the deploy token key's rotation as
+/// `DeployTokenKeyRotationBody`: when the next key starts signing.
 public struct CertificateAuthorityRotationBody: Codable, Sendable {
     public static let defaultSwitchAfterSeconds = 24 * 3600
     public static let switchAfterRange = 0...(30 * 24 * 3600)
@@ -68,6 +69,36 @@ public struct CertificateAuthorityRotationView: Codable, Sendable, Equatable {
     public let keys: [CertificateAuthorityKeyView]
 
     public init(keys: [CertificateAuthorityKeyView]) {
+        self.keys = keys
+    }
+}
+
+/// `POST /v1/admin/deploy-tokens/keys/rotate`: the CA's body, for the same schedule.
+public typealias DeployTokenKeyRotationBody = CertificateAuthorityRotationBody
+
+/// One deploy token key verifiers must trust, under the `kid` the JWKS lists it by.
+public struct DeployTokenKeyView: Codable, Sendable, Equatable {
+    public let generation: Int
+    /// Its RFC 7638 thumbprint, as tokens it signs name it.
+    public let kid: String
+    /// When it starts signing; absent for the first key, which always has.
+    public let signsFrom: Date?
+    /// When it leaves the JWKS; absent while no successor is scheduled.
+    public let retiresAt: Date?
+
+    public init(generation: Int, kid: String, signsFrom: Date?, retiresAt: Date?) {
+        self.generation = generation
+        self.kid = kid
+        self.signsFrom = signsFrom
+        self.retiresAt = retiresAt
+    }
+}
+
+/// The deploy token keys after a rotation was scheduled, oldest first, as the JWKS lists them.
+public struct DeployTokenKeyRotationView: Codable, Sendable, Equatable {
+    public let keys: [DeployTokenKeyView]
+
+    public init(keys: [DeployTokenKeyView]) {
         self.keys = keys
     }
 }

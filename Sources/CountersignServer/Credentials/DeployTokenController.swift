@@ -4,11 +4,12 @@ import DeployTokens
 import Foundation
 import Hummingbird
 
-/// The deploy token routes: a token for an approved deploy request, and the JWKS deploy tooling
-/// verifies tokens with offline.
+/// The deploy token routes: a token for an approved deploy request, the JWKS deploy tooling
+/// verifies tokens with offline, and the rotation of the key that signs them.
 struct DeployTokenController {
     let issuer: DeployTokenIssuer
     let requests: RequestDesk
+    let bodyLimit: Int
 
     /// How long caches may keep the JWKS: a rotation publishes the next key well before it signs,
     /// so a few minutes' staleness never leaves a verifier without it.
@@ -17,6 +18,7 @@ struct DeployTokenController {
     func register(on routes: RouteRecorder) {
         routes.on(.post, "/v1/requests/{id}/deploy-token", use: issue)
         routes.on(.get, "/.well-known/jwks.json", use: keySet)
+        routes.on(.post, "/v1/admin/deploy-tokens/keys/rotate", use: rotate)
     }
 
     @Sendable func issue(_ request: Request, context: GatewayContext) async throws -> JSONResponse<DeployTokenView> {
@@ -37,5 +39,21 @@ struct DeployTokenController {
             status: .ok, headers: [.contentType: "application/json; charset=utf-8", .cacheControl: Self.keySetCacheControl],
             body: .init(byteBuffer: ByteBuffer(bytes: try issuer.publishedKeys().json))
         )
+    }
+
+    /// Admins schedule the token key's next generation; `switch_after_seconds` (default a day)
+    /// gives verifiers time to fetch the JWKS with both keys, well past its five minutes' caching,
+    /// before tokens are signed by the new one.
+    @Sendable func rotate(_ request: Request, context: GatewayContext) async throws -> JSONResponse<DeployTokenKeyRotationView> {
+        let caller = try context.requireIdentity().actor
+        let body = try await BodyDecoding.decode(DeployTokenKeyRotationBody.self, from: request, limit: bodyLimit)
+        let rotation = try await issuer.rotate(switchAfter: try KeyRotation.switchAfter(body), by: caller)
+        let keys = rotation.published(at: issuer.clock.now()).map { published in
+            DeployTokenKeyView(
+                generation: published.generation.number, kid: DeployTokenKeySet.keyID(of: published.publicKey),
+                signsFrom: published.generation.number == 1 ? nil : published.generation.signsFrom, retiresAt: published.generation.retiresAt
+            )
+        }
+        return JSONResponse(DeployTokenKeyRotationView(keys: keys), status: .created)
     }
 }

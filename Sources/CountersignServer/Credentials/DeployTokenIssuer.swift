@@ -36,6 +36,22 @@ struct DeployTokenIssuer: Sendable {
         DeployTokenSigner(signingKey: try keyring.signingKey(for: .deployTokens, of: Self.name, at: now))
     }
 
+    /// Schedules the token key's next generation: in the JWKS at once, signing from `switchAfter`
+    /// from now, the current one in the JWKS until the longest token it may still sign has
+    /// expired. Audited before it is published; if the audit cannot be written nothing changes.
+    func rotate(switchAfter: TimeInterval, by caller: Actor) async throws -> KeySet {
+        try await rotation.rotate(switchAfter: switchAfter, by: caller)
+    }
+
+    /// Deploy tooling knows a token key by its `kid` (its RFC 7638 thumbprint), and the audit
+    /// names it so.
+    var rotation: KeyRotation {
+        KeyRotation(
+            store: store, keyring: keyring, clock: clock, purpose: .deployTokens, name: "deploy token key",
+            fingerprint: { DeployTokenKeySet.keyID(of: $0) }
+        )
+    }
+
     /// A token for request `id`, taken by `caller`: the core's grant decides who may have one and
     /// until when; the store allocates its serial and commits its row and `credential.issued`
     /// event with it, or nothing is issued.

@@ -95,40 +95,14 @@ struct SSHCertificateAuthority: Sendable {
     /// still sign has expired. Audited before it is published; if the audit cannot be written
     /// nothing changes.
     func rotate(switchAfter: TimeInterval, by caller: Actor) async throws -> KeySet {
-        guard caller.groups.contains(WellKnownGroup.admins) else {
-            throw GatewayError(status: .forbidden, code: DomainError.Code.forbidden.rawValue, message: "only the \(WellKnownGroup.admins) group may rotate the SSH certificate authority")
-        }
-        let now = clock.now()
-        let rotation: KeySet
-        do throws(KeyringError) {
-            rotation = try keyring.prepareRotation(
-                of: .sshUserCertificates, switchAt: now.addingTimeInterval(switchAfter), overlap: CredentialRules.maximumLifetime, at: now
-            )
-        } catch where error.code == .rotationPending {
-            throw GatewayError(status: .conflict, code: error.code.rawValue, message: error.message)
-        } catch {
-            throw GatewayError(status: .serviceUnavailable, code: APIErrorCode.signingUnavailable, message: "the SSH certificate authority's keyring refused the rotation; nothing changed")
-        }
-        let published = rotation.published(at: now)
-        guard let current = published.first(where: { $0.generation == rotation.schedule.signer(at: now) }), let next = published.last else {
-            throw GatewayError(status: .serviceUnavailable, code: APIErrorCode.signingUnavailable, message: "the rotation has no next key; nothing changed")
-        }
-        _ = try await store.appendAudit([AuditEvent(
-            time: now, actor: caller.name.rawValue, action: .keyRotationScheduled, subject: KeyPurpose.sshUserCertificates.rawValue,
-            details: [
-                "current_generation": String(current.generation.number),
-                "current_fingerprint": SSHEd25519PublicKey(current.publicKey).fingerprint,
-                "next_generation": String(next.generation.number),
-                "next_fingerprint": SSHEd25519PublicKey(next.publicKey).fingerprint,
-                "switch_at": String(next.generation.signsFrom.millisecondsSinceEpoch),
-                "current_retires_at": String(current.generation.retiresAt.map(\.millisecondsSinceEpoch) ?? 0),
-            ]
-        )])
-        do throws(KeyringError) {
-            try keyring.publish(rotation)
-        } catch {
-            throw GatewayError(status: .serviceUnavailable, code: APIErrorCode.signingUnavailable, message: "the rotation was audited but the keyring could not publish it; the current key stays")
-        }
-        return rotation
+        try await rotation.rotate(switchAfter: switchAfter, by: caller)
+    }
+
+    /// Hosts know a CA key by its OpenSSH fingerprint, and the audit names it so.
+    var rotation: KeyRotation {
+        KeyRotation(
+            store: store, keyring: keyring, clock: clock, purpose: .sshUserCertificates, name: Self.name,
+            fingerprint: { SSHEd25519PublicKey($0).fingerprint }
+        )
     }
 }

@@ -57,11 +57,7 @@ struct SSHCertificateController {
     @Sendable func rotate(_ request: Request, context: GatewayContext) async throws -> JSONResponse<CertificateAuthorityRotationView> {
         let caller = try context.requireIdentity().actor
         let body = try await BodyDecoding.decode(CertificateAuthorityRotationBody.self, from: request, limit: bodyLimit)
-        let switchAfter = body.switchAfterSeconds ?? CertificateAuthorityRotationBody.defaultSwitchAfterSeconds
-        guard CertificateAuthorityRotationBody.switchAfterRange.contains(switchAfter) else {
-            throw GatewayError(status: .badRequest, code: DomainError.Code.invalidField.rawValue, message: "switch_after_seconds must be between 0 and \(CertificateAuthorityRotationBody.switchAfterRange.upperBound)")
-        }
-        let rotation = try await authority.rotate(switchAfter: TimeInterval(switchAfter), by: caller)
+        let rotation = try await authority.rotate(switchAfter: try KeyRotation.switchAfter(body), by: caller)
         let keys = rotation.published(at: authority.clock.now()).map { published in
             CertificateAuthorityKeyView(
                 generation: published.generation.number, fingerprint: SSHEd25519PublicKey(published.publicKey).fingerprint,

@@ -1,6 +1,5 @@
 import ArgumentParser
 import CountersignAPI
-import CountersignPolicyFiles
 
 struct AdminRotateCA: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
@@ -17,23 +16,11 @@ struct AdminRotateCA: AsyncParsableCommand {
 
     @OptionGroup var gateway: GatewayOptions
     @OptionGroup var output: OutputOptions
-    @Option(help: "How long hosts have to fetch the new key before it signs, e.g. 24h (0s to 30d).") var switchAfter = "24h"
-
-    private var switchAfterSeconds: Int? {
-        PolicyDuration.seconds(from: switchAfter).flatMap { CertificateAuthorityRotationBody.switchAfterRange.contains($0) ? $0 : nil }
-    }
-
-    func validate() throws {
-        guard switchAfterSeconds != nil else { throw ValidationError("--switch-after must be a duration from 0s to 30d, such as 24h") }
-    }
+    @Option(help: "How long hosts have to fetch the new key before it signs, e.g. 24h (0s to 30d).") var switchAfter = KeySwitchDelay.standard
 
     func run() async throws {
         try await reportingFailures {
-            guard let seconds = switchAfterSeconds else { throw CLIFailure.input("--switch-after must be a duration from 0s to 30d") }
-            let rotation = try await gateway.client().post(
-                "/v1/admin/ssh/ca/rotate", body: CertificateAuthorityRotationBody(switchAfterSeconds: seconds),
-                as: CertificateAuthorityRotationView.self
-            )
+            let rotation = try await gateway.client().post("/v1/admin/ssh/ca/rotate", body: switchAfter.body, as: CertificateAuthorityRotationView.self)
             if output.json { return try JSONOutput.print(rotation) }
             for key in rotation.keys {
                 var line = "Key \(key.generation) \(key.fingerprint)"
