@@ -31,9 +31,9 @@ let request = AccessRequest(
     target: .ssh(try SSHTarget(host: "web-3.prod.internal", login: "deploy", durationSeconds: 1800)),
     reason: "Restart the stuck worker", ticket: "INC-77", createdAt: now.addingTimeInterval(-120), ruleName: "production-ssh",
     requirement: try ApprovalRequirement(clauses: [try ApprovalClause(count: 1, group: "sre")], hardwareKeyRequired: false),
-    certificateTerms: .standard, pendingExpiresAt: now.addingTimeInterval(3600), accessDurationSeconds: 1800, state: .approved,
+    certificateTerms: .standard, singleUse: false, pendingExpiresAt: now.addingTimeInterval(3600), accessDurationSeconds: 1800, state: .approved,
     updatedAt: now.addingTimeInterval(-60), approvals: [], denial: nil, accessExpiresAt: now.addingTimeInterval(1740),
-    closedBy: nil, closeReason: nil
+    closedBy: nil, closeReason: nil, rolloutStart: nil
 )
 let authority = try EphemeralKeyring().keySet(for: .sshUserCertificates).signer(at: now)
 let clientLine = SSHEd25519PublicKey(Curve25519.Signing.PrivateKey().publicKey).authorizedKeysLine(comment: "bob@laptop")

@@ -6,11 +6,19 @@ public struct DeployCheckBody: Codable, Sendable {
     public let environment: String
     /// The full 40-hex commit or `sha256:` digest the rollout ships, as the request names it.
     public let commit: String
+    /// Record that the rollout starts now (audited); a single-use approval is then spent.
+    /// Deploy tooling needs `deploy:consume` for it.
+    public let consume: Bool?
+    /// Answer with a deploy token for the approval (`countersign check --token-out`). A
+    /// single-use approval yields its one token only with `consume`.
+    public let deployToken: Bool?
 
-    public init(service: String, environment: String, commit: String) {
+    public init(service: String, environment: String, commit: String, consume: Bool? = nil, deployToken: Bool? = nil) {
         self.service = service
         self.environment = environment
         self.commit = commit
+        self.consume = consume
+        self.deployToken = deployToken
     }
 }
 
@@ -28,10 +36,19 @@ public struct DeployCheckView: Codable, Sendable, Equatable {
     public let approvals: [ApprovalView]
     /// When the approval's window closes: a rollout must start before then.
     public let accessExpiresAt: Date
+    /// Whether the approval covers one rollout only: then tooling passes `consume` when it starts.
+    public let singleUse: Bool
+    /// The first recorded rollout start under this approval, and who said so (a username or
+    /// `machine:<name>`).
+    public let rolloutStartedAt: Date?
+    public let rolloutStartedBy: String?
+    /// Present when `deploy_token` was asked for.
+    public let deployToken: DeployTokenView?
 
     public init(
         requestId: String, requester: String, service: String, environment: String, commit: String, reason: String, ticket: String,
-        approvals: [ApprovalView], accessExpiresAt: Date
+        approvals: [ApprovalView], accessExpiresAt: Date, singleUse: Bool, rolloutStartedAt: Date?, rolloutStartedBy: String?,
+        deployToken: DeployTokenView?
     ) {
         self.approved = true
         self.requestId = requestId
@@ -43,5 +60,9 @@ public struct DeployCheckView: Codable, Sendable, Equatable {
         self.ticket = ticket
         self.approvals = approvals
         self.accessExpiresAt = accessExpiresAt
+        self.singleUse = singleUse
+        self.rolloutStartedAt = rolloutStartedAt
+        self.rolloutStartedBy = rolloutStartedBy
+        self.deployToken = deployToken
     }
 }

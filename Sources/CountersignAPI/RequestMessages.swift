@@ -90,6 +90,20 @@ public struct CertificateTermsView: Codable, Sendable, Equatable {
     }
 }
 
+/// How a deploy request's approval is used: whether it covers one rollout, and the first start.
+public struct RolloutView: Codable, Sendable, Equatable {
+    public let singleUse: Bool
+    public let startedAt: Date?
+    /// A username, or `machine:<token name>` for deploy tooling.
+    public let startedBy: String?
+
+    public init(singleUse: Bool, startedAt: Date?, startedBy: String?) {
+        self.singleUse = singleUse
+        self.startedAt = startedAt
+        self.startedBy = startedBy
+    }
+}
+
 public struct RequirementView: Codable, Sendable, Equatable {
     public let rule: String
     public let hardwareKeyRequired: Bool
@@ -154,6 +168,8 @@ public struct RequestView: Codable, Sendable, Equatable {
     public let closeReason: String?
     /// What the request's certificates say beyond who and when; SSH requests only.
     public let certificate: CertificateTermsView?
+    /// Deploy requests only.
+    public let rollout: RolloutView?
     /// Whether the caller may approve or deny it now.
     public let callerMayReview: Bool
 
@@ -161,7 +177,8 @@ public struct RequestView: Codable, Sendable, Equatable {
         id: String, kind: String, state: String, requester: String, target: TargetView, reason: String, ticket: String,
         contentDigest: String, createdAt: Date, updatedAt: Date, pendingExpiresAt: Date, accessExpiresAt: Date?,
         accessDurationSeconds: Int, requirement: RequirementView, approvals: [ApprovalView], denial: DenialView?,
-        closedBy: String?, closeReason: String?, certificate: CertificateTermsView?, callerMayReview: Bool
+        closedBy: String?, closeReason: String?, certificate: CertificateTermsView?, rollout: RolloutView?,
+        callerMayReview: Bool
     ) {
         self.id = id
         self.kind = kind
@@ -182,6 +199,7 @@ public struct RequestView: Codable, Sendable, Equatable {
         self.closedBy = closedBy
         self.closeReason = closeReason
         self.certificate = certificate
+        self.rollout = rollout
         self.callerMayReview = callerMayReview
     }
 }

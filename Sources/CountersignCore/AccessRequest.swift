@@ -31,6 +31,8 @@ public struct AccessRequest: Hashable, Sendable {
     public let requirement: ApprovalRequirement
     /// The rule's certificate terms when the request was filed: what its reviewers approved.
     public let certificateTerms: CertificateTerms
+    /// The rule's `single_use` when the request was filed: its approval covers one rollout.
+    public let singleUse: Bool
     public let pendingExpiresAt: Date
     /// How long access lasts once approved.
     public let accessDurationSeconds: Int
@@ -43,13 +45,15 @@ public struct AccessRequest: Hashable, Sendable {
     /// Who closed the request early (cancelled or revoked) and why.
     public internal(set) var closedBy: Username?
     public internal(set) var closeReason: String?
+    /// When deploy tooling (or the requester) first said the rollout started.
+    public internal(set) var rolloutStart: RolloutStart?
 
     public var kind: RequestKind { target.kind }
 
     public init(
         id: RequestID, requester: Username, draft: RequestDraft, createdAt: Date,
         ruleName: String, requirement: ApprovalRequirement, certificateTerms: CertificateTerms = .standard,
-        pendingExpiresAt: Date, accessDurationSeconds: Int
+        singleUse: Bool = false, pendingExpiresAt: Date, accessDurationSeconds: Int
     ) {
         self.id = id
         self.requester = requester
@@ -60,6 +64,7 @@ public struct AccessRequest: Hashable, Sendable {
         self.ruleName = ruleName
         self.requirement = requirement
         self.certificateTerms = certificateTerms
+        self.singleUse = singleUse
         self.pendingExpiresAt = pendingExpiresAt.truncatedToMilliseconds
         self.accessDurationSeconds = accessDurationSeconds
         self.state = .pending
@@ -67,14 +72,15 @@ public struct AccessRequest: Hashable, Sendable {
         self.approvals = []
         self.denial = nil
         self.accessExpiresAt = nil
+        self.rolloutStart = nil
     }
 
     /// Rebuilds a stored request; the store is trusted to hand back what it was given.
     public init(
         restoring id: RequestID, requester: Username, target: RequestTarget, reason: String, ticket: String,
-        createdAt: Date, ruleName: String, requirement: ApprovalRequirement, certificateTerms: CertificateTerms, pendingExpiresAt: Date,
-        accessDurationSeconds: Int, state: RequestState, updatedAt: Date, approvals: [Approval], denial: Denial?,
-        accessExpiresAt: Date?, closedBy: Username?, closeReason: String?
+        createdAt: Date, ruleName: String, requirement: ApprovalRequirement, certificateTerms: CertificateTerms, singleUse: Bool,
+        pendingExpiresAt: Date, accessDurationSeconds: Int, state: RequestState, updatedAt: Date, approvals: [Approval],
+        denial: Denial?, accessExpiresAt: Date?, closedBy: Username?, closeReason: String?, rolloutStart: RolloutStart?
     ) {
         self.id = id
         self.requester = requester
@@ -85,6 +91,7 @@ public struct AccessRequest: Hashable, Sendable {
         self.ruleName = ruleName
         self.requirement = requirement
         self.certificateTerms = certificateTerms
+        self.singleUse = singleUse
         self.pendingExpiresAt = pendingExpiresAt
         self.accessDurationSeconds = accessDurationSeconds
         self.state = state
@@ -94,6 +101,7 @@ public struct AccessRequest: Hashable, Sendable {
         self.accessExpiresAt = accessExpiresAt
         self.closedBy = closedBy
         self.closeReason = closeReason
+        self.rolloutStart = rolloutStart
     }
 
     public var progress: ClauseAssignment { requirement.assign(approvals) }

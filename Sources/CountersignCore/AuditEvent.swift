@@ -24,6 +24,8 @@ public struct AuditAction: RawRepresentable, Hashable, Sendable, Codable, Custom
     public static let requestExpired = AuditAction(rawValue: "request.expired")
     public static let requestRevoked = AuditAction(rawValue: "request.revoked")
     public static let credentialIssued = AuditAction(rawValue: "credential.issued")
+    /// Deploy tooling (or the requester) said a rollout under an approval starts now.
+    public static let deployRolloutStarted = AuditAction(rawValue: "deploy.rollout_started")
     public static let policyLoaded = AuditAction(rawValue: "policy.loaded")
     public static let policyReloadFailed = AuditAction(rawValue: "policy.reload_failed")
     public static let auditCheckpoint = AuditAction(rawValue: "audit.checkpoint")

@@ -74,7 +74,7 @@ public struct Admission: Hashable, Sendable {
     public func request(id: RequestID, requester: Username, draft: RequestDraft, at now: Date) -> AccessRequest {
         AccessRequest(
             id: id, requester: requester, draft: draft, createdAt: now, ruleName: rule.name,
-            requirement: rule.requirement, certificateTerms: rule.certificateTerms,
+            requirement: rule.requirement, certificateTerms: rule.certificateTerms, singleUse: rule.singleUse,
             pendingExpiresAt: now.addingTimeInterval(TimeInterval(rule.pendingLifetimeSeconds)),
             accessDurationSeconds: accessDurationSeconds
         )

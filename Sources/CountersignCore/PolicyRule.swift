@@ -38,6 +38,9 @@ public struct PolicyRule: Hashable, Sendable {
     public let certificateTerms: CertificateTerms
     /// Where reviewers read a deploy's code; deploy rules only.
     public let repository: RepositoryLinks?
+    /// Whether one approval covers one rollout only: the deploy gate's `--consume` spends it.
+    /// Deploy rules only.
+    public let singleUse: Bool
     public let source: SourceLocation?
 
     public static func attributeNames(for kind: RequestKind) -> Set<String> {
@@ -51,7 +54,7 @@ public struct PolicyRule: Hashable, Sendable {
         name: String, kind: RequestKind, match: [String: Glob], requesters: Set<String>,
         requirement: ApprovalRequirement, pendingLifetimeSeconds: Int, maximumAccessSeconds: Int,
         reasonRule: ReasonRule, certificateTerms: CertificateTerms = .standard, repository: RepositoryLinks? = nil,
-        source: SourceLocation? = nil
+        singleUse: Bool = false, source: SourceLocation? = nil
     ) throws(DomainError) {
         try FieldRules.checkName(name, field: "rule name")
         let unknown = Set(match.keys).subtracting(Self.attributeNames(for: kind))
@@ -91,9 +94,13 @@ public struct PolicyRule: Hashable, Sendable {
         guard kind == .deploy || repository == nil else {
             throw DomainError(.invalidField, "rule \(name): only deploy rules ship code, so only they link to a repository")
         }
+        guard kind == .deploy || !singleUse else {
+            throw DomainError(.invalidField, "rule \(name): only deploy rules have rollouts, so only they can be single-use")
+        }
         self.reasonRule = reasonRule
         self.certificateTerms = certificateTerms
         self.repository = repository
+        self.singleUse = singleUse
         self.source = source
     }
 

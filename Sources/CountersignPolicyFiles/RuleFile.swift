@@ -15,7 +15,7 @@ import Yams
 enum RuleFile {
     static let ruleKeys = [
         "name", "description", "kind", "match", "requesters", "approvals",
-        "hardware_key", "pending_ttl", "max_duration", "reason", "certificate", "repository",
+        "hardware_key", "pending_ttl", "max_duration", "reason", "certificate", "repository", "single_use",
     ]
     static let requiredRuleKeys = ["name", "kind", "requesters", "approvals"]
 
@@ -77,16 +77,24 @@ enum RuleFile {
             repository = parseRepository(node, log: &log)
             repositoryRead = repository != nil
         }
+        var singleUse: Bool? = false
+        if let node = fields.present("single_use") {
+            if let kind, kind != .deploy {
+                log.error(.badValue, at: fields.keyPosition("single_use"), "only deploy rules have rollouts; \(kind.withArticle) rule cannot be single-use")
+            }
+            singleUse = log.boolean(node, "single_use")
+        }
 
         guard log.errorCount == errorsBefore, let name, let kind, let requesters, let clauses,
-              let hardwareKey, let pending, let maximumAccess, let reasonRule, let certificateTerms, repositoryRead
+              let hardwareKey, let pending, let maximumAccess, let reasonRule, let certificateTerms, repositoryRead,
+              let singleUse
         else { return nil }
         do {
             let requirement = try ApprovalRequirement(clauses: clauses.map(\.clause), hardwareKeyRequired: hardwareKey)
             let rule = try PolicyRule(
                 name: name, kind: kind, match: match, requesters: Set(requesters.map(\.group)),
                 requirement: requirement, pendingLifetimeSeconds: pending, maximumAccessSeconds: maximumAccess,
-                reasonRule: reasonRule, certificateTerms: certificateTerms, repository: repository,
+                reasonRule: reasonRule, certificateTerms: certificateTerms, repository: repository, singleUse: singleUse,
                 source: SourceLocation(file: log.file, line: fields.position.line)
             )
             return ParsedRule(

@@ -19,6 +19,7 @@ enum PostgresSchema {
         ("v8-certificate-terms", certificateTerms),
         ("v9-deploy-lookup", deployLookup),
         ("v7-machine-tokens", machineTokens),
+        ("v10-rollouts", rollouts),
     ]
 
     /// Times are BIGINT milliseconds since the epoch, the precision the core hashes them at, so a

@@ -13,10 +13,7 @@ extension PostgresStore: CredentialStore {
             }
             let serial = try await CredentialRows.nextSerial(on: connection, logger: logger)
             let (unchecked, made) = try issue(current, serial)
-            let change = try unchecked.checked(for: id, allocated: serial)
-            guard change.request == current else {
-                throw StoreError(.invalidChange, "an issue for request \(id) must leave the request as it is")
-            }
+            let change = try unchecked.checkedIssue(for: id, replacing: current, allocated: serial)
             return (made, try await commit(change, replacing: current, on: connection))
         }
         auditTally.add(records)

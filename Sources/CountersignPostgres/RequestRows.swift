@@ -11,7 +11,8 @@ enum RequestRows {
     static let columns = """
         id, kind, requester, target, reason, ticket,
         created_at, content_digest, rule_name, requirement, pending_expires_at, access_duration_seconds,
-        state, updated_at, access_expires_at, denied_by, denial_reason, denied_at, closed_by, close_reason, certificate_terms
+        state, updated_at, access_expires_at, denied_by, denial_reason, denied_at, closed_by, close_reason, certificate_terms,
+        single_use, rollout_started_at, rollout_started_by
         """
 
     /// Inserts a new request; false when its id is taken. ON CONFLICT rather than a read first:
@@ -20,11 +21,11 @@ enum RequestRows {
         let stored = try StoredRequest(request)
         let inserted = try await PostgresStore.count(connection.query("""
             INSERT INTO requests (id, kind, requester, target, reason, ticket, created_at, content_digest, rule_name,
-                requirement, pending_expires_at, access_duration_seconds, state, updated_at, certificate_terms)
+                requirement, pending_expires_at, access_duration_seconds, state, updated_at, certificate_terms, single_use)
             VALUES (\(stored.id), \(stored.kind), \(stored.requester), \(stored.target), \(stored.reason), \(stored.ticket),
                 \(stored.createdAt), \(Data(stored.contentDigest)), \(stored.ruleName), \(stored.requirement),
                 \(stored.pendingExpiresAt), \(stored.accessDurationSeconds), \(stored.state), \(stored.updatedAt),
-                \(stored.certificateTerms))
+                \(stored.certificateTerms), \(stored.singleUse))
             ON CONFLICT (id) DO NOTHING RETURNING 1
             """, logger: logger))
         guard inserted == 1 else { return false }
@@ -43,7 +44,8 @@ enum RequestRows {
                 UPDATE requests SET state = \(stored.state), updated_at = \(stored.updatedAt),
                     access_expires_at = \(stored.accessExpiresAt), denied_by = \(stored.deniedBy),
                     denial_reason = \(stored.denialReason), denied_at = \(stored.deniedAt), closed_by = \(stored.closedBy),
-                    close_reason = \(stored.closeReason)
+                    close_reason = \(stored.closeReason), rollout_started_at = \(stored.rolloutStartedAt),
+                    rollout_started_by = \(stored.rolloutStartedBy)
                 WHERE id = \(stored.id)
                 """, logger: logger)
         }
@@ -129,7 +131,9 @@ enum RequestRows {
             updatedAt: try stored.value(at: 13, "updated_at"), accessExpiresAt: try stored.value(at: 14, "access_expires_at"),
             deniedBy: try stored.value(at: 15, "denied_by"), denialReason: try stored.value(at: 16, "denial_reason"),
             deniedAt: try stored.value(at: 17, "denied_at"), closedBy: try stored.value(at: 18, "closed_by"),
-            closeReason: try stored.value(at: 19, "close_reason"), certificateTerms: try stored.value(at: 20, "certificate_terms")
+            closeReason: try stored.value(at: 19, "close_reason"), certificateTerms: try stored.value(at: 20, "certificate_terms"),
+            singleUse: try stored.value(at: 21, "single_use"), rolloutStartedAt: try stored.value(at: 22, "rollout_started_at"),
+            rolloutStartedBy: try stored.value(at: 23, "rollout_started_by")
         )
     }
 }

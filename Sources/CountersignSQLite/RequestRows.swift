@@ -10,7 +10,8 @@ enum RequestRows {
     static let columns = """
         id, kind, requester, target, reason, ticket,
         created_at, content_digest, rule_name, requirement, pending_expires_at, access_duration_seconds,
-        state, updated_at, access_expires_at, denied_by, denial_reason, denied_at, closed_by, close_reason, certificate_terms
+        state, updated_at, access_expires_at, denied_by, denial_reason, denied_at, closed_by, close_reason, certificate_terms,
+        single_use, rollout_started_at, rollout_started_by
         """
 
     static func insert(_ request: AccessRequest, in db: Database) throws {
@@ -18,13 +19,13 @@ enum RequestRows {
         try db.executeCached(
             sql: """
                 INSERT INTO requests (id, kind, requester, target, reason, ticket, created_at, content_digest, rule_name,
-                    requirement, pending_expires_at, access_duration_seconds, state, updated_at, certificate_terms)
-                VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+                    requirement, pending_expires_at, access_duration_seconds, state, updated_at, certificate_terms, single_use)
+                VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
                 """,
             arguments: [
                 stored.id, stored.kind, stored.requester, stored.target, stored.reason, stored.ticket, stored.createdAt,
                 Data(stored.contentDigest), stored.ruleName, stored.requirement, stored.pendingExpiresAt,
-                stored.accessDurationSeconds, stored.state, stored.updatedAt, stored.certificateTerms,
+                stored.accessDurationSeconds, stored.state, stored.updatedAt, stored.certificateTerms, stored.singleUse,
             ]
         )
         try persistProgress(of: request, from: nil, in: db)
@@ -38,12 +39,13 @@ enum RequestRows {
             try db.executeCached(
                 sql: """
                     UPDATE requests SET state = ?, updated_at = ?, access_expires_at = ?, denied_by = ?,
-                        denial_reason = ?, denied_at = ?, closed_by = ?, close_reason = ?
+                        denial_reason = ?, denied_at = ?, closed_by = ?, close_reason = ?, rollout_started_at = ?,
+                        rollout_started_by = ?
                     WHERE id = ?
                     """,
                 arguments: [
                     stored.state, stored.updatedAt, stored.accessExpiresAt, stored.deniedBy, stored.denialReason,
-                    stored.deniedAt, stored.closedBy, stored.closeReason, stored.id,
+                    stored.deniedAt, stored.closedBy, stored.closeReason, stored.rolloutStartedAt, stored.rolloutStartedBy, stored.id,
                 ]
             )
         }
@@ -152,7 +154,7 @@ enum RequestRows {
 
     /// By position in `columns`.
     private static func columns(of row: Row) throws(StoreError) -> StoredRequest {
-        guard row.count == 21 else { throw StoreError.corruptRow(table: "requests", key: "?", "\(row.count) columns, not 21") }
+        guard row.count == 24 else { throw StoreError.corruptRow(table: "requests", key: "?", "\(row.count) columns, not 24") }
         let id = try? row.decode(String.self, atIndex: 0)
         let stored = StoredRow(row: row, table: "requests", key: id ?? "?")
         guard let id else { throw stored.corrupt("id is missing or not of its type") }
@@ -166,7 +168,9 @@ enum RequestRows {
             updatedAt: try stored.value(at: 13, "updated_at"), accessExpiresAt: try stored.optionalValue(at: 14, "access_expires_at"),
             deniedBy: try stored.optionalValue(at: 15, "denied_by"), denialReason: try stored.optionalValue(at: 16, "denial_reason"),
             deniedAt: try stored.optionalValue(at: 17, "denied_at"), closedBy: try stored.optionalValue(at: 18, "closed_by"),
-            closeReason: try stored.optionalValue(at: 19, "close_reason"), certificateTerms: try stored.optionalValue(at: 20, "certificate_terms")
+            closeReason: try stored.optionalValue(at: 19, "close_reason"), certificateTerms: try stored.optionalValue(at: 20, "certificate_terms"),
+            singleUse: try stored.value(at: 21, "single_use"), rolloutStartedAt: try stored.optionalValue(at: 22, "rollout_started_at"),
+            rolloutStartedBy: try stored.optionalValue(at: 23, "rollout_started_by")
         )
     }
 }

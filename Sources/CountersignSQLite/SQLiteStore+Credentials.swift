@@ -13,10 +13,7 @@ extension SQLiteStore {
             }
             let serial = try CredentialRows.nextSerial(in: db)
             let (unchecked, made) = try issue(current, serial)
-            let change = try unchecked.checked(for: id, allocated: serial)
-            guard change.request == current else {
-                throw StoreError(.invalidChange, "an issue for request \(id) must leave the request as it is")
-            }
+            let change = try unchecked.checkedIssue(for: id, replacing: current, allocated: serial)
             try commit(change, replacing: current, in: db)
             return made
         }

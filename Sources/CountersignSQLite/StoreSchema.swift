@@ -18,12 +18,13 @@ enum StoreSchema {
         migrator.registerMigration("v7-certificate-terms", migrate: addCertificateTerms)
         migrator.registerMigration("v8-deploy-lookup", migrate: addDeployLookup)
         migrator.registerMigration("v6-machine-tokens", migrate: addMachineTokens)
+        migrator.registerMigration("v9-rollouts", migrate: addRollouts)
         return migrator
     }
 
     /// The identifier of the last migration: a database whose applied migrations end elsewhere is
     /// of another version.
-    static var currentVersion: String { "v6-machine-tokens" }
+    static var currentVersion: String { "v9-rollouts" }
 
     private static func createVersion1(_ db: Database) throws {
         // Spelled out rather than taken from the enums: a shipped migration must not change

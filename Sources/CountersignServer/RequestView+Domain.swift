@@ -19,6 +19,9 @@ extension RequestView {
             denial: request.denial.map { DenialView(by: $0.by.rawValue, reason: $0.reason, at: $0.at) },
             closedBy: request.closedBy?.rawValue, closeReason: request.closeReason,
             certificate: request.kind == .ssh ? CertificateTermsView(request.certificateTerms) : nil,
+            rollout: request.kind == .deploy
+                ? RolloutView(singleUse: request.singleUse, startedAt: request.rolloutStart?.at, startedBy: request.rolloutStart?.by.auditActor)
+                : nil,
             callerMayReview: request.state == .pending && RequestRules.mayReview(request, actor: caller)
                 && !request.approvals.contains { $0.approver == caller.name }
         )

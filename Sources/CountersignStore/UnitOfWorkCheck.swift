@@ -16,3 +16,16 @@ extension RequestChange {
         return self
     }
 }
+
+extension RequestChange {
+    /// The unit of work of an issue, checked as `checked(for:allocated:)` and further: it leaves
+    /// the request as it was, except that it may record the rollout start the credential comes
+    /// with (`DeployGate.onlyStartsRollout`).
+    public func checkedIssue(for id: RequestID, replacing current: AccessRequest, allocated serial: CredentialSerial) throws(StoreError) -> RequestChange {
+        let change = try checked(for: id, allocated: serial)
+        guard change.request == current || DeployGate.onlyStartsRollout(change.request, from: current) else {
+            throw StoreError(.invalidChange, "an issue for request \(id) must leave the request as it is, but for the rollout start it comes with")
+        }
+        return change
+    }
+}

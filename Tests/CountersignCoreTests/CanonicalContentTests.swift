@@ -210,10 +210,10 @@ struct CanonicalContentTests {
             restoring: request.id, requester: request.requester, target: request.target, reason: request.reason,
             ticket: request.ticket, createdAt: request.createdAt, ruleName: "another-rule",
             requirement: requirement([clause(3, "dba")], hardwareKey: true),
-            certificateTerms: try CertificateTerms(lifetimeSeconds: 60, forwarding: [.agent]),
+            certificateTerms: try CertificateTerms(lifetimeSeconds: 60, forwarding: [.agent]), singleUse: true,
             pendingExpiresAt: request.createdAt.addingTimeInterval(60), accessDurationSeconds: 60, state: .expired,
             updatedAt: request.createdAt.addingTimeInterval(60), approvals: [], denial: nil, accessExpiresAt: nil,
-            closedBy: nil, closeReason: nil
+            closedBy: nil, closeReason: nil, rolloutStart: RolloutStart(at: request.createdAt, by: .person(request.requester))
         )
         #expect(restored.contentDigest == Self.sshDigest)
     }

@@ -81,10 +81,11 @@ struct DeployGateTests {
             restoring: try RequestID(String(Fixture.id.rawValue.dropLast()) + String(minutesLater)), requester: request.requester,
             target: request.target, reason: request.reason, ticket: request.ticket,
             createdAt: request.createdAt.addingTimeInterval(TimeInterval(60 * minutesLater)), ruleName: request.ruleName,
-            requirement: request.requirement, certificateTerms: request.certificateTerms, pendingExpiresAt: request.pendingExpiresAt,
+            requirement: request.requirement, certificateTerms: request.certificateTerms, singleUse: request.singleUse,
+            pendingExpiresAt: request.pendingExpiresAt,
             accessDurationSeconds: request.accessDurationSeconds, state: request.state, updatedAt: request.updatedAt,
             approvals: request.approvals, denial: request.denial, accessExpiresAt: request.accessExpiresAt,
-            closedBy: request.closedBy, closeReason: request.closeReason
+            closedBy: request.closedBy, closeReason: request.closeReason, rolloutStart: request.rolloutStart
         )
     }
 }

@@ -81,12 +81,12 @@ enum Fixture {
     )
 
     /// A pending deploy request by alice needing 1 from sre and 1 from payments.
-    static func pendingRequest(hardwareKey: Bool = false) -> AccessRequest {
+    static func pendingRequest(hardwareKey: Bool = false, singleUse: Bool = false) -> AccessRequest {
         AccessRequest(
             id: id, requester: Cast.alice.name, draft: deployDraft, createdAt: created,
             ruleName: "prod-deploy",
             requirement: requirement([clause(1, "sre"), clause(1, "payments")], hardwareKey: hardwareKey),
-            pendingExpiresAt: created.addingTimeInterval(pendingLifetime),
+            singleUse: singleUse, pendingExpiresAt: created.addingTimeInterval(pendingLifetime),
             accessDurationSeconds: accessSeconds
         )
     }

@@ -126,4 +126,33 @@ struct CertificateTermsFileTests {
             #expect(bad.loadDiagnostics().contains { $0.code == .badValue && $0.line == line }, "\(text)\n\(bad.loadDiagnostics())")
         }
     }
+
+    @Test("single_use loads on a deploy rule; on an SSH rule, or not a boolean, it is refused at its line")
+    func singleUse() throws {
+        let fixture = try PolicyFixture.withGroups(["deploy.yaml": Self.sshRule("""
+                single_use: true
+              - name: reusable
+                kind: deploy
+                requesters: [payments]
+                approvals: [{ count: 1, group: sre }]
+            """, kind: "deploy")])
+        defer { fixture.remove() }
+        let policy = try PolicyDirectory.load(fixture.url).policy
+        #expect(try #require(policy.rule(named: "bastion")).singleUse)
+        #expect(try #require(policy.rule(named: "reusable")).singleUse == false, "reusable unless the rule says otherwise")
+
+        for (file, text, code) in [
+            ("ssh.yaml", Self.sshRule("""
+                    single_use: true   # <--
+                """), PolicyDiagnostic.Code.badValue),
+            ("deploy.yaml", Self.sshRule("""
+                    single_use: "yes"   # <--
+                """, kind: "deploy"), PolicyDiagnostic.Code.badValue),
+        ] {
+            let bad = try PolicyFixture.withGroups([file: text])
+            defer { bad.remove() }
+            let line = try #require(bad.markedLine(in: file))
+            #expect(bad.loadDiagnostics().contains { $0.code == code && $0.line == line }, "\(text)\n\(bad.loadDiagnostics())")
+        }
+    }
 }

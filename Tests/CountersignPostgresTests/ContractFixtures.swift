@@ -21,12 +21,12 @@ enum ContractFixtures {
         by requester: String = "alice", service: String = "payments", environment: String = "prod",
         commit: String = "0123456789abcdef0123456789abcdef01234567", reason: String = "ship the fix for INC-42",
         ticket: String = "INC-42", requirement: ApprovalRequirement? = nil, at now: Date, pendingFor: TimeInterval = 3600,
-        id: RequestID = .random()
+        id: RequestID = .random(), singleUse: Bool = false
     ) throws -> AccessRequest {
         let target = RequestTarget.deploy(try DeployTarget(service: service, environment: environment, commit: try ArtifactReference(commit)))
         return AccessRequest(
             id: id, requester: try user(requester), draft: try RequestDraft(target: target, reason: reason, ticket: ticket),
-            createdAt: now, ruleName: "prod-deploys", requirement: try requirement ?? Self.requirement(),
+            createdAt: now, ruleName: "prod-deploys", requirement: try requirement ?? Self.requirement(), singleUse: singleUse,
             pendingExpiresAt: now.addingTimeInterval(pendingFor), accessDurationSeconds: 1800
         )
     }
@@ -62,6 +62,8 @@ enum ContractFixtures {
             return error.code.rawValue
         } catch let error as StoreError {
             return error.code.rawValue
+        } catch let refusal as DeployRefusal {
+            return refusal.code
         } catch {
             return "\(error)"
         }

@@ -159,4 +159,16 @@ struct CredentialContractOnSQLiteTests {
             try await CredentialStoreContract.issuedCredentialsCannotBeEdited(store) { try execute($0, at: path) }
         }
     }
+
+    @Test("a single-use approval's rollout start is kept, and a second is refused")
+    func singleUse() async throws { try await withSQLiteStore(RolloutContract.singleUseStartsAreKeptAndSpent) }
+
+    @Test("an approval that is not single-use records every start")
+    func reusable() async throws { try await withSQLiteStore(RolloutContract.reusableApprovalsRecordEveryStart) }
+
+    @Test("a rollout start commits with its deploy token")
+    func startWithToken() async throws { try await withSQLiteStore(RolloutContract.aStartCommitsWithItsToken) }
+
+    @Test("starts made at once spend a single-use approval once")
+    func concurrentStarts() async throws { try await withSQLiteStore { try await RolloutContract.concurrentStartsSpendOnce([$0]) } }
 }

@@ -34,4 +34,18 @@ struct CredentialsOnPostgresTests {
     func appendOnly() async throws {
         try await withPostgresStore { store in try await CredentialStoreContract.issuedCredentialsCannotBeEdited(store, execute: store.execute) }
     }
+
+    @Test("a single-use approval's rollout start is kept, and a second is refused")
+    func singleUse() async throws { try await withPostgresStore { try await RolloutContract.singleUseStartsAreKeptAndSpent($0) } }
+
+    @Test("an approval that is not single-use records every start")
+    func reusable() async throws { try await withPostgresStore { try await RolloutContract.reusableApprovalsRecordEveryStart($0) } }
+
+    @Test("a rollout start commits with its deploy token")
+    func startWithToken() async throws { try await withPostgresStore { try await RolloutContract.aStartCommitsWithItsToken($0) } }
+
+    @Test("two gateways spending one single-use approval at once: one start commits")
+    func concurrentStarts() async throws {
+        try await withTwoGateways { first, second in try await RolloutContract.concurrentStartsSpendOnce([first, second]) }
+    }
 }

@@ -104,6 +104,28 @@ struct GatewayHarness {
         return policies
     }
 
+    /// The example policies with a single-use deploy rule in front, for `ledger-*` in
+    /// production: one approval by an SRE with a session covers one rollout.
+    static func singleUsePolicies() throws -> URL {
+        let policies = try editablePolicies()
+        let file = policies.appendingPathComponent("deploy.yaml")
+        let text = try String(contentsOf: file, encoding: .utf8)
+        let rules = """
+            rules:
+              - name: ledger-production-deploy
+                kind: deploy
+                match: { service: "ledger-*", environment: production }
+                requesters: [engineering]
+                approvals: [{ count: 1, group: sre }]
+                hardware_key: false
+                single_use: true
+
+            """
+        guard let start = text.range(of: "rules:\n") else { throw HarnessError("policies/deploy.yaml has no rules: line") }
+        try text.replacingCharacters(in: start, with: rules).write(to: file, atomically: true, encoding: .utf8)
+        return policies
+    }
+
     /// Copies the example policies somewhere a test may edit them.
     static func editablePolicies() throws -> URL {
         let copy = FileManager.default.temporaryDirectory.appendingPathComponent("countersign-policies-\(UUID().uuidString)")

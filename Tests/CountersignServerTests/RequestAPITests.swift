@@ -286,7 +286,7 @@ extension RequestView {
             contentDigest: contentDigest, createdAt: createdAt, updatedAt: updatedAt, pendingExpiresAt: pendingExpiresAt,
             accessExpiresAt: accessExpiresAt, accessDurationSeconds: accessDurationSeconds, requirement: requirement,
             approvals: approvals, denial: denial, closedBy: closedBy, closeReason: closeReason,
-            certificate: certificate, callerMayReview: value
+            certificate: certificate, rollout: rollout, callerMayReview: value
         )
     }
 }

@@ -14,7 +14,20 @@ public enum CredentialRules {
     /// the request yields, only to the requester, only while the request is approved and its access
     /// window open, valid from a little before now (`clockSkewAllowance`) until the window ends or
     /// `lifetime` has passed, whichever is first.
+    /// A single-use deploy approval yields its one token only with its rollout start
+    /// (`DeployGate.rolloutTokenGrant`): a token taken beside it would be a second use that the
+    /// gate never sees.
     public static func grant(
+        _ kind: CredentialKind, for request: AccessRequest, to holder: Username, lifetime: TimeInterval, at now: Date
+    ) throws(DomainError) -> CredentialGrant {
+        guard kind != .deployToken || !request.singleUse else {
+            throw DomainError(.invalidState, "request \(request.id) is single-use: its one deploy token comes with the rollout start, from `countersign check --consume --token-out FILE`")
+        }
+        return try windowGrant(kind, for: request, to: holder, lifetime: lifetime, at: now)
+    }
+
+    /// `grant` without the single-use rule, for the unit of work that starts the rollout.
+    static func windowGrant(
         _ kind: CredentialKind, for request: AccessRequest, to holder: Username, lifetime: TimeInterval, at now: Date
     ) throws(DomainError) -> CredentialGrant {
         guard kind == CredentialKind(yieldedBy: request.kind) else {
@@ -43,9 +56,11 @@ public enum CredentialRules {
     }
 
     /// The unit of work of an issue: the request unchanged, the credential under the serial the
-    /// store allocated, and its `credential.issued` event.
+    /// store allocated, and its `credential.issued` event, whose actor is `takenBy` (deploy
+    /// tooling taking the requester's token) or else the holder.
     public static func issue(
-        _ grant: CredentialGrant, of request: AccessRequest, serial: CredentialSerial, fingerprint: String, at now: Date
+        _ grant: CredentialGrant, of request: AccessRequest, serial: CredentialSerial, fingerprint: String, at now: Date,
+        takenBy: String? = nil
     ) throws(DomainError) -> RequestChange {
         guard grant.requestID == request.id else {
             throw DomainError(.invalidField, "a grant for request \(grant.requestID) cannot issue for request \(request.id)")
@@ -65,7 +80,7 @@ public enum CredentialRules {
             if !terms.sourceAddresses.isEmpty { details["source_address"] = terms.sourceAddresses.map(\.description).joined(separator: ",") }
             if let command = terms.forceCommand { details["force_command"] = command }
         }
-        let event = RequestRules.event(.credentialIssued, request, actor: grant.holder.rawValue, at: now, details)
+        let event = RequestRules.event(.credentialIssued, request, actor: takenBy ?? grant.holder.rawValue, at: now, details)
         return RequestChange(request: request, events: [event], issued: [credential])
     }
 

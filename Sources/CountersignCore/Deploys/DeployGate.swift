@@ -1,7 +1,7 @@
 import Foundation
 
 /// Why the deploy gate refuses a rollout: each a reason deploy tooling prints and never proceeds on.
-public enum DeployRefusal: Hashable, Sendable {
+public enum DeployRefusal: Error, Hashable, Sendable {
     /// No deploy request names exactly this service, environment and commit.
     case noRequest
     /// Filed but not (yet) approved: how far it has got.
@@ -11,6 +11,8 @@ public enum DeployRefusal: Hashable, Sendable {
     /// Approved once; its window has closed (or it lapsed unapproved).
     case expired
     case revoked(by: Username?, reason: String?)
+    /// A single-use approval whose rollout has started: it covers no other.
+    case consumed(RolloutStart)
 
     /// Stable, for the API's error codes and the CLI's scripts.
     public var code: String {
@@ -21,6 +23,7 @@ public enum DeployRefusal: Hashable, Sendable {
         case .cancelled: "deploy_cancelled"
         case .expired: "deploy_expired"
         case .revoked: "deploy_revoked"
+        case .consumed: "deploy_consumed"
         }
     }
 }
@@ -40,13 +43,15 @@ public enum DeployGate {
     /// passes them gets no approval out of them.
     public static func verdict(for target: DeployTarget, among requests: [AccessRequest], at now: Date) -> DeployVerdict {
         let matching = requests.filter { $0.target == .deploy(target) }
-        // An approved request without the end of its window is refused, not taken as open-ended.
-        if let open = matching.filter({ $0.state == .approved && $0.accessExpiresAt.map { now < $0 } == true })
+        if let open = matching.filter({ isOpen($0, at: now) })
             .max(by: { ($0.accessExpiresAt ?? .distantPast) < ($1.accessExpiresAt ?? .distantPast) }) {
             return .approved(open)
         }
         guard let latest = matching.max(by: { ($0.createdAt, $0.id.rawValue) < ($1.createdAt, $1.id.rawValue) }) else {
             return .refused(.noRequest)
+        }
+        if latest.state == .approved, latest.singleUse, let start = latest.rolloutStart {
+            return .refused(.consumed(start))
         }
         switch latest.state {
         case .pending where !RequestRules.isDueToExpire(latest, at: now):
@@ -60,5 +65,63 @@ public enum DeployGate {
         case .revoked:
             return .refused(.revoked(by: latest.closedBy, reason: latest.closeReason))
         }
+    }
+
+    /// Approved, its window open, and (when single-use) not yet spent. An approved request
+    /// without the end of its window is refused, not taken as open-ended.
+    static func isOpen(_ request: AccessRequest, at now: Date) -> Bool {
+        request.state == .approved && request.accessExpiresAt.map { now < $0 } == true
+            && !(request.singleUse && request.rolloutStart != nil)
+    }
+
+    /// The unit of work of `--consume`: records that the rollout of `target` under `request`
+    /// starts now, with its `deploy.rollout_started` event. Checked inside the transaction that
+    /// commits it, so that of two gateways consuming one single-use approval at once exactly one
+    /// succeeds. Every start is audited; the request keeps the first. Throws the gate's
+    /// `DeployRefusal` when it would refuse the rollout, and `DomainError` when a person other
+    /// than the requester tries to start it (deploy tooling needs `deploy:consume`, which the
+    /// caller checks).
+    public static func startRollout(of target: DeployTarget, under request: AccessRequest, by caller: DeployCaller, at now: Date) throws -> RequestChange {
+        if case .refused(let refusal) = verdict(for: target, among: [request], at: now) { throw refusal }
+        if case .person(let name) = caller, name != request.requester {
+            throw DomainError(.forbidden, "only \(request.requester), who asked for this rollout, or deploy tooling with deploy:consume may start it")
+        }
+        var next = request
+        let start = RolloutStart(at: now, by: caller)
+        if next.rolloutStart == nil {
+            next.rolloutStart = start
+            next.updatedAt = start.at
+        }
+        let event = RequestRules.event(.deployRolloutStarted, next, actor: caller.auditActor, at: now, [
+            "service": target.service, "environment": target.environment, "commit": target.commit.description,
+            "single_use": String(request.singleUse), "first_start": String(request.rolloutStart == nil),
+        ])
+        return RequestChange(request: next, events: [event])
+    }
+
+    /// The deploy token the gate hands out with a rollout start (`--consume --token-out`), or
+    /// with its answer for an approval that is not single-use (`--token-out`): the requester's,
+    /// taken by them or by deploy tooling that the caller found authorised for the service.
+    public static func tokenGrant(
+        for request: AccessRequest, to caller: DeployCaller, startingRollout: Bool, lifetime: TimeInterval, at now: Date
+    ) throws(DomainError) -> CredentialGrant {
+        let holder = switch caller {
+        case .person(let name): name
+        case .tooling: request.requester
+        }
+        guard startingRollout else {
+            return try CredentialRules.grant(.deployToken, for: request, to: holder, lifetime: lifetime, at: now)
+        }
+        return try CredentialRules.windowGrant(.deployToken, for: request, to: holder, lifetime: lifetime, at: now)
+    }
+
+    /// Whether `next` is `current` with nothing but its first rollout start recorded: the one
+    /// change to a request that may commit with the credential it yields.
+    public static func onlyStartsRollout(_ next: AccessRequest, from current: AccessRequest) -> Bool {
+        guard current.rolloutStart == nil, let start = next.rolloutStart else { return false }
+        var probe = current
+        probe.rolloutStart = start
+        probe.updatedAt = start.at
+        return probe == next
     }
 }

@@ -27,10 +27,7 @@ struct DeployTokenController {
         // A request the caller may not see does not exist for them, as everywhere else.
         _ = try await requests.request(id, for: caller)
         let issued = try await issuer.issue(for: id, by: caller)
-        return JSONResponse(DeployTokenView(
-            token: issued.token.compact, jti: issued.token.claims.tokenID, serial: issued.serial.rawValue,
-            expiresAt: issued.token.claims.expiresAt, kid: issued.token.keyID
-        ), status: .created)
+        return JSONResponse(DeployTokenView(issued), status: .created)
     }
 
     /// Public, so that deploy tooling can fetch it unattended: it holds public keys only.

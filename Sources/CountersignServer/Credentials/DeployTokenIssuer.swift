@@ -65,10 +65,11 @@ struct DeployTokenIssuer: Sendable {
     }
 
     /// The unit of work of one token, inside a store's `issueCredential`: the token for `grant`
-    /// under `serial`, signed, and the change that records it. For any caller that has its own
-    /// grant (the deploy gate's `--token-out`).
+    /// under `serial`, signed, and the change that records it, audited as taken by `takenBy` (or
+    /// the holder). For any caller that has its own grant (the deploy gate's `--token-out`).
     func mint(
-        _ grant: CredentialGrant, of request: AccessRequest, serial: CredentialSerial, signer: DeployTokenSigner, at now: Date
+        _ grant: CredentialGrant, of request: AccessRequest, serial: CredentialSerial, signer: DeployTokenSigner, at now: Date,
+        takenBy: String? = nil
     ) throws -> (change: RequestChange, made: IssuedDeployToken) {
         guard grant.kind == .deployToken, case .deploy(let target) = request.target else {
             throw DomainError(.invalidState, "request \(request.id) is a \(request.kind) request; it yields no deploy token")
@@ -86,7 +87,8 @@ struct DeployTokenIssuer: Sendable {
             throw GatewayError(status: .serviceUnavailable, code: APIErrorCode.signingUnavailable, message: "the deploy token key cannot sign now; nothing was issued")
         }
         let fingerprint = SHA256.hash(data: Array(signed.compact.utf8)).hexString
-        return (try CredentialRules.issue(grant, of: request, serial: serial, fingerprint: fingerprint, at: now), IssuedDeployToken(token: signed, serial: serial))
+        let change = try CredentialRules.issue(grant, of: request, serial: serial, fingerprint: fingerprint, at: now, takenBy: takenBy)
+        return (change, IssuedDeployToken(token: signed, serial: serial))
     }
 }
 

@@ -7,7 +7,9 @@ public protocol CredentialStore: Sendable {
     /// next serial (greater than every serial before it, never reused), asks `issue` for the unit
     /// of work and what it made (given the request and the serial; normally `CredentialRules.grant`,
     /// signing, then `CredentialRules.issue`), commits the unit of work with its credential and
-    /// events, and only then returns what was made; or commits nothing.
+    /// events, and only then returns what was made; or commits nothing. The unit leaves the
+    /// request as it is, except for the rollout start a deploy token may come with
+    /// (`RequestChange.checkedIssue`).
     func issueCredential<Made: Sendable>(
         for id: RequestID, at now: Date, _ issue: @Sendable (AccessRequest, CredentialSerial) throws -> (change: RequestChange, made: Made)
     ) async throws -> Made

@@ -6,3 +6,6 @@ import CountersignCore
 public protocol DecisionRefusal: Error {}
 
 extension DomainError: DecisionRefusal {}
+
+/// The deploy gate refusing a rollout start inside the transaction that would record it.
+extension DeployRefusal: DecisionRefusal {}

@@ -28,12 +28,18 @@ public struct StoredRequest: Sendable {
     public var closeReason: String?
     /// The JSON of a `StoredCertificateTerms`; nil in rows written before requests kept terms.
     public var certificateTerms: String?
+    public var singleUse: Bool
+    /// The first rollout start (`RolloutStart`): both or neither.
+    public var rolloutStartedAt: Int64?
+    /// A `DeployCaller`'s audit actor.
+    public var rolloutStartedBy: String?
 
     public init(
         id: String, kind: String, requester: String, target: String, reason: String, ticket: String, createdAt: Int64,
         contentDigest: [UInt8], ruleName: String, requirement: String, pendingExpiresAt: Int64, accessDurationSeconds: Int64,
         state: String, updatedAt: Int64, accessExpiresAt: Int64?, deniedBy: String?, denialReason: String?, deniedAt: Int64?,
-        closedBy: String?, closeReason: String?, certificateTerms: String?
+        closedBy: String?, closeReason: String?, certificateTerms: String?, singleUse: Bool, rolloutStartedAt: Int64?,
+        rolloutStartedBy: String?
     ) {
         self.id = id
         self.kind = kind
@@ -56,6 +62,9 @@ public struct StoredRequest: Sendable {
         self.closedBy = closedBy
         self.closeReason = closeReason
         self.certificateTerms = certificateTerms
+        self.singleUse = singleUse
+        self.rolloutStartedAt = rolloutStartedAt
+        self.rolloutStartedBy = rolloutStartedBy
     }
 
     /// The columns of `request`, its digest computed from its content.
@@ -71,7 +80,9 @@ public struct StoredRequest: Sendable {
             updatedAt: request.updatedAt.millisecondsSinceEpoch, accessExpiresAt: request.accessExpiresAt?.millisecondsSinceEpoch,
             deniedBy: request.denial?.by.rawValue, denialReason: request.denial?.reason,
             deniedAt: request.denial?.at.millisecondsSinceEpoch, closedBy: request.closedBy?.rawValue, closeReason: request.closeReason,
-            certificateTerms: try StoredJSON.encode(StoredCertificateTerms(request.certificateTerms))
+            certificateTerms: try StoredJSON.encode(StoredCertificateTerms(request.certificateTerms)),
+            singleUse: request.singleUse, rolloutStartedAt: request.rolloutStart?.at.millisecondsSinceEpoch,
+            rolloutStartedBy: request.rolloutStart?.by.auditActor
         )
     }
 
@@ -110,6 +121,15 @@ public struct StoredRequest: Sendable {
         default:
             throw row.corrupt("a denial missing its denier, reason or time")
         }
+        let rolloutStart: RolloutStart?
+        switch (rolloutStartedAt, rolloutStartedBy) {
+        case (nil, nil):
+            rolloutStart = nil
+        case (let at?, let by?):
+            rolloutStart = RolloutStart(at: row.time(at), by: try row.domain(by, "rollout_started_by", DeployCaller.init(auditActor:)))
+        default:
+            throw row.corrupt("a rollout start missing its time or who started it")
+        }
         guard let accessDuration = Int(exactly: accessDurationSeconds) else {
             throw row.corrupt("access_duration_seconds is out of range")
         }
@@ -117,11 +137,11 @@ public struct StoredRequest: Sendable {
             restoring: id, requester: try row.domain(requester, "requester", Username.init), target: draft.target,
             reason: draft.reason, ticket: draft.ticket, createdAt: row.time(createdAt), ruleName: ruleName,
             requirement: try row.build("requirement", storedRequirement.requirement), certificateTerms: certificateTerms,
-            pendingExpiresAt: row.time(pendingExpiresAt), accessDurationSeconds: accessDuration,
+            singleUse: singleUse, pendingExpiresAt: row.time(pendingExpiresAt), accessDurationSeconds: accessDuration,
             state: state, updatedAt: row.time(updatedAt), approvals: approvals, denial: denial,
             accessExpiresAt: row.time(accessExpiresAt),
             closedBy: try closedBy.map { text throws(StoreError) in try row.domain(text, "closed_by", Username.init) },
-            closeReason: closeReason
+            closeReason: closeReason, rolloutStart: rolloutStart
         )
         // Approvals are bound to the content digest: content edited behind the gateway's back must
         // not be shown as what reviewers approved.

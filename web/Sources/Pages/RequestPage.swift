@@ -61,7 +61,7 @@ public struct RequestPage: Page {
         self.chrome = chrome
         id = request.id
         heading = "\(request.kind == "ssh" ? "SSH" : "Deploy"): \(RequestWording.target(request))"
-        fields = Self.fields(request.target)
+        fields = Self.fields(request.target) + (request.rollout.map { [Self.field($0)] } ?? [])
         requester = request.requester
         reason = request.reason
         ticket = request.ticket
@@ -104,6 +104,10 @@ public struct RequestPage: Page {
         ].compactMap { $0 }
     }
 
+    static func field(_ rollout: RolloutView) -> Field {
+        Field(label: "Approval covers", value: rollout.singleUse ? "one rollout (single-use)" : "any rollout within its window")
+    }
+
     static func fields(_ terms: CertificateTermsView) -> [Field] {
         let forwarding = terms.forwarding.map { $0.replacingOccurrences(of: "_", with: " ") }
         return [
@@ -122,6 +126,10 @@ public struct RequestPage: Page {
         }
         if let denial = request.denial {
             entries.append(HistoryEntry(time: TimeView(denial.at), text: "Denied by \(denial.by): \(denial.reason)"))
+        }
+        if let rollout = request.rollout, let at = rollout.startedAt, let by = rollout.startedBy {
+            let spent = rollout.singleUse ? "; the approval is spent" : ""
+            entries.append(HistoryEntry(time: TimeView(at), text: "Rollout started by \(by)\(spent)"))
         }
         switch request.state {
         case "expired":
