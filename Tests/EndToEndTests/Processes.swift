@@ -39,14 +39,17 @@ struct Scratch {
     /// The example policies, except that payments production deploys accept session approvals,
     /// which is how the CLI approves; the shipped rule takes keys only. One comment line becomes
     /// `hardware_key: false`, so every other line keeps its number.
-    func sessionApprovalPolicies() throws -> String {
+    /// The example policies with session approvals for payments production deploys (and, with
+    /// `singleUse`, each approval covering one rollout).
+    func sessionApprovalPolicies(singleUse: Bool = false) throws -> String {
         let copy = url.appendingPathComponent("policies")
         try FileManager.default.copyItem(at: Binaries.repositoryRoot.appendingPathComponent("policies"), to: copy)
         let rules = copy.appendingPathComponent("deploy.yaml")
         let marker = "    # Rules that accept a plain session approval say `hardware_key: false`, as staging does.\n"
         let text = try String(contentsOf: rules, encoding: .utf8)
         guard text.contains(marker) else { throw ProcessFailure("policies/deploy.yaml no longer has the line the tests turn into hardware_key: false") }
-        try text.replacingOccurrences(of: marker, with: "    hardware_key: false\n").write(to: rules, atomically: true, encoding: .utf8)
+        let replacement = "    hardware_key: false\n" + (singleUse ? "    single_use: true\n" : "")
+        try text.replacingOccurrences(of: marker, with: replacement).write(to: rules, atomically: true, encoding: .utf8)
         return copy.path
     }
 }

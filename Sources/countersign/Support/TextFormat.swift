@@ -42,6 +42,10 @@ enum TextFormat {
         for approval in request.approvals { lines.append("Approved  by \(approval.approver) at \(time(approval.at))") }
         if let denial = request.denial { lines.append("Denied    by \(denial.by) at \(time(denial.at)): \(denial.reason)") }
         if let closedBy = request.closedBy { lines.append("Closed    by \(closedBy)\(request.closeReason.map { ": \($0)" } ?? "")") }
+        if let rollout = request.rollout {
+            lines.append("Covers    \(rollout.singleUse ? "one rollout (single-use)" : "any rollout within its window")")
+            if let at = rollout.startedAt, let by = rollout.startedBy { lines.append("Rollout   started by \(by) at \(time(at))") }
+        }
         return lines.joined(separator: "\n")
     }
 
