@@ -294,6 +294,10 @@ id=$(curl -sf -H 'Content-Type: application/json' -H "Authorization: Bearer $ali
   -d "{\"kind\":\"deploy\",\"service\":\"payments-api\",\"environment\":\"staging\",\"commit\":\"$commit\",\"reason\":\"Benchmark the deploy gate\",\"ticket\":\"CHG-2\"}" \
   "$started_url/v1/requests" | python3 -c 'import json,sys; print(json.load(sys.stdin)["id"])')
 curl -sf -X POST -H "Authorization: Bearer $bob" "$started_url/v1/requests/$id/approve" >/dev/null
+# Deploy tooling's own credential, as the issue measures it: a machine token with deploy:check.
+ci=$(curl -sf -H 'Content-Type: application/json' -H "Authorization: Bearer $(login "$started_url" erin)" \
+  -d '{"name":"ci-bench","scopes":["deploy:check"],"services":["payments-*"]}' "$started_url/v1/admin/tokens" |
+  python3 -c 'import json,sys; print(json.load(sys.stdin)["secret"])')
 check_body="{\"service\":\"payments-api\",\"environment\":\"staging\",\"commit\":\"$commit\"}"
 check_script() {
   cat >"$work/check.lua" <<LUA
@@ -303,8 +307,8 @@ wrk.headers["Content-Type"] = "application/json"
 wrk.headers["Authorization"] = "Bearer $1"
 LUA
 }
-check_script "$alice"
-curl -sf -H 'Content-Type: application/json' -H "Authorization: Bearer $alice" -d "$check_body" "$started_url/v1/deploys/check" >"$webroot/check.json"
+check_script "$ci"
+curl -sf -H 'Content-Type: application/json' -H "Authorization: Bearer $ci" -d "$check_body" "$started_url/v1/deploys/check" >"$webroot/check.json"
 chmod 644 "$webroot/check.json"
 start_nginx check.json
 read_path "$work/gate_path" nginx "http://127.0.0.1:$nginx_port/check.json"
@@ -326,11 +330,10 @@ SELECT printf('%020d', i), kind, requester,
 FROM n, (SELECT * FROM requests WHERE id = '$id');
 SQL
 start_gateway "$work/gate.out" --data-dir "$work/gate"
-check_script "$(login "$started_url" alice)"
 read_path "$work/gate_path" check_1m "$started_url/v1/deploys/check" -s "$work/check.lua"
 rows=$(sqlite3 "$work/gate/countersign.sqlite" 'SELECT count(*) FROM requests')
 {
-  echo "-- deploy gate over loopback: POST /v1/deploys/check with a session token, wrk -t2 -c32 -d10s --latency each;"
+  echo "-- deploy gate over loopback: POST /v1/deploys/check with a machine token, wrk -t2 -c32 -d10s --latency each;"
   echo "   nginx serves the bytes of the gate's answer from a file; check_1m is the same check with $rows requests in the database"
   awk '
     { name[NR] = $1; rps[NR] = $2; p50[NR] = $3; p99[NR] = $4; bad[NR] = $5; if ($1 == "nginx") nginx = $2; if ($1 == "healthz") healthz = $2; if ($1 == "check") check = $2 }
