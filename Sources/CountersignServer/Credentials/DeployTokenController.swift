@@ -54,3 +54,12 @@ struct DeployTokenController {
         return JSONResponse(DeployTokenKeyRotationView(keys: keys), status: .created)
     }
 }
+
+extension DeployTokenView {
+    init(_ issued: IssuedDeployToken) {
+        self.init(
+            token: issued.token.compact, jti: issued.token.claims.tokenID, serial: issued.serial.rawValue,
+            expiresAt: issued.token.claims.expiresAt, kid: issued.token.keyID
+        )
+    }
+}

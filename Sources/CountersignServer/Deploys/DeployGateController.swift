@@ -136,22 +136,3 @@ extension DeployCheckView {
         )
     }
 }
-
-extension ScopedCaller {
-    /// The caller as the deploy gate's rules know it.
-    var deployCaller: DeployCaller {
-        switch self {
-        case .person(let identity): .person(identity.actor.name)
-        case .machine(let machine): .tooling(machine.token.name)
-        }
-    }
-}
-
-extension DeployTokenView {
-    init(_ issued: IssuedDeployToken) {
-        self.init(
-            token: issued.token.compact, jti: issued.token.claims.tokenID, serial: issued.serial.rawValue,
-            expiresAt: issued.token.claims.expiresAt, kid: issued.token.keyID
-        )
-    }
-}

@@ -7,10 +7,13 @@ public enum ScopedCaller: Sendable {
     case machine(MachineCaller)
 
     /// Who to name in the operation's audit events: the username, or `machine:<name>`.
-    public var auditActor: String {
+    public var auditActor: String { deployCaller.auditActor }
+
+    /// The caller as the deploy gate's rules know it.
+    public var deployCaller: DeployCaller {
         switch self {
-        case .person(let identity): identity.actor.name.rawValue
-        case .machine(let machine): machine.auditActor
+        case .person(let identity): .person(identity.actor.name)
+        case .machine(let machine): .tooling(machine.token.name)
         }
     }
 }
