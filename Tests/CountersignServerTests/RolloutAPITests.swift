@@ -83,6 +83,22 @@ struct RolloutAPITests {
         }
     }
 
+    @Test("the request's page says the approval covers one rollout, and when and by whom it was spent")
+    func page() async throws {
+        let harness = try await GatewayHarness.make(policies: try GatewayHarness.singleUsePolicies())
+        try await harness.run { api in
+            let alice = try await api.login("alice")
+            let approved = try await Self.approvedLedgerDeploy(api, alice: alice, dave: try await api.login("dave"))
+            var browser = try await BrowserSession.loggedIn("dave", on: api)
+            let before = String(buffer: try await browser.get("/requests/\(approved.id)").body)
+            #expect(before.contains("Approval covers") && before.contains("one rollout (single-use)"))
+            #expect(!before.contains("Rollout started"))
+            #expect(try await Self.check(api, token: alice, consume: true).status == .ok)
+            let after = String(buffer: try await browser.get("/requests/\(approved.id)").body)
+            #expect(after.contains("Rollout started by alice; the approval is spent"), "\(after)")
+        }
+    }
+
     @Test("consuming takes deploy:consume, or being the requester; a person may not take another's token")
     func whoMayConsume() async throws {
         let harness = try await GatewayHarness.make(policies: try GatewayHarness.singleUsePolicies())
