@@ -32,8 +32,26 @@ struct DeployGateCLITests {
 
         let otherCommit = try await alice.run(["check", "--service", "payments-api", "--environment", "production", "--commit", String(repeating: "b", count: 40)])
         #expect(otherCommit.status == 1 && otherCommit.standardError.contains("deploy_not_requested"))
+        let otherEnvironment = try await alice.run(["check", "--service", "payments-api", "--environment", "staging", "--commit", CLIWalkthroughTests.commit])
+        #expect(otherEnvironment.status == 1 && otherEnvironment.standardError.contains("deploy_not_requested"))
         let badInput = try await alice.run(["check", "--service", "payments-api", "--environment", "production", "--commit", "main"])
         #expect(badInput.status == 2, "\(badInput.standardError)")
+
+        // Deploy tooling without the scope is refused, whatever was approved.
+        let erin = try await daemon.loggedInCLI("erin", scratch: scratch)
+        let created = try await erin.run("admin", "token", "create", "--name", "ci-consume-only", "--scope", "deploy:consume", "--json")
+        try created.requireSuccess()
+        let secret = try JSONDecoder.api.decode(CreatedMachineTokenView.self, from: Data(created.standardOutput.utf8)).secret
+        let unscoped = try await CLI(server: daemon.url, scratch: scratch, user: "runner").run(check, token: secret)
+        #expect(unscoped.status == 1 && unscoped.standardError.contains("scope_missing"), "\(unscoped.standardError)")
+
+        try await erin.run("revoke", id, "--reason", "Rolled back instead").requireSuccess()
+        let revoked = try await alice.run(check)
+        #expect(revoked.status == 1 && revoked.standardError.contains("deploy_revoked") && revoked.standardError.contains("Rolled back instead"), "\(revoked.standardError)")
+        let again = try await CLIWalkthroughTests.fileDeploy(alice)
+        try await dave.run("deny", again, "--reason", "Not during the freeze").requireSuccess()
+        let denied = try await alice.run(check)
+        #expect(denied.status == 1 && denied.standardError.contains("deploy_denied"), "\(denied.standardError)")
 
         _ = try await daemon.stop()
         let gone = try await alice.run(check)
