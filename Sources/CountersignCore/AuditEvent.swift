@@ -39,6 +39,8 @@ public struct AuditAction: RawRepresentable, Hashable, Sendable, Codable, Custom
     public static let keyPossiblyCloned = AuditAction(rawValue: "key.possibly_cloned")
     /// A signing key's next generation published, with when it starts signing.
     public static let keyRotationScheduled = AuditAction(rawValue: "key.rotation_scheduled")
+    /// A signing key withdrawn at once as compromised, and the one that signs instead.
+    public static let keyDistrusted = AuditAction(rawValue: "key.distrusted")
 }
 
 /// One thing that happened, before the store gives it a place in the chain.

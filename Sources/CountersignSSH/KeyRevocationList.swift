@@ -1,11 +1,12 @@
 /// An OpenSSH key revocation list (PROTOCOL.krl) that revokes certificates by serial, one
-/// certificate section per CA: the file sshd reads through `RevokedKeys` and `ssh-keygen -Q`
-/// checks against.
+/// certificate section per CA, and keys outright (a CA key named there revokes every certificate
+/// it signed): the file sshd reads through `RevokedKeys` and `ssh-keygen -Q` checks against.
 public struct KeyRevocationList: Hashable, Sendable {
     /// "SSHKRL\n\0" read as a big-endian uint64.
     static let magic: UInt64 = 0x5353_484B_524C_0A00
     static let formatVersion: UInt32 = 1
     static let certificatesSection: UInt8 = 1
+    static let explicitKeySection: UInt8 = 2
     static let serialList: UInt8 = 0x20
     static let serialRange: UInt8 = 0x21
 
@@ -16,8 +17,13 @@ public struct KeyRevocationList: Hashable, Sendable {
     public let comment: String
     /// The serials each CA's certificates are revoked by.
     public let revoked: [SSHEd25519PublicKey: Set<UInt64>]
+    /// Keys revoked whatever they sign or certify: a compromised CA key.
+    public let revokedKeys: Set<SSHEd25519PublicKey>
 
-    public init(version: UInt64, generatedAt: UInt64, comment: String, revoked: [SSHEd25519PublicKey: Set<UInt64>]) throws(SSHFormatError) {
+    public init(
+        version: UInt64, generatedAt: UInt64, comment: String, revoked: [SSHEd25519PublicKey: Set<UInt64>],
+        revokedKeys: Set<SSHEd25519PublicKey> = []
+    ) throws(SSHFormatError) {
         if !comment.isEmpty { try SSHCertificate.checkText(comment, "comment", maximumLength: 256) }
         guard revoked.values.allSatisfy({ !$0.contains(0) }) else {
             throw SSHFormatError(.invalidField, "serial 0 cannot be revoked by serial")
@@ -26,6 +32,7 @@ public struct KeyRevocationList: Hashable, Sendable {
         self.generatedAt = generatedAt
         self.comment = comment
         self.revoked = revoked
+        self.revokedKeys = revokedKeys
     }
 
     /// The version a KRL file gives itself, once its header shows it is one: a copy about to
@@ -67,6 +74,12 @@ public struct KeyRevocationList: Hashable, Sendable {
                         bounds.uint64(range.upperBound)
                     }
                 }
+            }
+        }
+        if !revokedKeys.isEmpty {
+            writer.byte(Self.explicitKeySection)
+            writer.nested { section in
+                for key in revokedKeys.sorted(by: { $0.blob.lexicographicallyPrecedes($1.blob) }) { section.string(key.blob) }
             }
         }
         return writer.bytes

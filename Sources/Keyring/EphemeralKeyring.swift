@@ -22,6 +22,10 @@ public final class EphemeralKeyring: Keyring {
         keySet(purpose, try keySet(for: purpose).schedule.rotating(switchAt: switchAt, overlap: overlap, at: now))
     }
 
+    public func prepareDistrust(of purpose: KeyPurpose, at now: Date) throws(KeyringError) -> KeySet {
+        keySet(purpose, try keySet(for: purpose).schedule.distrustingSigner(at: now))
+    }
+
     public func publish(_ rotation: KeySet) throws(KeyringError) {
         schedules.withLock { $0[rotation.purpose] = rotation.schedule }
     }

@@ -38,6 +38,10 @@ public final class FileKeyring: Keyring {
         return try keySet(purpose, schedule)
     }
 
+    public func prepareDistrust(of purpose: KeyPurpose, at now: Date) throws(KeyringError) -> KeySet {
+        try keySet(purpose, try keySet(for: purpose).schedule.distrustingSigner(at: now))
+    }
+
     public func publish(_ rotation: KeySet) throws(KeyringError) {
         do throws(SecureFileError) {
             try SecureFiles.replace(schedulePath(for: rotation.purpose), bytes: Array(rotation.schedule.text.utf8), mode: 0o644)

@@ -10,11 +10,16 @@ public struct KeyGeneration: Hashable, Sendable {
     /// Set once a successor is scheduled: the successor's start plus the longest a credential
     /// signed just before it lives.
     public let retiresAt: Date?
+    /// Withdrawn in an emergency (the key is compromised): never published or signing again, and
+    /// named as revoked wherever verifiers read revocations (an SSH KRL revokes every certificate
+    /// it signed).
+    public let distrusted: Bool
 
-    public init(number: Int, signsFrom: Date, retiresAt: Date?) {
+    public init(number: Int, signsFrom: Date, retiresAt: Date?, distrusted: Bool = false) {
         self.number = number
         self.signsFrom = signsFrom
         self.retiresAt = retiresAt
+        self.distrusted = distrusted
     }
 
     func isPublished(at now: Date) -> Bool {
@@ -76,18 +81,38 @@ public struct KeySchedule: Hashable, Sendable {
         return KeySchedule(checked: retired + [KeyGeneration(number: current.number + 1, signsFrom: switchAt, retiresAt: nil)])
     }
 
+    /// The schedule after the key signing at `now` is distrusted (compromised): it stops being
+    /// published and signing at once, and the next generation signs from `now` (the one a
+    /// rotation had scheduled, moved forward, or a new one). A generation distrusted once stays so.
+    public func distrustingSigner(at now: Date) throws(KeyringError) -> KeySchedule {
+        let current = signer(at: now)
+        guard current.signsFrom < now else {
+            throw KeyringError(.invalidSchedule, "generation \(current.number) started signing this very moment; distrust it a moment later")
+        }
+        var next = generations.filter { $0.number <= current.number }.map { generation in
+            generation.number == current.number
+                ? KeyGeneration(number: generation.number, signsFrom: generation.signsFrom, retiresAt: now, distrusted: true)
+                : generation
+        }
+        next.append(KeyGeneration(number: current.number + 1, signsFrom: now, retiresAt: nil))
+        return KeySchedule(checked: next)
+    }
+
     // MARK: The schedule file
 
     /// One line per generation after the first: `NUMBER SIGNS_FROM RETIRES_AT`, times in whole
-    /// milliseconds since the epoch, `-` for a generation not retiring. The first generation is
-    /// line `1 - RETIRES_AT` (it signs from the start).
+    /// milliseconds since the epoch, `-` for a generation not retiring, and a fourth field
+    /// `distrusted` for a withdrawn key. The first generation is line `1 - RETIRES_AT` (it signs
+    /// from the start).
     public var text: String {
         generations.map { generation in
             let from = generation.number == 1 ? "-" : String(Self.milliseconds(generation.signsFrom))
             let until = generation.retiresAt.map { String(Self.milliseconds($0)) } ?? "-"
-            return "\(generation.number) \(from) \(until)\n"
+            return "\(generation.number) \(from) \(until)\(generation.distrusted ? " \(Self.distrustedMark)" : "")\n"
         }.joined()
     }
+
+    static let distrustedMark = "distrusted"
 
     /// Tens of thousands of generations, decades of rotations: a larger file is not a schedule.
     static let maximumTextSize = 1024 * 1024
@@ -100,7 +125,7 @@ public struct KeySchedule: Hashable, Sendable {
         var generations: [KeyGeneration] = []
         for line in text.split(separator: "\n", omittingEmptySubsequences: true) {
             let fields = line.split(separator: " ", omittingEmptySubsequences: false)
-            guard fields.count == 3, let number = Int(fields[0]), number == generations.count + 1 else {
+            guard (3...4).contains(fields.count), let number = Int(fields[0]), number == generations.count + 1 else {
                 throw Self.malformed("has a line that is not the next generation")
             }
             let signsFrom: Date
@@ -118,12 +143,16 @@ public struct KeySchedule: Hashable, Sendable {
                 guard let milliseconds = Int64(fields[2]), milliseconds >= 0 else { throw Self.malformed("has a retirement that is not a time") }
                 retiresAt = Self.date(milliseconds)
             }
+            let distrusted = fields.count == 4
+            guard !distrusted || (fields[3] == Self.distrustedMark && retiresAt != nil) else {
+                throw Self.malformed("has a fourth field that is not a retired key's `\(Self.distrustedMark)`")
+            }
             if let previous = generations.last {
                 guard previous.signsFrom < signsFrom, let previousRetires = previous.retiresAt, previousRetires >= signsFrom else {
                     throw Self.malformed("has generation \(number) starting before the one it follows, or without its predecessor retiring after")
                 }
             }
-            generations.append(KeyGeneration(number: number, signsFrom: signsFrom, retiresAt: retiresAt))
+            generations.append(KeyGeneration(number: number, signsFrom: signsFrom, retiresAt: retiresAt, distrusted: distrusted))
         }
         guard !generations.isEmpty else { throw Self.malformed("names no generation") }
         self.init(checked: generations)

@@ -22,6 +22,11 @@ public struct KeySet: Sendable {
         return key
     }
 
+    /// The public keys withdrawn as compromised, which verifiers must refuse outright, oldest first.
+    public var distrusted: [(generation: KeyGeneration, publicKey: Curve25519.Signing.PublicKey)] {
+        schedule.generations.filter(\.distrusted).compactMap { generation in keys[generation.number].map { (generation, $0.publicKey) } }
+    }
+
     /// The public keys to trust at `now`, oldest generation first.
     public func published(at now: Date) -> [(generation: KeyGeneration, publicKey: Curve25519.Signing.PublicKey)] {
         schedule.published(at: now).compactMap { generation in keys[generation.number].map { (generation, $0.publicKey) } }

@@ -48,6 +48,10 @@ public protocol Keyring: Sendable {
     /// attempt, it takes up the key that attempt left.
     func prepareRotation(of purpose: KeyPurpose, switchAt: Date, overlap: TimeInterval, at now: Date) throws(KeyringError) -> KeySet
 
+    /// Makes the schedule that withdraws the key signing at `now` at once (`KeySchedule.distrustingSigner`)
+    /// and the key that signs instead, without publishing either: `publish` does, once audited.
+    func prepareDistrust(of purpose: KeyPurpose, at now: Date) throws(KeyringError) -> KeySet
+
     /// Makes a prepared rotation the schedule every gateway signs and publishes by.
     func publish(_ rotation: KeySet) throws(KeyringError)
 }

@@ -37,6 +37,19 @@ struct KeyRevocationListTests {
         }
     }
 
+    @Test("a CA key listed outright revokes every certificate it signed, and none another CA signed")
+    func distrustedAuthority() async throws {
+        let compromised = try Fixtures.certificateAuthority()
+        let other = try Fixtures.certificateAuthority()
+        let krl = try KeyRevocationList(
+            version: 8, generatedAt: 1_796_119_200, comment: "countersign", revoked: [:], revokedKeys: [SSHEd25519PublicKey(compromised.publicKey)]
+        )
+        try await OpenSSHTool.withScratch { tool throws in
+            #expect(try await revokedSerials(krl, among: 1...3, signedBy: compromised, tool: tool) == [1, 2, 3])
+            #expect(try await revokedSerials(krl, among: 1...3, signedBy: other, tool: tool).isEmpty)
+        }
+    }
+
     @Test("a serial is revoked for its own CA only; a list with nothing revoked revokes nothing")
     func perCertificateAuthority() async throws {
         let current = try Fixtures.certificateAuthority()

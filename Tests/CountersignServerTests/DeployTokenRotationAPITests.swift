@@ -162,4 +162,33 @@ struct DeployTokenRotationAPITests {
             #expect(event.details["current_retires_at"] == milliseconds(keys[0].retiresAt))
         }
     }
+
+    @Test("a distrusted key leaves the JWKS at once, its tokens stop verifying, and the next key signs from now")
+    func distrust() async throws {
+        let harness = try await GatewayHarness.make()
+        try await harness.run { api in
+            let (request, issued) = try await DeployTokenAPITests.approvedAndIssued(api)
+            let alice = try await api.login("alice")
+            let erin = try await api.login("erin")
+            let refused = try await api.send(.post, "/v1/admin/deploy-tokens/keys/distrust", token: alice)
+            #expect(try refused.status == .forbidden && api.errorCode(refused) == "forbidden")
+            #expect(try await Self.kids(api) == [issued.kid], "the refusal changed nothing")
+
+            harness.clock.advance(by: 1)
+            let response = try await api.send(.post, "/v1/admin/deploy-tokens/keys/distrust", token: erin)
+            #expect(response.status == .ok, "\(String(buffer: response.body))")
+            let keys = try api.decode(DeployTokenKeyRotationView.self, response).keys
+            #expect(keys.map(\.generation) == [2] && keys[0].kid != issued.kid)
+            #expect(try await Self.kids(api) == [keys[0].kid], "the compromised kid is gone from the JWKS")
+            await #expect(throws: DeployTokenRefusal.self, "a token it signed no longer verifies") {
+                _ = try await Self.verify(issued.token, api, at: harness.clock.now())
+            }
+            let fresh = try api.decode(DeployTokenView.self, try await api.send(.post, "/v1/requests/\(request.id)/deploy-token", token: alice))
+            #expect(fresh.kid == keys[0].kid, "the next key signs at once")
+            #expect(try await Self.verify(fresh.token, api, at: harness.clock.now()).requestID == request.id)
+            let audit = try api.decode(AuditPageView.self, try await api.send(.get, "/v1/audit?limit=1000", token: erin)).events
+            let event = try #require(audit.last { $0.action == "key.distrusted" })
+            #expect(event.details["distrusted_fingerprint"] == issued.kid && event.details["signing_fingerprint"] == keys[0].kid)
+        }
+    }
 }

@@ -135,4 +135,50 @@ struct SSHLoginTests {
             }
         }
     }
+
+    @Test("a distrusted CA key is out of ca.pub and in the KRL at once: a host with a stale ca.pub refuses what it signed, and the next key's certificates log in")
+    func distrust() async throws {
+        let harness = try await GatewayHarness.make(clock: ManualClock(Date()))
+        try await harness.run { api in
+            let bob = try await api.login("bob")
+            let dave = try await api.login("dave")
+            let erin = try await api.login("erin")
+            let stale = String(buffer: try await api.send(.get, "/v1/ssh/ca.pub").body).trimmingCharacters(in: .newlines)
+            let request = try await fileAndApprove(on: api, host: "web-7.prod.internal", login: SSHServer.localUser, bob: bob, dave: dave)
+            let refusedToBob = try await api.send(.post, "/v1/admin/ssh/ca/distrust", token: bob)
+            #expect(try refusedToBob.status == .forbidden && api.errorCode(refusedToBob) == "forbidden")
+
+            try await SSHServer.with(trusting: stale, revocationList: Array(buffer: try await api.send(.get, "/v1/ssh/krl").body)) { before in
+                let compromised = try await certificate(for: request, on: api, token: bob, in: before.tool, name: "old")
+                let session = try await before.login(as: SSHServer.localUser, key: compromised.key, certificate: compromised.certificate, command: "echo before-ok")
+                #expect(session.status == 0 && session.output.contains("before-ok"), "\(session.output)\n\(before.log)")
+
+                harness.clock.advance(by: 1)
+                let distrusted = try await api.send(.post, "/v1/admin/ssh/ca/distrust", token: erin)
+                #expect(distrusted.status == .ok, "\(String(buffer: distrusted.body))")
+                let keys = try api.decode(CertificateAuthorityRotationView.self, distrusted).keys
+                #expect(keys.map(\.generation) == [2] && keys[0].fingerprint != compromised.view.certificateAuthority)
+                let fresh = String(buffer: try await api.send(.get, "/v1/ssh/ca.pub").body)
+                #expect(!fresh.contains(stale.split(separator: " ")[1]), "the compromised key is gone from ca.pub")
+                let revocations = Array(buffer: try await api.send(.get, "/v1/ssh/krl").body)
+                let krl = try before.tool.write("after.krl", revocations)
+                let checked = try await before.tool.keygen(["-Q", "-f", krl, compromised.certificate])
+                #expect(checked.status != 0 && checked.output.contains("REVOKED"), "\(checked.output)")
+
+                try await SSHServer.with(trusting: stale, revocationList: revocations) { staleHost in
+                    let refused = try await staleHost.login(as: SSHServer.localUser, key: compromised.key, certificate: compromised.certificate, command: "echo should-not-run")
+                    #expect(refused.status != 0 && !refused.output.contains("should-not-run"), "the KRL refuses the compromised CA's certificates where ca.pub is stale")
+                }
+                try await SSHServer.with(trusting: fresh.trimmingCharacters(in: .newlines), revocationList: revocations) { refreshed in
+                    let issued = try await certificate(for: request, on: api, token: bob, in: refreshed.tool, name: "new")
+                    #expect(issued.view.certificateAuthority == keys[0].fingerprint, "the next key signs at once")
+                    let session = try await refreshed.login(as: SSHServer.localUser, key: issued.key, certificate: issued.certificate, command: "echo after-ok")
+                    #expect(session.status == 0 && session.output.contains("after-ok"), "\(session.output)\n\(refreshed.log)")
+                }
+            }
+            let audit = try api.decode(AuditPageView.self, try await api.send(.get, "/v1/audit?limit=1000", token: erin)).events
+            let event = try #require(audit.last { $0.action == "key.distrusted" })
+            #expect(event.actor == "erin" && event.details["distrusted_generation"] == "1" && event.details["signing_generation"] == "2")
+        }
+    }
 }

@@ -46,6 +46,13 @@ struct RotateTokenKeyCLITests {
         #expect(next.status == 0 && next.standardOutput.contains("Key 3 kid ") && next.standardOutput.contains("Refresh every verifier's JWKS"), "\(next.standardOutput)\(next.standardError)")
         let pending = try await erin.run("admin", "rotate-token-key")
         #expect(pending.status == 1 && pending.standardError.contains("rotation_pending"), "\(pending.standardError)")
+
+        // In an emergency the key signing now is withdrawn at once, pending rotation or not.
+        #expect(try await erin.run("admin", "distrust-token-key").status == 2, "only with --yes")
+        let distrusted = try await erin.run("admin", "distrust-token-key", "--yes")
+        #expect(distrusted.status == 0 && distrusted.standardOutput.contains("withdrawn"), "\(distrusted.standardOutput)\(distrusted.standardError)")
+        let withdrawn = try await bob.run(["verify-token", "@" + newToken, "--jwks", jwks] + rollout)
+        #expect(withdrawn.status == 1 && withdrawn.standardError.contains("unknown_key"), "the withdrawn key's token is refused: \(withdrawn.standardError)")
         _ = try await daemon.stop()
     }
 }

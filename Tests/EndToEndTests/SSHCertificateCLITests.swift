@@ -87,6 +87,37 @@ struct SSHCertificateCLITests {
         #expect(try unreachable.status == 4 && Self.read(list) == newer)
     }
 
+    @Test("admin distrust-ca withdraws the CA key for good: only with --yes and for admins; admin krl then shuts out what it signed where ca.pub is stale")
+    func distrustAuthority() async throws {
+        let scratch = try Scratch()
+        defer { scratch.remove() }
+        let daemon = try await Daemon.start(scratch: scratch)
+        let bob = try await daemon.loggedInCLI("bob", scratch: scratch)
+        let dave = try await daemon.loggedInCLI("dave", scratch: scratch)
+        let erin = try await daemon.loggedInCLI("erin", scratch: scratch)
+        let id = try await Self.fileSSH(bob, reason: "Check the disk on the worker")
+        try await dave.run("approve", id).requireSuccess()
+        let out = scratch.path("keys")
+        try await bob.run("cert", id, "--out", out).requireSuccess()
+        let key = out + "/countersign-\(id)"
+        let stale = String(decoding: try await Self.fetch(daemon.url + "/v1/ssh/ca.pub"), as: UTF8.self).trimmingCharacters(in: .newlines)
+
+        let unconfirmed = try await erin.run("admin", "distrust-ca")
+        #expect(unconfirmed.status == 2 && unconfirmed.standardError.contains("--yes"), "\(unconfirmed.standardError)")
+        let notAdmin = try await bob.run("admin", "distrust-ca", "--yes")
+        #expect(notAdmin.status == 1 && notAdmin.standardError.contains("forbidden"), "\(notAdmin.standardError)")
+        #expect(String(decoding: try await Self.fetch(daemon.url + "/v1/ssh/ca.pub"), as: UTF8.self).trimmingCharacters(in: .newlines) == stale, "the refusals changed nothing")
+
+        let distrusted = try await erin.run("admin", "distrust-ca", "--yes")
+        #expect(distrusted.status == 0 && distrusted.standardOutput.contains("Key 2 SHA256:"), "\(distrusted.standardOutput)\(distrusted.standardError)")
+        let list = scratch.path("revoked.krl")
+        try await erin.run("admin", "krl", "--out", list).requireSuccess()
+        try await SSHServer.with(trusting: stale, revocationList: try Self.read(list)) { server in
+            let refused = try await server.login(as: SSHServer.localUser, key: key, certificate: key + "-cert.pub", command: "echo should-not-run")
+            #expect(refused.status != 0 && !refused.output.contains("should-not-run"), "\(refused.output)")
+        }
+    }
+
     /// A 30-minute SSH request to web-9.prod.internal as the local login, filed by `cli`'s user.
     static func fileSSH(_ cli: CLI, reason: String) async throws -> String {
         let filed = try await cli.run(

@@ -64,10 +64,34 @@ struct KeyRotationTests {
         #expect(try KeySchedule(text: KeySchedule.initial.text) == .initial)
     }
 
+    @Test("distrusting the key signing now withdraws it at once; the next signs from now, a scheduled one moved forward")
+    func distrust() throws {
+        let now = Self.start.addingTimeInterval(60)
+        let alone = try KeySchedule.initial.distrustingSigner(at: now)
+        #expect(alone.signer(at: now).number == 2)
+        #expect(alone.published(at: now).map(\.number) == [2], "the compromised key is no longer published")
+        #expect(alone.generations.filter(\.distrusted).map(\.number) == [1])
+
+        // During a rotation: the scheduled key (hosts may already trust it) signs at once.
+        let pending = try Self.rotated().distrustingSigner(at: now)
+        #expect(pending.signer(at: now).number == 2 && pending.signer(at: now).signsFrom == now)
+        #expect(pending.published(at: now).map(\.number) == [2])
+        #expect(pending.generations.count == 2)
+
+        // Kept through the file, and still distrusted after later rotations.
+        #expect(alone.text.hasPrefix("1 - 1800000060000 distrusted\n"))
+        #expect(try KeySchedule(text: alone.text) == alone)
+        let later = now.addingTimeInterval(Self.day)
+        let rotatedAgain = try alone.rotating(switchAt: later, overlap: Self.day, at: later)
+        #expect(rotatedAgain.generations.filter(\.distrusted).map(\.number) == [1])
+        #expect(throws: KeyringError.self, "not in the very moment a key starts signing") { try alone.distrustingSigner(at: now) }
+    }
+
     @Test("a damaged schedule file is refused, not guessed at", arguments: [
         "", "\n", "2 1800086400000 -\n", "1 5 -\n", "1 - -\n2 1800086400000 -\n",
         "1 - 1800172800000\n3 1800086400000 -\n", "1 - 1800000000000\n2 1800086400000 -\n",
         "1 - 1800172800000\n2 -5 -\n", "1 - 1800172800000\n2 soon -\n", "1 - 1800172800000 extra\n",
+        "1 - - distrusted\n", "1 - 1800172800000 distrusted extra\n", "1 - 1800172800000 Distrusted\n",
         String(repeating: "1 - -\n", count: 200_000),
     ])
     func damaged(_ text: String) {
@@ -96,6 +120,24 @@ struct KeyRotationTests {
             #expect(permissions(of: directory + "/ssh-user-ca.schedule") == 0o644)
             let message: [UInt8] = Array("signed".utf8)
             #expect(next.isValidSignature(try seen.signer(at: Self.start.addingTimeInterval(60)).signature(for: message), for: message))
+        }
+    }
+
+    @Test("a distrust is seen by every keyring on the directory, and its key is named as distrusted by all")
+    func sharedDistrust() throws {
+        try withTemporaryDirectory { directory in
+            let first = FileKeyring(directory: directory)
+            let second = FileKeyring(directory: directory)
+            let now = Self.start.addingTimeInterval(60)
+            let compromised = try second.keySet(for: .deployTokens).signer(at: now).publicKey
+            let prepared = try first.prepareDistrust(of: .deployTokens, at: now)
+            #expect(try second.keySet(for: .deployTokens).distrusted.isEmpty, "prepared is not published")
+            try first.publish(prepared)
+            let seen = try second.keySet(for: .deployTokens)
+            #expect(seen.distrusted.map(\.publicKey.rawRepresentation) == [compromised.rawRepresentation])
+            #expect(seen.published(at: now).map(\.generation.number) == [2])
+            #expect(try seen.signer(at: now).publicKey.rawRepresentation != compromised.rawRepresentation)
+            #expect(try second.keySet(for: .sshUserCertificates).distrusted.isEmpty, "other purposes' keys are untouched")
         }
     }
 

@@ -3,6 +3,7 @@ import CountersignCore
 import DeployTokens
 import Foundation
 import Hummingbird
+import Keyring
 
 /// The deploy token routes: a token for an approved deploy request, the JWKS deploy tooling
 /// verifies tokens with offline, and the rotation of the key that signs them.
@@ -19,6 +20,7 @@ struct DeployTokenController {
         routes.on(.post, "/v1/requests/{id}/deploy-token", use: issue)
         routes.on(.get, "/.well-known/jwks.json", use: keySet)
         routes.on(.post, "/v1/admin/deploy-tokens/keys/rotate", use: rotate)
+        routes.on(.post, "/v1/admin/deploy-tokens/keys/distrust", use: distrust)
     }
 
     @Sendable func issue(_ request: Request, context: GatewayContext) async throws -> JSONResponse<DeployTokenView> {
@@ -45,13 +47,23 @@ struct DeployTokenController {
         let caller = try context.requireIdentity().actor
         let body = try await BodyDecoding.decode(DeployTokenKeyRotationBody.self, from: request, limit: bodyLimit)
         let rotation = try await issuer.rotate(switchAfter: try KeyRotation.switchAfter(body), by: caller)
-        let keys = rotation.published(at: issuer.clock.now()).map { published in
+        return JSONResponse(keysView(rotation), status: .created)
+    }
+
+    /// Admins withdraw the key signing now, in an emergency: verifiers refuse its tokens as soon
+    /// as they fetch the JWKS again (it may be cached for `keySetCacheControl`).
+    @Sendable func distrust(_ request: Request, context: GatewayContext) async throws -> JSONResponse<DeployTokenKeyRotationView> {
+        let caller = try context.requireIdentity().actor
+        return JSONResponse(keysView(try await issuer.distrust(by: caller)))
+    }
+
+    private func keysView(_ keys: KeySet) -> DeployTokenKeyRotationView {
+        DeployTokenKeyRotationView(keys: keys.published(at: issuer.clock.now()).map { published in
             DeployTokenKeyView(
                 generation: published.generation.number, kid: DeployTokenKeySet.keyID(of: published.publicKey),
                 signsFrom: published.generation.number == 1 ? nil : published.generation.signsFrom, retiresAt: published.generation.retiresAt
             )
-        }
-        return JSONResponse(DeployTokenKeyRotationView(keys: keys), status: .created)
+        })
     }
 }
 

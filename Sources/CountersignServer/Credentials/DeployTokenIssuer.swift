@@ -43,6 +43,12 @@ struct DeployTokenIssuer: Sendable {
         try await rotation.rotate(switchAfter: switchAfter, by: caller)
     }
 
+    /// Withdraws the token key signing now as compromised: out of the JWKS at once, so verifiers
+    /// refuse its tokens once they refresh, and the next key signs from now.
+    func distrust(by caller: Actor) async throws -> KeySet {
+        try await rotation.distrust(by: caller)
+    }
+
     /// Deploy tooling knows a token key by its `kid` (its RFC 7638 thumbprint), and the audit
     /// names it so.
     var rotation: KeyRotation {

@@ -72,4 +72,45 @@ struct KeyRotation: Sendable {
         }
         return rotation
     }
+
+    /// Admins only: withdraws the key signing now, at once, as compromised. It leaves the
+    /// published keys and stops signing; the next generation (the one a rotation had scheduled,
+    /// or a new one) signs from now. Audited before it is published, like a rotation.
+    func distrust(by caller: Actor) async throws -> KeySet {
+        guard caller.groups.contains(WellKnownGroup.admins) else {
+            throw GatewayError(status: .forbidden, code: DomainError.Code.forbidden.rawValue, message: "only the \(WellKnownGroup.admins) group may distrust the \(name)'s key")
+        }
+        let now = clock.now()
+        let before: KeySet
+        let after: KeySet
+        do throws(KeyringError) {
+            before = try keyring.keySet(for: purpose)
+            after = try keyring.prepareDistrust(of: purpose, at: now)
+        } catch where error.code == .invalidSchedule {
+            throw GatewayError(status: .conflict, code: error.code.rawValue, message: error.message)
+        } catch {
+            throw GatewayError(status: .serviceUnavailable, code: APIErrorCode.signingUnavailable, message: "the \(name)'s keyring refused to distrust its key; nothing changed")
+        }
+        let withdrawn = before.schedule.signer(at: now)
+        let replacement = after.schedule.signer(at: now)
+        guard let withdrawnKey = after.distrusted.last(where: { $0.generation.number == withdrawn.number }),
+              let replacementKey = after.published(at: now).last(where: { $0.generation.number == replacement.number }) else {
+            throw GatewayError(status: .serviceUnavailable, code: APIErrorCode.signingUnavailable, message: "the \(name)'s keyring has no key to sign instead; nothing changed")
+        }
+        _ = try await store.appendAudit([AuditEvent(
+            time: now, actor: caller.name.rawValue, action: .keyDistrusted, subject: purpose.rawValue,
+            details: [
+                "distrusted_generation": String(withdrawn.number),
+                "distrusted_fingerprint": fingerprint(withdrawnKey.publicKey),
+                "signing_generation": String(replacement.number),
+                "signing_fingerprint": fingerprint(replacementKey.publicKey),
+            ]
+        )])
+        do throws(KeyringError) {
+            try keyring.publish(after)
+        } catch {
+            throw GatewayError(status: .serviceUnavailable, code: APIErrorCode.signingUnavailable, message: "the distrust was audited but the keyring could not publish it; the key still signs")
+        }
+        return after
+    }
 }

@@ -78,8 +78,9 @@ struct SSHCertificateAuthority: Sendable {
         return extensions
     }
 
-    /// The revocation list hosts read through `RevokedKeys`: every certificate still valid whose
-    /// request was revoked, under every CA key hosts trust (serials are unique across the CA's
+    /// The revocation list hosts read through `RevokedKeys`: every CA key distrusted as
+    /// compromised, and every certificate still valid whose request was revoked, under every CA
+    /// key hosts trust (serials are unique across the CA's
     /// generations, so naming one under each revokes exactly one certificate). Its version is the
     /// time it was made, so a newer list has a higher one.
     func revocationList() async throws -> KeyRevocationList {
@@ -87,7 +88,8 @@ struct SSHCertificateAuthority: Sendable {
         let serials = Set(try await store.revokedCredentials(at: now).filter { $0.grant.kind == .sshCertificate }.map(\.serial.rawValue))
         let seconds = UInt64(max(0, now.timeIntervalSince1970))
         let revoked = Dictionary(try trustedKeys().map { ($0.publicKey, serials) }, uniquingKeysWith: { $0.union($1) })
-        return try KeyRevocationList(version: seconds, generatedAt: seconds, comment: "countersign", revoked: revoked)
+        let distrusted = Set(try keys().distrusted.map { SSHEd25519PublicKey($0.publicKey) })
+        return try KeyRevocationList(version: seconds, generatedAt: seconds, comment: "countersign", revoked: revoked, revokedKeys: distrusted)
     }
 
     /// Schedules the CA's next key: published at once beside the current one, signing from
@@ -96,6 +98,13 @@ struct SSHCertificateAuthority: Sendable {
     /// nothing changes.
     func rotate(switchAfter: TimeInterval, by caller: Actor) async throws -> KeySet {
         try await rotation.rotate(switchAfter: switchAfter, by: caller)
+    }
+
+    /// Withdraws the CA key signing now as compromised: out of `ca.pub`, named in the KRL (so
+    /// every certificate it signed is refused, also by hosts whose `ca.pub` is stale), and the
+    /// next key signs from now.
+    func distrust(by caller: Actor) async throws -> KeySet {
+        try await rotation.distrust(by: caller)
     }
 
     /// Hosts know a CA key by its OpenSSH fingerprint, and the audit names it so.

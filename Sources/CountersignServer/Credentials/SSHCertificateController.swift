@@ -3,6 +3,7 @@ import CountersignCore
 import CountersignSSH
 import Foundation
 import Hummingbird
+import Keyring
 
 /// The SSH routes: certificates for approved requests, the CA key hosts trust, and the
 /// revocation list they check.
@@ -16,6 +17,7 @@ struct SSHCertificateController {
         routes.on(.get, "/v1/ssh/ca.pub", use: certificateAuthority)
         routes.on(.get, "/v1/ssh/krl", use: revocationList)
         routes.on(.post, "/v1/admin/ssh/ca/rotate", use: rotate)
+        routes.on(.post, "/v1/admin/ssh/ca/distrust", use: distrust)
     }
 
     @Sendable func issue(_ request: Request, context: GatewayContext) async throws -> JSONResponse<SSHCertificateView> {
@@ -58,13 +60,23 @@ struct SSHCertificateController {
         let caller = try context.requireIdentity().actor
         let body = try await BodyDecoding.decode(CertificateAuthorityRotationBody.self, from: request, limit: bodyLimit)
         let rotation = try await authority.rotate(switchAfter: try KeyRotation.switchAfter(body), by: caller)
-        let keys = rotation.published(at: authority.clock.now()).map { published in
+        return JSONResponse(keysView(rotation), status: .created)
+    }
+
+    /// Admins withdraw the CA key signing now, in an emergency: hosts refuse what it signed as
+    /// soon as they read the KRL, whether or not they have refreshed `ca.pub`.
+    @Sendable func distrust(_ request: Request, context: GatewayContext) async throws -> JSONResponse<CertificateAuthorityRotationView> {
+        let caller = try context.requireIdentity().actor
+        return JSONResponse(keysView(try await authority.distrust(by: caller)))
+    }
+
+    private func keysView(_ keys: KeySet) -> CertificateAuthorityRotationView {
+        CertificateAuthorityRotationView(keys: keys.published(at: authority.clock.now()).map { published in
             CertificateAuthorityKeyView(
                 generation: published.generation.number, fingerprint: SSHEd25519PublicKey(published.publicKey).fingerprint,
                 signsFrom: published.generation.number == 1 ? nil : published.generation.signsFrom, retiresAt: published.generation.retiresAt
             )
-        }
-        return JSONResponse(CertificateAuthorityRotationView(keys: keys), status: .created)
+        })
     }
 
     /// For sshd's `RevokedKeys`: public, as the serials it names are of no use to anyone else. Made

@@ -8,7 +8,7 @@ struct AdminCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "admin",
         abstract: "Operator tasks on the gateway's data.",
-        subcommands: [AdminBackup.self, AdminInvite.self, AdminRemoveKey.self, AdminToken.self, AdminRevocationList.self, AdminRotateCA.self, AdminRotateTokenKey.self]
+        subcommands: [AdminBackup.self, AdminInvite.self, AdminRemoveKey.self, AdminToken.self, AdminRevocationList.self, AdminRotateCA.self, AdminDistrustCA.self, AdminRotateTokenKey.self, AdminDistrustTokenKey.self]
     )
 }
 
