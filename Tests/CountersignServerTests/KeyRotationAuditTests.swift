@@ -34,7 +34,7 @@ struct KeyRotationAuditTests {
             let clock = ManualClock()
             let issuer = Self.issuer(store, keyring, clock)
             let before = try issuer.publishedKeys().keys.map(\.id)
-            await #expect(throws: (any Error).self) { try await issuer.rotate(switchAfter: 0, by: Self.erin) }
+            await #expect(throws: (any Error).self) { try await issuer.rotation.rotate(switchAfter: 0, by: Self.erin) }
             #expect(try keyring.keySet(for: .deployTokens).schedule == .initial)
             #expect(try issuer.publishedKeys().keys.map(\.id) == before)
             #expect(try issuer.signer(at: clock.now()).keyID == before.first)
@@ -46,7 +46,7 @@ struct KeyRotationAuditTests {
         try await Self.withStore(readOnly: false) { store in
             let keyring = EphemeralKeyring()
             let clock = ManualClock()
-            let rotation = try await Self.issuer(store, keyring, clock).rotate(switchAfter: 60, by: Self.erin)
+            let rotation = try await Self.issuer(store, keyring, clock).rotation.rotate(switchAfter: 60, by: Self.erin)
             #expect(try keyring.keySet(for: .deployTokens).schedule == rotation.schedule)
             let event = try #require(try await store.auditHead()).event
             let kids = rotation.published(at: clock.now()).map { DeployTokenKeySet.keyID(of: $0.publicKey) }

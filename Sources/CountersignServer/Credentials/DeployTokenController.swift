@@ -46,7 +46,7 @@ struct DeployTokenController {
     @Sendable func rotate(_ request: Request, context: GatewayContext) async throws -> JSONResponse<DeployTokenKeyRotationView> {
         let caller = try context.requireIdentity().actor
         let body = try await BodyDecoding.decode(DeployTokenKeyRotationBody.self, from: request, limit: bodyLimit)
-        let rotation = try await issuer.rotate(switchAfter: try KeyRotation.switchAfter(body), by: caller)
+        let rotation = try await issuer.rotation.rotate(switchAfter: try KeyRotation.switchAfter(body), by: caller)
         return JSONResponse(keysView(rotation), status: .created)
     }
 
@@ -54,7 +54,7 @@ struct DeployTokenController {
     /// as they fetch the JWKS again (it may be cached for `keySetCacheControl`).
     @Sendable func distrust(_ request: Request, context: GatewayContext) async throws -> JSONResponse<DeployTokenKeyRotationView> {
         let caller = try context.requireIdentity().actor
-        return JSONResponse(keysView(try await issuer.distrust(by: caller)))
+        return JSONResponse(keysView(try await issuer.rotation.distrust(by: caller)))
     }
 
     private func keysView(_ keys: KeySet) -> DeployTokenKeyRotationView {

@@ -36,19 +36,7 @@ struct DeployTokenIssuer: Sendable {
         DeployTokenSigner(signingKey: try keyring.signingKey(for: .deployTokens, of: Self.name, at: now))
     }
 
-    /// Schedules the token key's next generation: in the JWKS at once, signing from `switchAfter`
-    /// from now, the current one in the JWKS until the longest token it may still sign has
-    /// expired. Audited before it is published; if the audit cannot be written nothing changes.
-    func rotate(switchAfter: TimeInterval, by caller: Actor) async throws -> KeySet {
-        try await rotation.rotate(switchAfter: switchAfter, by: caller)
-    }
-
-    /// Withdraws the token key signing now as compromised: out of the JWKS at once, so verifiers
-    /// refuse its tokens once they refresh, and the next key signs from now.
-    func distrust(by caller: Actor) async throws -> KeySet {
-        try await rotation.distrust(by: caller)
-    }
-
+    /// Rotating the token key, and distrusting it in an emergency (out of the JWKS at once).
     /// Deploy tooling knows a token key by its `kid` (its RFC 7638 thumbprint), and the audit
     /// names it so.
     var rotation: KeyRotation {

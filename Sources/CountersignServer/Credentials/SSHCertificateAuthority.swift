@@ -92,22 +92,9 @@ struct SSHCertificateAuthority: Sendable {
         return try KeyRevocationList(version: seconds, generatedAt: seconds, comment: "countersign", revoked: revoked, revokedKeys: distrusted)
     }
 
-    /// Schedules the CA's next key: published at once beside the current one, signing from
-    /// `switchAfter` from now, the current one published until the longest certificate it may
-    /// still sign has expired. Audited before it is published; if the audit cannot be written
-    /// nothing changes.
-    func rotate(switchAfter: TimeInterval, by caller: Actor) async throws -> KeySet {
-        try await rotation.rotate(switchAfter: switchAfter, by: caller)
-    }
-
-    /// Withdraws the CA key signing now as compromised: out of `ca.pub`, named in the KRL (so
-    /// every certificate it signed is refused, also by hosts whose `ca.pub` is stale), and the
-    /// next key signs from now.
-    func distrust(by caller: Actor) async throws -> KeySet {
-        try await rotation.distrust(by: caller)
-    }
-
-    /// Hosts know a CA key by its OpenSSH fingerprint, and the audit names it so.
+    /// Rotating the CA's key, and distrusting it in an emergency (out of `ca.pub` and named in
+    /// the KRL, so hosts whose `ca.pub` is stale refuse what it signed too). Hosts know a CA key
+    /// by its OpenSSH fingerprint, and the audit names it so.
     var rotation: KeyRotation {
         KeyRotation(
             store: store, keyring: keyring, clock: clock, purpose: .sshUserCertificates, name: Self.name,

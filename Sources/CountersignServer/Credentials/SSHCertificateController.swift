@@ -59,7 +59,7 @@ struct SSHCertificateController {
     @Sendable func rotate(_ request: Request, context: GatewayContext) async throws -> JSONResponse<CertificateAuthorityRotationView> {
         let caller = try context.requireIdentity().actor
         let body = try await BodyDecoding.decode(CertificateAuthorityRotationBody.self, from: request, limit: bodyLimit)
-        let rotation = try await authority.rotate(switchAfter: try KeyRotation.switchAfter(body), by: caller)
+        let rotation = try await authority.rotation.rotate(switchAfter: try KeyRotation.switchAfter(body), by: caller)
         return JSONResponse(keysView(rotation), status: .created)
     }
 
@@ -67,7 +67,7 @@ struct SSHCertificateController {
     /// soon as they read the KRL, whether or not they have refreshed `ca.pub`.
     @Sendable func distrust(_ request: Request, context: GatewayContext) async throws -> JSONResponse<CertificateAuthorityRotationView> {
         let caller = try context.requireIdentity().actor
-        return JSONResponse(keysView(try await authority.distrust(by: caller)))
+        return JSONResponse(keysView(try await authority.rotation.distrust(by: caller)))
     }
 
     private func keysView(_ keys: KeySet) -> CertificateAuthorityRotationView {
