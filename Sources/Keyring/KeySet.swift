@@ -14,8 +14,13 @@ public struct KeySet: Sendable {
         self.keys = keys
     }
 
+    /// Never a distrusted key: were the clock set back to before the distrust, signing stops
+    /// rather than use a compromised key again.
     public func signer(at now: Date) throws(KeyringError) -> any SigningKey {
         let generation = schedule.signer(at: now)
+        guard !generation.distrusted else {
+            throw KeyringError(.invalidSchedule, "generation \(generation.number) of the \(purpose) key was distrusted; the clock reads \(now), before the key that replaced it")
+        }
         guard let key = keys[generation.number] else {
             throw KeyringError(.notFound, "generation \(generation.number) of the \(purpose) key is not in the keyring")
         }

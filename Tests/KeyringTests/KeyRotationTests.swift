@@ -138,6 +138,9 @@ struct KeyRotationTests {
             #expect(seen.published(at: now).map(\.generation.number) == [2])
             #expect(try seen.signer(at: now).publicKey.rawRepresentation != compromised.rawRepresentation)
             #expect(try second.keySet(for: .sshUserCertificates).distrusted.isEmpty, "other purposes' keys are untouched")
+            #expect(throws: KeyringError.self, "a clock set back never brings the distrusted key back to sign") {
+                try seen.signer(at: now.addingTimeInterval(-1))
+            }
         }
     }
 
