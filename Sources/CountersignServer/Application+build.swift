@@ -148,7 +148,7 @@ public func buildGateway(
     // The token key likewise: made, or its files checked, at start.
     _ = try tokenIssuer.signer(at: clock.now())
     DeployTokenController(issuer: tokenIssuer, requests: desk, bodyLimit: configuration.maximumBodySize).register(on: routes)
-    DeployGateController(store: store, tokens: tokenIssuer, clock: clock, bodyLimit: configuration.maximumBodySize).register(on: routes)
+    DeployGateController(store: store, lookups: DeployLookupCache(), tokens: tokenIssuer, clock: clock, bodyLimit: configuration.maximumBodySize).register(on: routes)
     routes.refuseOtherMethods()
     // The pages are not part of the JSON API, so they are not held against the OpenAPI document.
     WebController(

@@ -99,6 +99,26 @@ struct RolloutAPITests {
         }
     }
 
+    @Test("a burst of checks answered from the last second's read still hears a revocation or an approval made here at once")
+    func freshAfterLocalChanges() async throws {
+        let harness = try await GatewayHarness.make(policies: try GatewayHarness.singleUsePolicies())
+        try await harness.run { api in
+            let alice = try await api.login("alice")
+            let dave = try await api.login("dave")
+            let erin = try await api.login("erin")
+            let filed = try await api.send(.post, "/v1/requests", body: CreateRequestBody(
+                kind: "deploy", service: "ledger-api", environment: "production", commit: API.commit,
+                reason: "Roll out the ledger reconciliation fix", ticket: "CHG-2001"
+            ), token: alice)
+            let id = try api.decode(RequestView.self, filed).id
+            for _ in 0..<3 { #expect(try await api.errorCode(Self.check(api, token: alice)) == "deploy_pending") }
+            #expect(try await api.act("approve", id, token: dave).status == .ok)
+            for _ in 0..<3 { #expect(try await Self.check(api, token: alice).status == .ok, "the approval is seen at once") }
+            #expect(try await api.act("revoke", id, token: erin, reason: "Rolled back instead").status == .ok)
+            #expect(try await api.errorCode(Self.check(api, token: alice)) == "deploy_revoked", "the revocation is seen at once")
+        }
+    }
+
     @Test("consuming takes deploy:consume, or being the requester; a person may not take another's token")
     func whoMayConsume() async throws {
         let harness = try await GatewayHarness.make(policies: try GatewayHarness.singleUsePolicies())

@@ -8,6 +8,7 @@ import Hummingbird
 /// with the reason (`deploy_*`) when it is not.
 struct DeployGateController {
     let store: any GatewayStore
+    let lookups: DeployLookupCache
     let tokens: DeployTokenIssuer
     let clock: any WallClock
     let bodyLimit: Int
@@ -37,9 +38,7 @@ struct DeployGateController {
         } catch {
             throw GatewayError(status: .badRequest, code: error.code.rawValue, message: error.message)
         }
-        let requests = try await store.deployRequests(
-            service: target.service, environment: target.environment, commit: target.commit, limit: Self.lookupLimit
-        )
+        let requests = try await deployRequests(for: target)
         let now = clock.now()
         let approved: AccessRequest
         switch DeployGate.verdict(for: target, among: requests, at: now) {
@@ -57,6 +56,18 @@ struct DeployGateController {
             answer = try await issueToken(for: target, under: approved.id, to: caller, startingRollout: consume, at: now)
         }
         return JSONResponse(DeployCheckView(answer.request, target: target, token: answer.token))
+    }
+
+    /// Every request for exactly `target`, from the last second's reads unless something was
+    /// committed through this gateway since (`DeployLookupCache`).
+    private func deployRequests(for target: DeployTarget) async throws -> [AccessRequest] {
+        let generation = store.committedAuditEvents
+        if let recent = lookups.requests(for: target, generation: generation) { return recent }
+        let requests = try await store.deployRequests(
+            service: target.service, environment: target.environment, commit: target.commit, limit: Self.lookupLimit
+        )
+        lookups.remember(requests, for: target, readAfter: generation)
+        return requests
     }
 
     /// Records the rollout start, judged again inside its transaction: of two gateways spending
