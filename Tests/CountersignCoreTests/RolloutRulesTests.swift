@@ -91,16 +91,16 @@ struct RolloutRulesTests {
         }
         #expect(plain?.code == .invalidState)
         #expect(throws: DomainError.self) {
-            try DeployGate.tokenGrant(for: request, to: Self.tool, startingRollout: false, lifetime: 3600, at: now)
+            try DeployGate.tokenGrant(of: Self.target, for: request, to: Self.tool, startingRollout: false, lifetime: 3600, at: now)
         }
         let started = try DeployGate.startRollout(of: Self.target, under: request, by: Self.tool, at: now).request
-        let grant = try DeployGate.tokenGrant(for: started, to: Self.tool, startingRollout: true, lifetime: 3600, at: now)
+        let grant = try DeployGate.tokenGrant(of: Self.target, for: started, to: Self.tool, startingRollout: true, lifetime: 3600, at: now)
         // Deploy tooling takes the requester's token: the token names who asked, not the tool.
         #expect(grant.holder == Cast.alice.name)
         #expect(grant.validBefore == request.accessExpiresAt)
         // A person may take a token only for a request of their own.
         #expect(throws: DomainError.self) {
-            try DeployGate.tokenGrant(for: started, to: Self.bob, startingRollout: true, lifetime: 3600, at: now)
+            try DeployGate.tokenGrant(of: Self.target, for: started, to: Self.bob, startingRollout: true, lifetime: 3600, at: now)
         }
         let change = try CredentialRules.issue(grant, of: started, serial: CredentialSerial(rawValue: 7)!, fingerprint: String(repeating: "a", count: 64), at: now, takenBy: Self.tool.auditActor)
         #expect(change.events.first?.actor == "machine:ci-payments")
@@ -109,7 +109,7 @@ struct RolloutRulesTests {
     @Test("an approval that is not single-use yields tokens without a start")
     func reusableTokens() throws {
         let request = try Self.approved(singleUse: false)
-        let grant = try DeployGate.tokenGrant(for: request, to: Self.tool, startingRollout: false, lifetime: 3600, at: Self.at(90))
+        let grant = try DeployGate.tokenGrant(of: Self.target, for: request, to: Self.tool, startingRollout: false, lifetime: 3600, at: Self.at(90))
         #expect(grant.holder == Cast.alice.name)
     }
 

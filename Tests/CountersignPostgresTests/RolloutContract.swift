@@ -36,7 +36,7 @@ enum RolloutContract {
         let target = try target(of: request)
         return try await store.issueCredential(for: request.id, at: now) { current, serial in
             let start = try DeployGate.startRollout(of: target, under: current, by: tool, at: now)
-            let grant = try DeployGate.tokenGrant(for: start.request, to: tool, startingRollout: true, lifetime: 3600, at: now)
+            let grant = try DeployGate.tokenGrant(of: target, for: start.request, to: tool, startingRollout: true, lifetime: 3600, at: now)
             let issue = try CredentialRules.issue(
                 grant, of: start.request, serial: serial, fingerprint: CredentialStoreContract.fingerprint(serial), at: now, takenBy: tool.auditActor
             )

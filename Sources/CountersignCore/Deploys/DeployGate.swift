@@ -99,17 +99,21 @@ public enum DeployGate {
         return RequestChange(request: next, events: [event])
     }
 
-    /// The deploy token the gate hands out with a rollout start (`--consume --token-out`), or
-    /// with its answer for an approval that is not single-use (`--token-out`): the requester's,
-    /// taken by them or by deploy tooling that the caller found authorised for the service.
+    /// The deploy token the gate hands out for `target` with a rollout start (`--consume
+    /// --token-out`; `request` as the start left it), or with its answer for an approval that is
+    /// not single-use (`--token-out`; then only while the gate approves the rollout, throwing its
+    /// `DeployRefusal` otherwise): the requester's, taken by them or by deploy tooling that the
+    /// caller found authorised for the service. Throws `DomainError` when the grant is refused.
     public static func tokenGrant(
-        for request: AccessRequest, to caller: DeployCaller, startingRollout: Bool, lifetime: TimeInterval, at now: Date
-    ) throws(DomainError) -> CredentialGrant {
+        of target: DeployTarget, for request: AccessRequest, to caller: DeployCaller, startingRollout: Bool,
+        lifetime: TimeInterval, at now: Date
+    ) throws -> CredentialGrant {
         let holder = switch caller {
         case .person(let name): name
         case .tooling: request.requester
         }
         guard startingRollout else {
+            if case .refused(let refusal) = verdict(for: target, among: [request], at: now) { throw refusal }
             return try CredentialRules.grant(.deployToken, for: request, to: holder, lifetime: lifetime, at: now)
         }
         return try CredentialRules.windowGrant(.deployToken, for: request, to: holder, lifetime: lifetime, at: now)

@@ -81,26 +81,24 @@ struct KeyRotation: Sendable {
             throw GatewayError(status: .forbidden, code: DomainError.Code.forbidden.rawValue, message: "only the \(WellKnownGroup.admins) group may distrust the \(name)'s key")
         }
         let now = clock.now()
-        let before: KeySet
         let after: KeySet
         do throws(KeyringError) {
-            before = try keyring.keySet(for: purpose)
             after = try keyring.prepareDistrust(of: purpose, at: now)
         } catch where error.code == .invalidSchedule {
             throw GatewayError(status: .conflict, code: error.code.rawValue, message: error.message)
         } catch {
             throw GatewayError(status: .serviceUnavailable, code: APIErrorCode.signingUnavailable, message: "the \(name)'s keyring refused to distrust its key; nothing changed")
         }
-        let withdrawn = before.schedule.signer(at: now)
+        // The distrust always withdraws the newest key that has signed: the last distrusted one.
         let replacement = after.schedule.signer(at: now)
-        guard let withdrawnKey = after.distrusted.last(where: { $0.generation.number == withdrawn.number }),
+        guard let withdrawnKey = after.distrusted.last,
               let replacementKey = after.published(at: now).last(where: { $0.generation.number == replacement.number }) else {
             throw GatewayError(status: .serviceUnavailable, code: APIErrorCode.signingUnavailable, message: "the \(name)'s keyring has no key to sign instead; nothing changed")
         }
         _ = try await store.appendAudit([AuditEvent(
             time: now, actor: caller.name.rawValue, action: .keyDistrusted, subject: purpose.rawValue,
             details: [
-                "distrusted_generation": String(withdrawn.number),
+                "distrusted_generation": String(withdrawnKey.generation.number),
                 "distrusted_fingerprint": fingerprint(withdrawnKey.publicKey),
                 "signing_generation": String(replacement.number),
                 "signing_fingerprint": fingerprint(replacementKey.publicKey),

@@ -87,17 +87,11 @@ struct DeployGateController {
         let signer = try tokens.signer(at: now)
         return try await store.issueCredential(for: id, at: now) { current, serial in
             try Self.gateRefusals(target) {
-                var request = current
-                var events: [AuditEvent] = []
-                if startingRollout {
-                    let start = try DeployGate.startRollout(of: target, under: current, by: caller, at: now)
-                    request = start.request
-                    events = start.events
-                } else if case .refused(let refusal) = DeployGate.verdict(for: target, among: [current], at: now) {
-                    throw refusal
-                }
+                let start = startingRollout ? try DeployGate.startRollout(of: target, under: current, by: caller, at: now) : nil
+                let request = start?.request ?? current
+                let events = start?.events ?? []
                 let grant = try DeployGate.tokenGrant(
-                    for: request, to: caller, startingRollout: startingRollout, lifetime: CredentialRules.maximumLifetime, at: now
+                    of: target, for: request, to: caller, startingRollout: startingRollout, lifetime: CredentialRules.maximumLifetime, at: now
                 )
                 let minted = try tokens.mint(grant, of: request, serial: serial, signer: signer, at: now, takenBy: caller.auditActor)
                 let change = RequestChange(request: request, events: events + minted.change.events, issued: minted.change.issued)
