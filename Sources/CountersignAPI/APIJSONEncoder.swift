@@ -55,14 +55,20 @@ private enum Node {
             output.append(UInt8(ascii: "]"))
         case .object(let box):
             output.append(UInt8(ascii: "{"))
-            // A key encoded twice keeps its last value, as Foundation's encoder does.
-            var latest: [String: Node] = [:]
-            for (key, node) in box.items { latest[key] = node }
-            for (index, key) in latest.keys.sorted().enumerated() {
-                if index > 0 { output.append(UInt8(ascii: ",")) }
+            // Sorted by key, each key's entries in the order encoded: a key encoded twice keeps
+            // its last value, as Foundation's encoder does. Objects have a few dozen keys at
+            // most, so sorting positions beats building a dictionary per object.
+            let items = box.items
+            let order = items.indices.sorted { items[$0].0 == items[$1].0 ? $0 < $1 : items[$0].0 < items[$1].0 }
+            var written = 0
+            for (position, index) in order.enumerated() {
+                let key = items[index].0
+                if position + 1 < order.count, items[order[position + 1]].0 == key { continue }
+                if written > 0 { output.append(UInt8(ascii: ",")) }
                 JSONText.write(key, to: &output)
                 output.append(UInt8(ascii: ":"))
-                latest[key]?.write(to: &output)
+                items[index].1.write(to: &output)
+                written += 1
             }
             output.append(UInt8(ascii: "}"))
         }
@@ -78,26 +84,38 @@ private final class ObjectBox {
 }
 
 private enum JSONText {
+    /// Runs of bytes that need no escape are copied whole: most text needs none.
     static func write(_ text: String, to output: inout [UInt8]) {
         output.append(UInt8(ascii: "\""))
-        for byte in text.utf8 {
-            switch byte {
-            case UInt8(ascii: "\""): output.append(contentsOf: #"\""#.utf8)
-            case UInt8(ascii: "\\"): output.append(contentsOf: #"\\"#.utf8)
-            case 0x0A: output.append(contentsOf: #"\n"#.utf8)
-            case 0x0D: output.append(contentsOf: #"\r"#.utf8)
-            case 0x09: output.append(contentsOf: #"\t"#.utf8)
-            case 0x08: output.append(contentsOf: #"\b"#.utf8)
-            case 0x0C: output.append(contentsOf: #"\f"#.utf8)
-            case 0x00..<0x20:
-                output.append(contentsOf: #"\u00"#.utf8)
-                output.append(hexDigit(byte >> 4))
-                output.append(hexDigit(byte & 0x0F))
-            default:
-                output.append(byte)
+        var text = text
+        text.withUTF8 { bytes in
+            var runStart = 0
+            for index in bytes.indices where bytes[index] < 0x20 || bytes[index] == UInt8(ascii: "\"") || bytes[index] == UInt8(ascii: "\\") {
+                output.append(contentsOf: UnsafeBufferPointer(rebasing: bytes[runStart..<index]))
+                writeEscaped(bytes[index], to: &output)
+                runStart = index + 1
             }
+            output.append(contentsOf: UnsafeBufferPointer(rebasing: bytes[runStart...]))
         }
         output.append(UInt8(ascii: "\""))
+    }
+
+    private static func writeEscaped(_ byte: UInt8, to output: inout [UInt8]) {
+        switch byte {
+        case UInt8(ascii: "\""): output.append(contentsOf: #"\""#.utf8)
+        case UInt8(ascii: "\\"): output.append(contentsOf: #"\\"#.utf8)
+        case 0x0A: output.append(contentsOf: #"\n"#.utf8)
+        case 0x0D: output.append(contentsOf: #"\r"#.utf8)
+        case 0x09: output.append(contentsOf: #"\t"#.utf8)
+        case 0x08: output.append(contentsOf: #"\b"#.utf8)
+        case 0x0C: output.append(contentsOf: #"\f"#.utf8)
+        case 0x00..<0x20:
+            output.append(contentsOf: #"\u00"#.utf8)
+            output.append(hexDigit(byte >> 4))
+            output.append(hexDigit(byte & 0x0F))
+        default:
+            output.append(byte)
+        }
     }
 
     private static func hexDigit(_ value: UInt8) -> UInt8 {
@@ -113,7 +131,7 @@ enum SnakeCaseKeys {
     static let capacity = 1024
 
     static func convert(_ key: String) -> String {
-        guard key.utf8.contains(where: { (UInt8(ascii: "A")...UInt8(ascii: "Z")).contains($0) }) || !key.utf8.allSatisfy({ $0 < 0x80 }) else {
+        guard key.utf8.contains(where: { (UInt8(ascii: "A")...UInt8(ascii: "Z")).contains($0) || $0 >= 0x80 }) else {
             return key
         }
         if let known = converted.withLock({ $0[key] }) { return known }
@@ -179,20 +197,23 @@ private final class TreeEncoder: Encoder {
         root = try Self.node(for: value, codingPath: codingPath)
     }
 
-    static func node(for value: some Encodable, codingPath: [any CodingKey]) throws -> Node {
-        switch value {
-        case let date as Date: return .string(APITime.format(date))
-        case let text as String: return .string(text)
-        case let flag as Bool: return .bool(flag)
-        case let number as Int: return .integer(number)
-        case let number as Int64: return .integer(number)
-        case let dictionary as any StringKeyedDictionary: return try dictionary.node(codingPath: codingPath)
-        default:
-            let nested = TreeEncoder()
-            nested.codingPath = codingPath
-            try value.encode(to: nested)
-            return nested.root ?? .object(ObjectBox())
+    /// `codingPath` is only built for a value that needs an encoder of its own: most values of
+    /// an answer are strings and times.
+    static func node<Value: Encodable>(for value: Value, codingPath: @autoclosure () -> [any CodingKey]) throws -> Node {
+        // Comparing the type first spares a failing dynamic cast per value for each kind tried.
+        switch ObjectIdentifier(Value.self) {
+        case ObjectIdentifier(String.self): if let text = value as? String { return .string(text) }
+        case ObjectIdentifier(Date.self): if let date = value as? Date { return .string(APITime.format(date)) }
+        case ObjectIdentifier(Bool.self): if let flag = value as? Bool { return .bool(flag) }
+        case ObjectIdentifier(Int.self): if let number = value as? Int { return .integer(number) }
+        case ObjectIdentifier(Int64.self): if let number = value as? Int64 { return .integer(number) }
+        default: break
         }
+        if let dictionary = value as? any StringKeyedDictionary { return try dictionary.node(codingPath: codingPath()) }
+        let nested = TreeEncoder()
+        nested.codingPath = codingPath()
+        try value.encode(to: nested)
+        return nested.root ?? .object(ObjectBox())
     }
 
     func container<Key: CodingKey>(keyedBy type: Key.Type) -> KeyedEncodingContainer<Key> {

@@ -115,7 +115,7 @@ public func buildGateway(
     let sessions = SessionAuthority(
         store: store, verifier: verifier, directory: directory, clock: clock, configuration: configuration, metrics: metrics, logger: logger
     )
-    let desk = RequestDesk(store: store, policies: policies, directory: directory, clock: clock, metrics: metrics)
+    let desk = RequestDesk(store: store, recentReads: RecentStoreReads(), policies: policies, directory: directory, clock: clock, metrics: metrics)
 
     let alarm = IntegrityAlarm(store: store, clock: clock, metrics: metrics, logger: logger)
     let router = Router(context: GatewayContext.self)
@@ -148,7 +148,7 @@ public func buildGateway(
     // The token key likewise: made, or its files checked, at start.
     _ = try tokenIssuer.signer(at: clock.now())
     DeployTokenController(issuer: tokenIssuer, requests: desk, bodyLimit: configuration.maximumBodySize).register(on: routes)
-    DeployGateController(store: store, lookups: DeployLookupCache(), tokens: tokenIssuer, clock: clock, bodyLimit: configuration.maximumBodySize).register(on: routes)
+    DeployGateController(store: store, lookups: RecentStoreReads(), tokens: tokenIssuer, clock: clock, bodyLimit: configuration.maximumBodySize).register(on: routes)
     routes.refuseOtherMethods()
     // The pages are not part of the JSON API, so they are not held against the OpenAPI document.
     WebController(

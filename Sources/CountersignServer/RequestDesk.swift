@@ -7,6 +7,8 @@ import Foundation
 /// commits the change with its audit events. Nothing here decides a rule of its own.
 struct RequestDesk: Sendable {
     let store: any GatewayStore
+    /// A request polled by its CLI or page is read from the store once a second at most.
+    let recentReads: RecentStoreReads<RequestID, AccessRequest>
     let policies: PolicyHolder
     let directory: MembershipDirectory
     let clock: any WallClock
@@ -41,7 +43,8 @@ struct RequestDesk: Sendable {
 
     /// The request if the caller may see it; otherwise it does not exist for them.
     func request(_ id: RequestID, for caller: Actor) async throws -> AccessRequest {
-        guard let request = try await store.request(id), RequestRules.mayView(request, actor: caller) else {
+        let found = try await recentReads.value(for: id, generation: store.committedAuditEvents) { try await store.request(id) }
+        guard let request = found, RequestRules.mayView(request, actor: caller) else {
             throw GatewayError.notFound("request \(id)")
         }
         return request

@@ -8,7 +8,7 @@ import Hummingbird
 /// with the reason (`deploy_*`) when it is not.
 struct DeployGateController {
     let store: any GatewayStore
-    let lookups: DeployLookupCache
+    let lookups: RecentStoreReads<DeployTarget, [AccessRequest]>
     let tokens: DeployTokenIssuer
     let clock: any WallClock
     let bodyLimit: Int
@@ -59,15 +59,13 @@ struct DeployGateController {
     }
 
     /// Every request for exactly `target`, from the last second's reads unless something was
-    /// committed through this gateway since (`DeployLookupCache`).
+    /// committed through this gateway since (`RecentStoreReads`).
     private func deployRequests(for target: DeployTarget) async throws -> [AccessRequest] {
-        let generation = store.committedAuditEvents
-        if let recent = lookups.requests(for: target, generation: generation) { return recent }
-        let requests = try await store.deployRequests(
-            service: target.service, environment: target.environment, commit: target.commit, limit: Self.lookupLimit
-        )
-        lookups.remember(requests, for: target, readAfter: generation)
-        return requests
+        try await lookups.value(for: target, generation: store.committedAuditEvents) {
+            try await store.deployRequests(
+                service: target.service, environment: target.environment, commit: target.commit, limit: Self.lookupLimit
+            )
+        } ?? []
     }
 
     /// Records the rollout start, judged again inside its transaction: of two gateways spending
