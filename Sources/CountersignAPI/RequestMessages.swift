@@ -81,12 +81,15 @@ public struct CertificateTermsView: Codable, Sendable, Equatable {
     public let forceCommand: String?
     /// `port_forwarding`, `agent_forwarding`, `x11_forwarding`; a terminal is always permitted.
     public let forwarding: [String]
+    /// `off`, `output`, or `output_and_input`: what the recorder keeps of each session.
+    public let recording: String
 
-    public init(lifetimeSeconds: Int, sourceAddress: [String], forceCommand: String?, forwarding: [String]) {
+    public init(lifetimeSeconds: Int, sourceAddress: [String], forceCommand: String?, forwarding: [String], recording: String) {
         self.lifetimeSeconds = lifetimeSeconds
         self.sourceAddress = sourceAddress
         self.forceCommand = forceCommand
         self.forwarding = forwarding
+        self.recording = recording
     }
 }
 

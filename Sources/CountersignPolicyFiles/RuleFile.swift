@@ -177,11 +177,11 @@ enum RuleFile {
         return clauses
     }
 
-    /// `certificate: { lifetime: 30m, source_address: [10.20.0.0/16], force_command: …, permit: [port_forwarding] }`
+    /// `certificate: { lifetime: 30m, source_address: [10.20.0.0/16], force_command: …, permit: [port_forwarding], record: true, record_input: true }`
     private static func parseCertificateTerms(_ node: Node, log: inout DiagnosticLog) -> CertificateTerms? {
         let errorsBefore = log.errorCount
         guard let fields = log.fields(
-            of: node, "the certificate terms", allowed: ["lifetime", "source_address", "force_command", "permit"]
+            of: node, "the certificate terms", allowed: ["lifetime", "source_address", "force_command", "permit", "record", "record_input"]
         ) else { return nil }
         let lifetime = fields.present("lifetime").map { log.duration($0, "certificate.lifetime", range: CertificateTerms.lifetimeRange) }
             ?? CertificateTerms.defaultLifetimeSeconds
@@ -216,9 +216,15 @@ enum RuleFile {
                 forwarding.insert(permission)
             }
         }
-        guard log.errorCount == errorsBefore, let lifetime else { return nil }
+        let record = fields.present("record").map { log.boolean($0, "certificate.record") } ?? false
+        let recordInput = fields.present("record_input").map { log.boolean($0, "certificate.record_input") } ?? false
+        if recordInput == true, record == false {
+            log.error(.badValue, at: fields.keyPosition("record_input"), "certificate.record_input needs record: true (input is recorded beside the output)")
+        }
+        guard log.errorCount == errorsBefore, let lifetime, let record, let recordInput else { return nil }
+        let recording: CertificateTerms.Recording = record ? (recordInput ? .outputAndInput : .output) : .off
         do {
-            return try CertificateTerms(lifetimeSeconds: lifetime, sourceAddresses: addresses, forceCommand: command, forwarding: forwarding)
+            return try CertificateTerms(lifetimeSeconds: lifetime, sourceAddresses: addresses, forceCommand: command, forwarding: forwarding, recording: recording)
         } catch {
             log.error(.badValue, at: fields.position, "certificate: \(error.message)")
             return nil

@@ -32,7 +32,7 @@ extension CertificateTermsView {
     init(_ terms: CertificateTerms) {
         self.init(
             lifetimeSeconds: terms.lifetimeSeconds, sourceAddress: terms.sourceAddresses.map(\.description),
-            forceCommand: terms.forceCommand, forwarding: terms.forwarding.sorted().map(\.rawValue)
+            forceCommand: terms.forceCommand, forwarding: terms.forwarding.sorted().map(\.rawValue), recording: terms.recording.rawValue
         )
     }
 }

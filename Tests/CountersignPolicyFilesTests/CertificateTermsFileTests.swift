@@ -54,7 +54,42 @@ struct CertificateTermsFileTests {
         BadPolicy(label: "certificate terms on a deploy rule", file: "deploy.yaml", text: sshRule("""
                 certificate: { lifetime: 10m }   # <--
             """, kind: "deploy"), code: .badValue),
+        BadPolicy(label: "record that is not a boolean", file: "ssh.yaml", text: sshRule("""
+                certificate:
+                  record: always   # <--
+            """), code: .badValue),
+        BadPolicy(label: "input recorded without the output", file: "ssh.yaml", text: sshRule("""
+                certificate:
+                  record_input: true   # <--
+            """), code: .badValue),
+        BadPolicy(label: "a recorded session with another forced command", file: "ssh.yaml", text: sshRule("""
+                certificate:
+                  record: true   # <--
+                  force_command: /bin/true
+            """), code: .badValue),
     ]
+
+    @Test("record and record_input reach the terms; without them a session is not recorded")
+    func recording() throws {
+        let fixture = try PolicyFixture.withGroups(["ssh.yaml": Self.sshRule("""
+                certificate: { record: true }
+              - name: sensitive
+                kind: ssh
+                requesters: [payments]
+                approvals: [{ count: 1, group: sre }]
+                certificate: { record: true, record_input: true }
+              - name: plain
+                kind: ssh
+                requesters: [payments]
+                approvals: [{ count: 1, group: sre }]
+                certificate: { record: false }
+            """)])
+        defer { fixture.remove() }
+        let policy = try PolicyDirectory.load(fixture.url).policy
+        #expect(try #require(policy.rule(named: "bastion")).certificateTerms.recording == .output)
+        #expect(try #require(policy.rule(named: "sensitive")).certificateTerms.recording == .outputAndInput)
+        #expect(try #require(policy.rule(named: "plain")).certificateTerms == .standard)
+    }
 
     @Test("each mistake is refused with its code at its line", arguments: refused)
     func refusesAtLine(_ bad: BadPolicy) throws {

@@ -33,13 +33,13 @@ enum ContractFixtures {
 
     static func ssh(
         by requester: String = "bob", host: String = "db-1.prod.example.com", reason: String = "vacuum the bloated table",
-        requirement: ApprovalRequirement? = nil, at now: Date, pendingFor: TimeInterval = 3600
+        requirement: ApprovalRequirement? = nil, terms: CertificateTerms? = nil, at now: Date, pendingFor: TimeInterval = 3600
     ) throws -> AccessRequest {
         let target = RequestTarget.ssh(try SSHTarget(host: host, login: "postgres", durationSeconds: 900))
         return AccessRequest(
             id: .random(), requester: try user(requester), draft: try RequestDraft(target: target, reason: reason, ticket: "CHG-7"),
             createdAt: now, ruleName: "prod-ssh", requirement: try requirement ?? Self.requirement([(1, "dba")]),
-            certificateTerms: try Self.certificateTerms, pendingExpiresAt: now.addingTimeInterval(pendingFor), accessDurationSeconds: 900
+            certificateTerms: try terms ?? Self.certificateTerms, pendingExpiresAt: now.addingTimeInterval(pendingFor), accessDurationSeconds: 900
         )
     }
 

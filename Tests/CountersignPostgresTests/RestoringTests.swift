@@ -50,7 +50,25 @@ struct RestoringTests {
         Damage("certificate terms whose command spans two lines") {
             $0.certificateTerms = #"{"force_command":"true\nsh","forwarding":[],"lifetime_seconds":600,"source_address":[]}"#
         },
+        Damage("a recording that does not exist") {
+            $0.certificateTerms = #"{"forwarding":[],"lifetime_seconds":600,"recording":"keystrokes","source_address":[]}"#
+        },
+        Damage("a recording switched off in a spelling never written") {
+            $0.certificateTerms = #"{"forwarding":[],"lifetime_seconds":600,"recording":"off","source_address":[]}"#
+        },
+        Damage("a recorded session with another forced command") {
+            $0.certificateTerms = #"{"force_command":"/bin/true","forwarding":[],"lifetime_seconds":600,"recording":"output","source_address":[]}"#
+        },
     ]
+
+    @Test("a recorded SSH request's terms restore with what is recorded", arguments: [CertificateTerms.Recording.output, .outputAndInput])
+    func recordingRoundTrip(_ recording: CertificateTerms.Recording) throws {
+        let terms = try CertificateTerms(lifetimeSeconds: 900, forwarding: [.agent], recording: recording)
+        let request = try ContractFixtures.ssh(terms: terms, at: Self.now)
+        let stored = try StoredRequest(request)
+        #expect(stored.certificateTerms?.contains(#""recording":"\#(recording.rawValue)""#) == true)
+        #expect(try stored.restore(approvals: []).certificateTerms == terms)
+    }
 
     @Test("a request's columns restore to the request they were taken from")
     func requestRoundTrip() throws {

@@ -24,7 +24,7 @@ struct APIJSONEncoderTests {
             ),
             approvals: [ApprovalView(approver: "carol", at: time, method: "hardware_key"), ApprovalView(approver: "dave", at: time, method: "session")],
             denial: DenialView(by: "erin", reason: text, at: time), closedBy: nil, closeReason: text,
-            certificate: CertificateTermsView(lifetimeSeconds: 600, sourceAddress: ["10.0.0.0/8"], forceCommand: text, forwarding: ["port_forwarding"]),
+            certificate: CertificateTermsView(lifetimeSeconds: 600, sourceAddress: ["10.0.0.0/8"], forceCommand: text, forwarding: ["port_forwarding"], recording: "output"),
             rollout: RolloutView(singleUse: true, startedAt: time, startedBy: "machine:ci"), callerMayReview: false
         )
     }

@@ -149,10 +149,10 @@ struct SSHCertificateAPITests {
             let bob = try await api.login("bob")
             let dave = try await api.login("dave")
             let plain = try await Self.approvedSSH(on: api, bob: bob, dave: dave)
-            #expect(plain.certificate == CertificateTermsView(lifetimeSeconds: 3600, sourceAddress: [], forceCommand: nil, forwarding: []))
+            #expect(plain.certificate == CertificateTermsView(lifetimeSeconds: 3600, sourceAddress: [], forceCommand: nil, forwarding: [], recording: "off"))
             let forced = try await Self.approvedSSH(on: api, bob: bob, dave: dave, host: "forced-2.prod.internal")
             #expect(forced.certificate == CertificateTermsView(
-                lifetimeSeconds: 600, sourceAddress: [], forceCommand: "echo forced-by-policy", forwarding: ["port_forwarding"]
+                lifetimeSeconds: 600, sourceAddress: [], forceCommand: "echo forced-by-policy", forwarding: ["port_forwarding"], recording: "off"
             ))
             let fenced = try await Self.approvedSSH(on: api, bob: bob, dave: dave, host: "fenced-2.prod.internal")
             #expect(fenced.certificate?.sourceAddress == ["192.0.2.0/24", "2001:db8::/32"])

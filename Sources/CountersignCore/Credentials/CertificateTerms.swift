@@ -11,6 +11,17 @@ public struct CertificateTerms: Hashable, Sendable {
         public static func < (lhs: Self, rhs: Self) -> Bool { lhs.rawValue < rhs.rawValue }
     }
 
+    /// What of a session the recorder keeps: sshd runs it as the certificate's forced command,
+    /// so a session under these terms cannot go unrecorded.
+    public enum Recording: String, Hashable, Sendable, CaseIterable {
+        case off
+        /// What the user saw.
+        case output
+        /// And what they typed (passwords typed at a prompt too: for break-glass and the most
+        /// sensitive targets).
+        case outputAndInput = "output_and_input"
+    }
+
     /// One certificate serves one connection and a new one is cheap to ask for, so unless the
     /// rule says otherwise a certificate lives an hour, however long the access window.
     public static let defaultLifetimeSeconds = 3600
@@ -27,10 +38,11 @@ public struct CertificateTerms: Hashable, Sendable {
     /// The one command a session runs whatever the client asks for (`force-command`).
     public let forceCommand: String?
     public let forwarding: Set<Forwarding>
+    public let recording: Recording
 
     public init(
         lifetimeSeconds: Int = defaultLifetimeSeconds, sourceAddresses: [AddressBlock] = [], forceCommand: String? = nil,
-        forwarding: Set<Forwarding> = []
+        forwarding: Set<Forwarding> = [], recording: Recording = .off
     ) throws(DomainError) {
         guard Self.lifetimeRange.contains(lifetimeSeconds) else {
             throw DomainError(.invalidField, "a certificate's lifetime must be between 1 minute and \(Self.lifetimeRange.upperBound / 3600) hours")
@@ -42,10 +54,15 @@ public struct CertificateTerms: Hashable, Sendable {
             throw DomainError(.invalidField, "a source address is named twice")
         }
         if let forceCommand { try Self.checkForceCommand(forceCommand) }
+        guard recording == .off || forceCommand == nil else {
+            // The recorder is the forced command; it does not run another in the user's place.
+            throw DomainError(.invalidField, "a recorded session's forced command is the recorder: record and force_command cannot be combined")
+        }
         self.lifetimeSeconds = lifetimeSeconds
         self.sourceAddresses = sourceAddresses
         self.forceCommand = forceCommand
         self.forwarding = forwarding
+        self.recording = recording
     }
 
     /// sshd hands the command to the user's login shell: a line break would be a second command.
@@ -61,5 +78,6 @@ public struct CertificateTerms: Hashable, Sendable {
         sourceAddresses = []
         forceCommand = nil
         forwarding = []
+        recording = .off
     }
 }

@@ -79,6 +79,7 @@ public enum CredentialRules {
             details["forwarding"] = terms.forwarding.sorted().map(\.rawValue).joined(separator: ",")
             if !terms.sourceAddresses.isEmpty { details["source_address"] = terms.sourceAddresses.map(\.description).joined(separator: ",") }
             if let command = terms.forceCommand { details["force_command"] = command }
+            if terms.recording != .off { details["recording"] = terms.recording.rawValue }
         }
         let event = RequestRules.event(.credentialIssued, request, actor: takenBy ?? grant.holder.rawValue, at: now, details)
         return RequestChange(request: request, events: [event], issued: [credential])
