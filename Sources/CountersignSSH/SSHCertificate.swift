@@ -69,7 +69,9 @@ public struct SSHCertificate: Hashable, Sendable {
         self.validAfter = validAfter
         self.validBefore = validBefore
         self.criticalOptions = criticalOptions.sorted { $0.name.utf8.lexicographicallyPrecedes($1.name.utf8) }
-        self.extensions = extensions.sorted { $0.rawValue.utf8.lexicographicallyPrecedes($1.rawValue.utf8) }
+        let extensionNames = extensions.map(\.name)
+        guard Set(extensionNames).count == extensionNames.count else { throw SSHFormatError(.invalidField, "an extension is given twice") }
+        self.extensions = extensions.sorted { $0.name.utf8.lexicographicallyPrecedes($1.name.utf8) }
     }
 
     /// Text sshd will log or match: printable ASCII, within a bound.
@@ -98,9 +100,13 @@ public struct SSHCertificate: Hashable, Sendable {
             }
         }
         writer.nested { flags in
-            for flag in extensions {
-                flags.string(flag.rawValue)
-                flags.string([UInt8]())
+            for item in extensions {
+                flags.string(item.name)
+                if let value = item.value {
+                    flags.nested { $0.string(value) }
+                } else {
+                    flags.string([UInt8]())
+                }
             }
         }
         writer.string([UInt8]()) // reserved
@@ -149,11 +155,42 @@ public enum CriticalOption: Hashable, Sendable {
     }
 }
 
-/// What the session may do beyond running its command; anything not listed is refused by sshd.
-public enum Extension: String, Hashable, Sendable, CaseIterable {
-    case permitX11Forwarding = "permit-X11-forwarding"
-    case permitAgentForwarding = "permit-agent-forwarding"
-    case permitPortForwarding = "permit-port-forwarding"
-    case permitPTY = "permit-pty"
-    case permitUserRC = "permit-user-rc"
+/// What the session may do beyond running its command (sshd's `permit-*` flags; anything not
+/// listed is refused), and this project's own extensions, named `name@domain` as the spec asks:
+/// sshd ignores an extension it does not know, the recorder reads these.
+public struct Extension: Hashable, Sendable {
+    public let name: String
+    /// Nil for a flag; else the text the extension carries (as an SSH string, the way
+    /// `ssh-keygen -O extension:name=value` writes it).
+    public let value: String?
+
+    public static let permitX11Forwarding = Extension(flag: "permit-X11-forwarding")
+    public static let permitAgentForwarding = Extension(flag: "permit-agent-forwarding")
+    public static let permitPortForwarding = Extension(flag: "permit-port-forwarding")
+    public static let permitPTY = Extension(flag: "permit-pty")
+    public static let permitUserRC = Extension(flag: "permit-user-rc")
+    /// sshd's flags, in the spec's order.
+    public static let permissions: [Extension] = [.permitX11Forwarding, .permitAgentForwarding, .permitPortForwarding, .permitPTY, .permitUserRC]
+
+    /// The recording the certificate's sessions upload to, and the token that may append to it
+    /// and to nothing else.
+    public static let recordingName = "recording@countersign.dev"
+    /// The recorder keeps what the user types as well.
+    public static let recordInput = Extension(flag: "record-input@countersign.dev")
+
+    public static func recording(id: String, uploadToken: String) throws(SSHFormatError) -> Extension {
+        let value = "\(id) \(uploadToken)"
+        try SSHCertificate.checkText(value, "recording extension", maximumLength: 256)
+        return Extension(name: recordingName, value: value)
+    }
+
+    private init(flag name: String) {
+        self.name = name
+        self.value = nil
+    }
+
+    private init(name: String, value: String) {
+        self.name = name
+        self.value = value
+    }
 }

@@ -87,11 +87,41 @@ struct SSHCertificateTests {
     @Test("the extensions are exactly those asked for, in the spec's order")
     func extensionsAsAsked() throws {
         let ca = try Fixtures.certificateAuthority()
-        let all = try Fixtures.certificate(options: [], extensions: Set(Extension.allCases)).signed(by: ca)
+        let all = try Fixtures.certificate(options: [], extensions: Set(Extension.permissions)).signed(by: ca)
         let parsed = try #require(NIOSSHCertifiedPublicKey(try NIOSSHPublicKey(openSSHPublicKey: all.openSSHLine(comment: "x"))))
-        #expect(Set(parsed.extensions.keys) == Set(Extension.allCases.map(\.rawValue)))
+        #expect(Set(parsed.extensions.keys) == Set(Extension.permissions.map(\.name)))
         #expect(parsed.criticalOptions.isEmpty)
-        #expect(all.certificate.extensions.map(\.rawValue) == ["permit-X11-forwarding", "permit-agent-forwarding", "permit-port-forwarding", "permit-pty", "permit-user-rc"])
+        #expect(all.certificate.extensions.map(\.name) == ["permit-X11-forwarding", "permit-agent-forwarding", "permit-port-forwarding", "permit-pty", "permit-user-rc"])
+    }
+
+    @Test("the recording extensions are written as ssh-keygen writes a custom extension with a value, and sshd's tools list them")
+    func recordingExtensions() async throws {
+        let value = "0123456789abcdefghjk csr_" + String(repeating: "A", count: 43)
+        let ours = try Fixtures.certificate(options: [], extensions: [.permitPTY, .recordInput, try .recording(id: "0123456789abcdefghjk", uploadToken: "csr_" + String(repeating: "A", count: 43))])
+            .signed(by: try Fixtures.certificateAuthority())
+        #expect(ours.certificate.extensions.map(\.name) == ["permit-pty", "record-input@countersign.dev", "recording@countersign.dev"])
+        try await OpenSSHTool.withScratch { tool throws in
+            func path(_ name: String) -> String { tool.directory.appendingPathComponent(name).path }
+            for name in ["ca", "user"] {
+                let made = try await tool.keygen(["-q", "-t", "ed25519", "-N", "", "-f", path(name)])
+                #expect(made.status == 0, "\(made.output)")
+            }
+            let theirs = try await tool.keygen([
+                "-q", "-s", path("ca"), "-I", "id", "-n", "bob", "-O", "clear", "-O", "permit-pty",
+                "-O", "extension:recording@countersign.dev=\(value)", "-O", "extension:record-input@countersign.dev", path("user.pub"),
+            ])
+            #expect(theirs.status == 0, "\(theirs.output)")
+            let reference = try #require(NIOSSHCertifiedPublicKey(try NIOSSHPublicKey(openSSHPublicKey: try tool.read("user-cert.pub").trimmingCharacters(in: .whitespacesAndNewlines))))
+            let parsed = try #require(NIOSSHCertifiedPublicKey(try NIOSSHPublicKey(openSSHPublicKey: ours.openSSHLine(comment: "x"))))
+            #expect(parsed.extensions == reference.extensions)
+            let listing = try await tool.keygen(["-L", "-f", try tool.write("ours-cert.pub", ours.openSSHLine(comment: "x"))])
+            #expect(listing.status == 0)
+            #expect(listing.output.contains("recording@countersign.dev"))
+        }
+        #expect(throws: SSHFormatError.self) { try Extension.recording(id: "bad\nid", uploadToken: "x") }
+        #expect(throws: SSHFormatError.self) {
+            try Fixtures.certificate(extensions: [try .recording(id: "a", uploadToken: "b"), try .recording(id: "c", uploadToken: "d")])
+        }
     }
 
     static let refusals: [(String, @Sendable () throws -> SSHCertificate)] = [
