@@ -67,6 +67,9 @@ let package = Package(
             dependencies: ["Keyring", .product(name: "Crypto", package: "swift-crypto")],
             swiftSettings: swiftSettings
         ),
+        // Session recordings as asciicast v2: time, header, events, the recorder's streaming encoder,
+        // the bounded reader, and the text export (a small terminal emulator) and search; no I/O.
+        .target(name: "Asciicast", swiftSettings: swiftSettings),
         // Deploy tokens: EdDSA JWTs signed through the keyring, their JWKS, and the strict offline
         // verifier the CLI runs; no server, no I/O.
         .target(
@@ -268,6 +271,7 @@ let package = Package(
             ],
             swiftSettings: swiftSettings
         ),
+        .testTarget(name: "AsciicastTests", dependencies: ["Asciicast", "TestSupport"], swiftSettings: swiftSettings),
         .testTarget(
             name: "DeployTokensTests",
             dependencies: [
