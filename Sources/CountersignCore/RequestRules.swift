@@ -20,11 +20,14 @@ public struct RequestChange: Hashable, Sendable {
     public let request: AccessRequest
     public let events: [AuditEvent]
     public let issued: [IssuedCredential]
+    /// The recording a recorded session's certificate opens, made with it.
+    public let recordings: [NewRecording]
 
-    public init(request: AccessRequest, events: [AuditEvent], issued: [IssuedCredential] = []) {
+    public init(request: AccessRequest, events: [AuditEvent], issued: [IssuedCredential] = [], recordings: [NewRecording] = []) {
         self.request = request
         self.events = events
         self.issued = issued
+        self.recordings = recordings
     }
 }
 

@@ -15,6 +15,9 @@ extension SQLiteStore {
         for credential in change.issued {
             try CredentialRows.insert(credential, in: db)
         }
+        for recording in change.recordings {
+            try RecordingRows.insert(recording, in: db)
+        }
         _ = try appendAudit(change.events, in: db)
     }
 }

@@ -19,12 +19,13 @@ enum StoreSchema {
         migrator.registerMigration("v8-deploy-lookup", migrate: addDeployLookup)
         migrator.registerMigration("v6-machine-tokens", migrate: addMachineTokens)
         migrator.registerMigration("v9-rollouts", migrate: addRollouts)
+        migrator.registerMigration("v10-recordings", migrate: addRecordings)
         return migrator
     }
 
     /// The identifier of the last migration: a database whose applied migrations end elsewhere is
     /// of another version.
-    static var currentVersion: String { "v9-rollouts" }
+    static var currentVersion: String { "v10-recordings" }
 
     private static func createVersion1(_ db: Database) throws {
         // Spelled out rather than taken from the enums: a shipped migration must not change

@@ -13,6 +13,9 @@ extension RequestChange {
             }
             throw StoreError(.invalidChange, "a change to request \(id) cannot issue a credential: only an issue allocates a serial")
         }
+        guard recordings.allSatisfy({ $0.recording.requestID == id && $0.recording.serial == serial }), recordings.count <= 1 else {
+            throw StoreError(.invalidChange, "a change to request \(id) may open one recording, for the credential it issues")
+        }
         return self
     }
 }

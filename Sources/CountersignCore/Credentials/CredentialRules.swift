@@ -56,14 +56,20 @@ public enum CredentialRules {
     }
 
     /// The unit of work of an issue: the request unchanged, the credential under the serial the
-    /// store allocated, and its `credential.issued` event, whose actor is `takenBy` (deploy
-    /// tooling taking the requester's token) or else the holder.
+    /// store allocated, its `credential.issued` event, whose actor is `takenBy` (deploy tooling
+    /// taking the requester's token) or else the holder, and, when the request's terms record
+    /// sessions, the certificate's recording (`recording`: its id and upload token, made at the
+    /// edge; required then, refused otherwise).
     public static func issue(
         _ grant: CredentialGrant, of request: AccessRequest, serial: CredentialSerial, fingerprint: String, at now: Date,
-        takenBy: String? = nil
+        takenBy: String? = nil, recording: RecordingTicket? = nil
     ) throws(DomainError) -> RequestChange {
         guard grant.requestID == request.id else {
             throw DomainError(.invalidField, "a grant for request \(grant.requestID) cannot issue for request \(request.id)")
+        }
+        let recorded = grant.kind == .sshCertificate && request.certificateTerms.recording != .off
+        guard recorded == (recording != nil) else {
+            throw DomainError(.invalidField, recorded ? "a recorded session's certificate is issued with its recording" : "only a recorded session's certificate has a recording")
         }
         let credential = try IssuedCredential(serial: serial, grant: grant, fingerprint: fingerprint, issuedAt: now)
         var details = [
@@ -81,8 +87,19 @@ public enum CredentialRules {
             if let command = terms.forceCommand { details["force_command"] = command }
             if terms.recording != .off { details["recording"] = terms.recording.rawValue }
         }
+        var recordings: [NewRecording] = []
+        if let recording, case .ssh(let target) = request.target {
+            details["recording_id"] = recording.id.rawValue
+            recordings.append(NewRecording(
+                recording: Recording(
+                    id: recording.id, requestID: request.id, serial: serial, user: grant.holder, host: target.host, login: grant.principal,
+                    recordsInput: request.certificateTerms.recording == .outputAndInput, createdAt: now, certificateExpiresAt: grant.validBefore
+                ),
+                uploadTokenHash: recording.uploadTokenHash
+            ))
+        }
         let event = RequestRules.event(.credentialIssued, request, actor: takenBy ?? grant.holder.rawValue, at: now, details)
-        return RequestChange(request: request, events: [event], issued: [credential])
+        return RequestChange(request: request, events: [event], issued: [credential], recordings: recordings)
     }
 
     /// Credentials that a revocation list must name at `now`: those still valid whose request

@@ -9,3 +9,6 @@ extension DomainError: DecisionRefusal {}
 
 /// The deploy gate refusing a rollout start inside the transaction that would record it.
 extension DeployRefusal: DecisionRefusal {}
+
+/// An upload the recording rules refuse inside the transaction that would store it.
+extension RecordingRefusal: DecisionRefusal {}

@@ -1,20 +1,38 @@
 import Crypto
 import Foundation
 
-/// The bearer secret of a machine token: `csm_` and 32 random bytes in base64url without
-/// padding. The prefix tells it from a person's session token (`cs1_`) before any lookup, and
-/// lets secret scanners recognise a leaked one. The gateway keeps only its SHA-256 and shows the
-/// secret once, when the token is made.
+/// A kind of bearer secret the gateway hands out, told apart by its prefix.
+public protocol BearerSecretKind: Sendable {
+    static var prefix: String { get }
+}
+
+/// A machine token's secret: `csm_…`.
+public enum MachineTokenKind: BearerSecretKind {
+    public static let prefix = "csm_"
+}
+
+/// The secret that lets one recorder append to one recording: `csr_…`.
+public enum RecordingUploadKind: BearerSecretKind {
+    public static let prefix = "csr_"
+}
+
+public typealias MachineTokenSecret = BearerSecret<MachineTokenKind>
+public typealias RecordingUploadToken = BearerSecret<RecordingUploadKind>
+
+/// A bearer secret: its kind's prefix and 32 random bytes in base64url without padding. The
+/// prefix tells it from a person's session token (`cs1_`) and from other kinds before any lookup,
+/// and lets secret scanners recognise a leaked one. The gateway keeps only its SHA-256 and hands
+/// the secret out once.
 ///
 /// Printing the value never shows the secret (`description` withholds it), so a stray
 /// interpolation in a log line or an error message cannot leak it; `revealed` is spelled out
 /// where it is meant to be shown.
-public struct MachineTokenSecret: Sendable, CustomStringConvertible, CustomDebugStringConvertible, CustomReflectable {
-    public static let prefix = "csm_"
-    static let randomByteCount = 32
+public struct BearerSecret<Kind: BearerSecretKind>: Sendable, CustomStringConvertible, CustomDebugStringConvertible, CustomReflectable {
+    public static var prefix: String { Kind.prefix }
+    static var randomByteCount: Int { 32 }
     /// 32 bytes in base64url without padding.
-    static let encodedLength = 43
-    public static let length = prefix.utf8.count + encodedLength
+    static var encodedLength: Int { 43 }
+    public static var length: Int { prefix.utf8.count + encodedLength }
 
     /// The secret itself, for the one answer that shows it and the client that presents it.
     public let revealed: String
@@ -29,17 +47,17 @@ public struct MachineTokenSecret: Sendable, CustomStringConvertible, CustomDebug
         revealed = text
     }
 
-    public static func generate() -> MachineTokenSecret {
+    public static func generate() -> BearerSecret {
         var generator = SystemRandomNumberGenerator()
         return generate(using: &generator)
     }
 
-    public static func generate(using generator: inout some RandomNumberGenerator) -> MachineTokenSecret {
+    public static func generate(using generator: inout some RandomNumberGenerator) -> BearerSecret {
         let bytes = (0..<randomByteCount).map { _ in UInt8.random(in: .min ... .max, using: &generator) }
         let encoded = Data(bytes).base64EncodedString()
             .replacingOccurrences(of: "+", with: "-").replacingOccurrences(of: "/", with: "_").replacingOccurrences(of: "=", with: "")
         // The encoding of 32 bytes always has this shape, so the parse cannot fail.
-        return MachineTokenSecret(unchecked: prefix + encoded)
+        return BearerSecret(unchecked: prefix + encoded)
     }
 
     private init(unchecked text: String) {

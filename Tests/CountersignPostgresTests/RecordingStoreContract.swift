@@ -1,0 +1,166 @@
+import CountersignCore
+import CountersignStore
+import Crypto
+import Foundation
+import Synchronization
+import Testing
+
+/// What every backend's recording store must do, against the protocols alone, given a fresh
+/// store: a recorded certificate's recording commits with its issue, an upload token finds its
+/// one recording, uploads extend it strictly in order with their proofs and events, and a
+/// refused upload or a failure to keep the bytes changes nothing.
+enum RecordingStoreContract {
+    typealias Fixtures = ContractFixtures
+
+    /// The sequence numbers whose bytes an upload kept.
+    final class KeptSequences: Sendable {
+        let values = Mutex<[Int]>([])
+    }
+
+    struct DiskFull: Error {}
+
+    static let recordedTerms = try! CertificateTerms(lifetimeSeconds: 600, recording: .outputAndInput)
+
+    /// bob's recorded ssh request, approved by dan, and one certificate issued for it: the
+    /// recording it opened and its upload token.
+    static func issuedRecording(on store: some RequestStore & CredentialStore & RecordingStore, at now: Date) async throws -> (Recording, RecordingUploadToken) {
+        let request = try await store.file(try Fixtures.ssh(by: "bob", terms: recordedTerms, at: now))
+        let dan = try Fixtures.actor("dan", groups: ["dba"])
+        let approved = try await store.update(request.id, at: now) { try RequestRules.apply(.approve(dan, method: .session), to: $0, at: now) }
+        let token = RecordingUploadToken.generate()
+        let ticket = RecordingTicket(id: .random(), uploadToken: token)
+        let bob = try Fixtures.user("bob")
+        let change = try await store.issueCredential(for: approved.id, at: now) { current, serial in
+            let grant = try CredentialRules.grant(.sshCertificate, for: current, to: bob, lifetime: 600, at: now)
+            let change = try CredentialRules.issue(grant, of: current, serial: serial, fingerprint: CredentialStoreContract.fingerprint(serial), at: now, recording: ticket)
+            return (change, change)
+        }
+        return (try #require(change.recordings.first).recording, token)
+    }
+
+    static func chunk(_ sequence: Int, _ bytes: [UInt8], times: (Int64, Int64)? = (0, 10), final: Int? = nil, lost: Int = 0) throws -> RecordingChunk {
+        try RecordingChunk(
+            sequence: sequence, byteCount: bytes.count, digest: Array(SHA256.hash(data: bytes)), startsWithHeader: sequence == 0,
+            firstEventTime: times?.0, lastEventTime: times?.1, final: try final.map(RecordingChunk.Final.init(exitStatus:)), lostBytes: lost
+        )
+    }
+
+    @discardableResult
+    static func upload(_ chunk: RecordingChunk, to id: RecordingID, on store: some RecordingStore, at now: Date, kept: KeptSequences? = nil) async throws -> RecordingRules.Outcome {
+        try await store.appendChunk(chunk, to: id) { recording, stored in
+            try RecordingRules.accept(chunk, into: recording, storedDigest: stored, at: now)
+        } keepBytes: {
+            kept?.values.withLock { $0.append(chunk.sequence) }
+        }
+    }
+
+    static func aRecordedIssueOpensItsRecording(_ store: some RequestStore & CredentialStore & RecordingStore & AuditLog) async throws {
+        let now = ManualClock().now()
+        let (recording, token) = try await issuedRecording(on: store, at: now)
+        #expect(try await store.recording(recording.id) == recording)
+        #expect(try await store.recording(uploadTokenHash: token.hash) == recording)
+        #expect(try await store.recording(uploadTokenHash: RecordingUploadToken.generate().hash) == nil)
+        #expect(try await store.recording(uploadTokenHash: []) == nil)
+        #expect(recording.recordsInput && recording.login == "postgres" && recording.user.rawValue == "bob")
+        #expect(RecordingRules.state(of: recording, at: now) == .awaiting)
+        #expect(try await store.recordings(of: recording.requestID, user: nil, limit: 10) == [recording])
+        #expect(try await store.recordings(of: nil, user: try Fixtures.user("bob"), limit: 10) == [recording])
+        #expect(try await store.recordings(of: .random(), user: nil, limit: 10).isEmpty)
+        let issued = try await store.auditRecords(after: 0, limit: 100).map(\.event).last
+        #expect(issued?.action == .credentialIssued)
+        #expect(issued?.details["recording_id"] == recording.id.rawValue)
+    }
+
+    static func uploadsExtendInOrderWithTheirProofs(_ store: some RequestStore & CredentialStore & RecordingStore & AuditLog) async throws {
+        let clock = ManualClock()
+        let (recording, _) = try await issuedRecording(on: store, at: clock.now())
+        let started = try await store.startRecording(recording.id) {
+            RecordingRules.start($0, try RecordingStart(reportedHost: "db-1", command: nil, hasTerminal: true, receivedAt: clock.now()))
+        }
+        #expect(started.start?.reportedHost == "db-1")
+        let again = try await store.startRecording(recording.id) {
+            RecordingRules.start($0, try RecordingStart(reportedHost: "elsewhere", command: "id", hasTerminal: false, receivedAt: clock.now()))
+        }
+        #expect(again == started, "the first start is kept")
+        let kept = KeptSequences()
+        let header = Array(#"{"version": 2, "width": 80, "height": 24}"#.utf8) + [0x0A]
+        clock.advance(by: 1)
+        #expect(try await upload(try chunk(0, header), to: recording.id, on: store, at: clock.now(), kept: kept) != RecordingRules.Outcome.alreadyStored)
+        #expect(try await upload(try chunk(0, header), to: recording.id, on: store, at: clock.now(), kept: kept) == .alreadyStored)
+        let body = Array(#"[0.5, "o", "ls\r\n"]"#.utf8) + [0x0A]
+        try await upload(try chunk(1, body, times: (10, 20), lost: 7), to: recording.id, on: store, at: clock.now(), kept: kept)
+        try await upload(try chunk(2, [], times: nil, final: 0), to: recording.id, on: store, at: clock.now(), kept: kept)
+        #expect(kept.values.withLock { $0 } == [0, 1, 2], "bytes kept once per stored chunk, not for the retry")
+
+        let done = try #require(try await store.recording(recording.id))
+        #expect(done.progress.nextSequence == 3 && done.progress.byteCount == header.count + body.count && done.progress.lostBytes == 7)
+        #expect(done.completion?.exitStatus == 0)
+        #expect(RecordingRules.state(of: done, at: clock.now()) == .incomplete, "a reported gap stays visible")
+        #expect(try await store.chunks(of: recording.id) == [
+            StoredChunk(sequence: 0, byteCount: header.count, digest: Array(SHA256.hash(data: header))),
+            StoredChunk(sequence: 1, byteCount: body.count, digest: Array(SHA256.hash(data: body))),
+            StoredChunk(sequence: 2, byteCount: 0, digest: Array(SHA256.hash(data: [UInt8]()))),
+        ])
+        let actions = try await store.auditRecords(after: 0, limit: 100).map(\.event).filter { $0.subject == recording.id.rawValue }.map(\.action)
+        #expect(actions == [.recordingStarted, .recordingGap, .recordingCompleted])
+    }
+
+    static func refusedUploadsAndLostBytesChangeNothing(_ store: some RequestStore & CredentialStore & RecordingStore & AuditLog) async throws {
+        let now = ManualClock().now()
+        let (recording, _) = try await issuedRecording(on: store, at: now)
+        let header = Array(#"{"version": 2, "width": 80, "height": 24}"#.utf8) + [0x0A]
+        try await upload(try chunk(0, header), to: recording.id, on: store, at: now)
+        let before = try await store.auditRecords(after: 0, limit: 1000).count
+        let stored = try await store.recording(recording.id)
+        let other = Array("other".utf8)
+
+        await #expect(throws: RecordingRefusal.self) { try await upload(try chunk(0, other), to: recording.id, on: store, at: now) }
+        await #expect(throws: RecordingRefusal.self) { try await upload(try chunk(5, other), to: recording.id, on: store, at: now) }
+        // Bytes that cannot be kept fail the upload as the store's own failure, and nothing says they were stored.
+        #expect(await Fixtures.refusalCode {
+            _ = try await store.appendChunk(try chunk(1, other, times: (10, 20)), to: recording.id) { recording, digest in
+                try RecordingRules.accept(try chunk(1, other, times: (10, 20)), into: recording, storedDigest: digest, at: now)
+            } keepBytes: { throw DiskFull() }
+        } == "storage_failure")
+        #expect(await Fixtures.refusalCode { try await upload(try chunk(0, header), to: .random(), on: store, at: now) } == "not_found")
+        #expect(await Fixtures.refusalCode {
+            _ = try await store.startRecording(.random()) { ($0, []) }
+        } == "not_found")
+        #expect(try await store.recording(recording.id) == stored)
+        #expect(try await store.chunks(of: recording.id).count == 1)
+        #expect(try await store.auditRecords(after: 0, limit: 1000).count == before)
+    }
+
+    /// Two gateways (or two retries) sending one chunk at once: it is stored once; other bytes
+    /// under the same number are refused.
+    static func concurrentUploadsStoreAChunkOnce(_ stores: [some RequestStore & CredentialStore & RecordingStore & AuditLog]) async throws {
+        let now = ManualClock().now()
+        let (recording, _) = try await issuedRecording(on: stores[0], at: now)
+        let header = Array(#"{"version": 2, "width": 80, "height": 24}"#.utf8) + [0x0A]
+        let kept = KeptSequences()
+        let outcomes = try await withThrowingTaskGroup(of: String.self) { group in
+            for (index, store) in stores.enumerated() {
+                for copy in 0..<4 {
+                    group.addTask {
+                        let bytes = copy == 3 && index == 0 ? Array("forged".utf8) : header
+                        do {
+                            return try await upload(try chunk(0, bytes), to: recording.id, on: store, at: now, kept: kept) == .alreadyStored ? "retry" : "stored"
+                        } catch let refusal as RecordingRefusal {
+                            return refusal.code.rawValue
+                        }
+                    }
+                }
+            }
+            return try await group.reduce(into: [String]()) { $0.append($1) }
+        }
+        let chunks = try await stores[0].chunks(of: recording.id)
+        #expect(chunks.count == 1)
+        #expect(kept.values.withLock { $0 }.count == 1, "the bytes were kept by the one upload that stored them")
+        #expect(outcomes.filter { $0 == "stored" }.count == 1)
+        if chunks.first?.digest == Array(SHA256.hash(data: header)) {
+            #expect(outcomes.filter { $0 == "chunk_conflict" }.count == 1)
+        } else {
+            #expect(outcomes.filter { $0 == "chunk_conflict" }.count == stores.count * 4 - 1)
+        }
+    }
+}
