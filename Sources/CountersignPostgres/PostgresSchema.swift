@@ -20,6 +20,7 @@ enum PostgresSchema {
         ("v9-deploy-lookup", deployLookup),
         ("v7-machine-tokens", machineTokens),
         ("v10-rollouts", rollouts),
+        ("v11-recordings", recordings),
     ]
 
     /// Times are BIGINT milliseconds since the epoch, the precision the core hashes them at, so a

@@ -3,7 +3,7 @@ import CountersignStore
 import Foundation
 import GRDB
 
-extension SQLiteStore: RecordingStore {
+extension SQLiteStore {
     public func recording(_ id: RecordingID) async throws -> Recording? {
         try await read { db in try RecordingRows.recording(id, in: db) }
     }
