@@ -150,7 +150,7 @@ let package = Package(
             name: "CountersignServer",
             dependencies: [
                 "CountersignCore", "CountersignPolicyFiles", "CountersignStore", "CountersignSQLite", "CountersignPostgres", "PAMAuth", "CountersignAPI",
-                "WebAuthn", "ApprovalVerification", "CountersignWeb", "Keyring", "CountersignSSH", "DeployTokens",
+                "WebAuthn", "ApprovalVerification", "CountersignWeb", "Keyring", "CountersignSSH", "DeployTokens", "Asciicast", "SecureFiles",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "Metrics", package: "swift-metrics"),

@@ -39,4 +39,12 @@ public enum APIErrorCode {
     public static let forgeryRefused = "csrf_refused"
     /// A credential's signing key could not sign: nothing was issued (answered 503).
     public static let signingUnavailable = "signing_unavailable"
+    /// A recorded session's certificate was asked for, and the gateway has no recorder command.
+    public static let recorderUnconfigured = "recorder_unconfigured"
+    /// An upload without a token its gateway issued.
+    public static let recordingTokenInvalid = "recording_token_invalid"
+    /// An upload token presented for another recording than its own.
+    public static let recordingTokenMismatch = "recording_token_mismatch"
+    /// A chunk over the size bound.
+    public static let chunkTooLarge = "chunk_too_large"
 }

@@ -22,8 +22,13 @@ public struct SSHCertificateView: Codable, Sendable, Equatable {
     public let validBefore: Date
     /// The fingerprint of the CA that signed it, as `ssh-keygen -l` prints it.
     public let certificateAuthority: String
+    /// The recording its sessions go to, when the request's terms record them.
+    public let recordingId: String?
 
-    public init(certificate: String, serial: UInt64, keyId: String, principals: [String], validAfter: Date, validBefore: Date, certificateAuthority: String) {
+    public init(
+        certificate: String, serial: UInt64, keyId: String, principals: [String], validAfter: Date, validBefore: Date, certificateAuthority: String,
+        recordingId: String? = nil
+    ) {
         self.certificate = certificate
         self.serial = serial
         self.keyId = keyId
@@ -31,6 +36,7 @@ public struct SSHCertificateView: Codable, Sendable, Equatable {
         self.validAfter = validAfter
         self.validBefore = validBefore
         self.certificateAuthority = certificateAuthority
+        self.recordingId = recordingId
     }
 }
 

@@ -36,7 +36,11 @@ extension SQLiteStore {
             }
             // The bytes are in place before anything says they are; if the commit then fails,
             // they lie under a number the recording does not count yet, and the retry replaces them.
-            try keepBytes()
+            do {
+                try keepBytes()
+            } catch {
+                throw StoreError(.storageFailure, "the bytes of chunk \(chunk.sequence) of recording \(id) could not be kept")
+            }
             try RecordingRows.insertChunk(chunk, of: id, at: receivedAt, in: db)
             try RecordingRows.persistProgress(of: extended, in: db)
             _ = try appendAudit(events, in: db)

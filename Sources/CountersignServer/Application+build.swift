@@ -139,7 +139,9 @@ public func buildGateway(
     )
     KeyController(keys: keys, bodyLimit: configuration.maximumBodySize).register(on: routes)
     MachineTokenController(tokens: machineTokens, clock: clock, bodyLimit: configuration.maximumBodySize).register(on: routes)
-    let certificateAuthority = SSHCertificateAuthority(store: store, keyring: keyring, clock: clock)
+    // A recorder command sshd would run as something else than one command is refused at start.
+    if let command = configuration.recorderCommand { try CertificateTerms.checkForceCommand(command) }
+    let certificateAuthority = SSHCertificateAuthority(store: store, keyring: keyring, clock: clock, recorderCommand: configuration.recorderCommand)
     // The CA key is made (or its files checked) at start: a keyring that cannot give one stops
     // the gateway here rather than at the first certificate.
     _ = try certificateAuthority.keys().signer(at: clock.now())
@@ -149,6 +151,10 @@ public func buildGateway(
     _ = try tokenIssuer.signer(at: clock.now())
     DeployTokenController(issuer: tokenIssuer, requests: desk, bodyLimit: configuration.maximumBodySize).register(on: routes)
     DeployGateController(store: store, lookups: RecentStoreReads(), tokens: tokenIssuer, clock: clock, bodyLimit: configuration.maximumBodySize).register(on: routes)
+    RecordingController(
+        store: store, uploads: RecordingUploadAuthority(store: store), files: RecordingFiles(directory: configuration.recordingsDirectory),
+        clock: clock, bodyLimit: configuration.maximumBodySize
+    ).register(on: routes)
     routes.refuseOtherMethods()
     // The pages are not part of the JSON API, so they are not held against the OpenAPI document.
     WebController(

@@ -37,6 +37,12 @@ public struct GatewayConfiguration: Sendable {
     public var connections = ConnectionLimits()
     /// The embedded SQLite file in the data directory, or a PostgreSQL database.
     public var database = DatabaseLocation.embedded
+    /// What sshd runs for a session whose request's terms record it: the certificate's
+    /// `force-command`, e.g. `/usr/local/bin/countersign record --gateway https://countersign.example.com`.
+    /// Without it, such a request's certificates are refused (503 `recorder_unconfigured`).
+    public var recorderCommand: String?
+    /// Where the recordings' chunks are kept; gateways sharing one database must share it too.
+    public var recordingsDirectory: URL { dataDirectory.appendingPathComponent("recordings", isDirectory: true) }
 
     /// WebAuthn `attestation`: `none` asks for no statement; `direct` asks for the authenticator's
     /// own (packed self attestation, or a certificate meeting §8.2.1). A policy whose

@@ -26,6 +26,11 @@ public struct GatewayContext: RequestContext {
     /// A bearer value with the machine-token prefix was presented, issued here or not: such a
     /// caller is refused on every route that acts for a person.
     var presentedMachineToken = false
+    /// A recorder's upload token (`csr_…`), well formed, not yet looked up: the recording routes
+    /// find its recording. Never an `identity`.
+    var recordingUpload: RecordingUploadToken?
+    /// A bearer value with the upload-token prefix was presented, well formed or not.
+    var presentedRecordingToken = false
     /// A token was presented but is unknown, revoked or expired.
     var presentedStaleToken = false
     /// A browser's session cookie came without its anti-forgery header, so it was not used.
@@ -50,6 +55,8 @@ public struct GatewayContext: RequestContext {
         guard let identity else {
             let message = if presentedStaleToken {
                 "the session token is invalid or has expired; log in again"
+            } else if presentedRecordingToken {
+                "a recording's upload token lets its recorder upload, nothing else; log in"
             } else if presentedCookieWithoutCSRF {
                 "a browser session is used only with its anti-forgery token (the \(CSRFToken.header) header); reload the page"
             } else {

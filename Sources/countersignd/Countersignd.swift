@@ -41,6 +41,9 @@ struct Countersignd: AsyncParsableCommand {
     @Option(help: "Origin reviewers use in a browser, e.g. https://countersign.example.com. [env: COUNTERSIGN_PUBLIC_URL]")
     var publicURL: String?
 
+    @Option(help: "What sshd runs for a recorded session (the certificate's force-command), e.g. \"/usr/local/bin/countersign record --gateway https://countersign.example.com\". Without it, certificates of requests whose terms record sessions are refused. [env: COUNTERSIGN_RECORDER_COMMAND]")
+    var recorderCommand: String?
+
     @Option(help: "How long a login session lasts, e.g. 12h. [env: COUNTERSIGN_SESSION_LIFETIME]")
     var sessionLifetime: String = Environment.value("COUNTERSIGN_SESSION_LIFETIME") ?? "12h"
 
@@ -108,6 +111,7 @@ struct Countersignd: AsyncParsableCommand {
         )
         configuration.connections = try connectionOptions.limits()
         configuration.database = try databaseLocation()
+        configuration.recorderCommand = recorderCommand ?? Environment.value("COUNTERSIGN_RECORDER_COMMAND")
         let gateway: Gateway
         do {
             gateway = try await buildGateway(configuration: configuration) { port in

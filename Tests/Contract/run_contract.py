@@ -21,6 +21,7 @@ def main(arguments):
     gateway = Gateway()
     try:
         environment = dict(os.environ)
+        environment["SCHEMATHESIS_HOOKS"] = str(HERE / "hooks.py")
         for user in USERS:
             environment[f"CONTRACT_TOKEN_{user.upper()}"] = gateway.login(user)
         command = [

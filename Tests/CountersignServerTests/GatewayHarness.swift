@@ -104,6 +104,28 @@ struct GatewayHarness {
         return policies
     }
 
+    /// The example policies with a recorded SSH rule in front, for `rec-*.prod.internal`: one
+    /// SRE's session approval, and every session recorded with what the user types.
+    static func recordedSessionPolicies() throws -> URL {
+        let policies = try editablePolicies()
+        let file = policies.appendingPathComponent("ssh.yaml")
+        let text = try String(contentsOf: file, encoding: .utf8)
+        let rules = """
+            rules:
+              - name: recorded-ssh
+                kind: ssh
+                match: { host: "rec-*.prod.internal" }
+                requesters: [engineering]
+                approvals: [{ count: 1, group: sre }]
+                hardware_key: false
+                certificate: { lifetime: 10m, record: true, record_input: true }
+
+            """
+        guard let start = text.range(of: "rules:\n") else { throw HarnessError("policies/ssh.yaml has no rules: line") }
+        try text.replacingCharacters(in: start, with: rules).write(to: file, atomically: true, encoding: .utf8)
+        return policies
+    }
+
     /// The example policies with a single-use deploy rule in front, for `ledger-*` in
     /// production: one approval by an SRE with a session covers one rollout.
     static func singleUsePolicies() throws -> URL {

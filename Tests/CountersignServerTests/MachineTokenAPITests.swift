@@ -186,6 +186,7 @@ struct MachineTokenAPITests {
                 let path = route.path
                     .replacingOccurrences(of: "{id}", with: "0123456789abcdefghjk").replacingOccurrences(of: "{name}", with: "ci-payments")
                     .replacingOccurrences(of: "{credential}", with: "AAAA").replacingOccurrences(of: "{user}", with: "alice")
+                    .replacingOccurrences(of: "{seq}", with: "0")
                 let body: String? = method == .get || method == .delete ? nil : "{}"
                 // A route that answers 401 without a token needs a person: it must refuse the machine.
                 guard try await api.send(method, path, body: body).status == .unauthorized else { continue }

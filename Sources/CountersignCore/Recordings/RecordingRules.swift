@@ -95,3 +95,10 @@ public enum RecordingRules {
         return .extended(extended, events)
     }
 }
+
+extension RecordingRules {
+    /// Auditors and admins see every recording; anyone else the recordings of their own sessions.
+    public static func mayView(_ recording: Recording, actor: Actor) -> Bool {
+        RequestRules.oversees(actor) || recording.user == actor.name
+    }
+}

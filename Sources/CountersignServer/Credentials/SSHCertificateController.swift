@@ -32,12 +32,13 @@ struct SSHCertificateController {
         } catch {
             throw GatewayError(status: .badRequest, code: DomainError.Code.invalidField.rawValue, message: "public_key: \(error.message)")
         }
-        let signed = try await authority.issue(for: id, subject: subject, by: caller)
+        let (signed, recording) = try await authority.issue(for: id, subject: subject, by: caller)
         let certificate = signed.certificate
         return JSONResponse(SSHCertificateView(
             certificate: signed.openSSHLine(comment: certificate.keyID), serial: certificate.serial, keyId: certificate.keyID,
             principals: certificate.principals, validAfter: Date(timeIntervalSince1970: TimeInterval(certificate.validAfter)),
-            validBefore: Date(timeIntervalSince1970: TimeInterval(certificate.validBefore)), certificateAuthority: signed.caKey.fingerprint
+            validBefore: Date(timeIntervalSince1970: TimeInterval(certificate.validBefore)), certificateAuthority: signed.caKey.fingerprint,
+            recordingId: recording?.rawValue
         ), status: .created)
     }
 

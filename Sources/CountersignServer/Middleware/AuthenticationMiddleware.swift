@@ -9,7 +9,8 @@ import Hummingbird
 /// so a stale token never stands in the way of logging in again.
 ///
 /// A bearer value with the machine-token prefix (`csm_`) is deploy tooling's: it resolves to
-/// `context.machine` only, never to an identity, and `requireIdentity` refuses it.
+/// `context.machine` only, never to an identity, and `requireIdentity` refuses it. One with the
+/// upload-token prefix (`csr_`) is a recorder's, for the recording routes only.
 ///
 /// The reviewer pages' scripts call the same API with the browser's session cookie. A cookie
 /// counts only beside the session's anti-forgery header, which another site cannot send (it would
@@ -28,6 +29,9 @@ struct AuthenticationMiddleware: RouterMiddleware {
             if let token, token.hasPrefix(MachineTokenSecret.prefix) {
                 context.presentedMachineToken = true
                 context.machine = try await machineTokens.caller(presenting: token)
+            } else if let token, token.hasPrefix(RecordingUploadToken.prefix) {
+                context.presentedRecordingToken = true
+                context.recordingUpload = RecordingUploadToken(token)
             } else if let token {
                 context.identity = try await sessions.identity(forToken: token)
                 context.presentedStaleToken = context.identity == nil
