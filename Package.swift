@@ -176,7 +176,7 @@ let package = Package(
             name: "countersign",
             dependencies: [
                 "CountersignCore", "CountersignAPI", "CountersignStore", "CountersignSQLite", "CountersignPolicyFiles", "ApprovalVerification", "Keyring",
-                "CountersignSSH", "SecureFiles", "DeployTokens",
+                "CountersignSSH", "SecureFiles", "DeployTokens", "Asciicast",
                 "CMemoryFile",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
