@@ -57,6 +57,10 @@ extension PostgresStore: RecordingStore {
         try await read { connection in try await RecordingRows.chunks(of: id, on: connection, logger: logger) }
     }
 
+    public func unfinishedRecordings(limit: Int) async throws -> [Recording] {
+        try await read { connection in try await RecordingRows.unfinished(limit: limit, on: connection, logger: logger) }
+    }
+
     public func recordings(of request: RequestID?, user: Username?, limit: Int) async throws -> [Recording] {
         try await read { connection in try await RecordingRows.recordings(of: request, user: user, limit: limit, on: connection, logger: logger) }
     }

@@ -68,6 +68,14 @@ enum RecordingRows {
             """, on: connection, logger: logger)
     }
 
+    static func unfinished(limit: Int, on connection: PostgresConnection, logger: Logger) async throws -> [Recording] {
+        try await fetch("""
+            SELECT \(unescaped: StoredRecording.columns) FROM recordings
+            WHERE gaps > 0 OR (completed_at IS NULL AND (started_at IS NOT NULL OR next_sequence > 0))
+            ORDER BY created_at DESC, id DESC LIMIT \(Int64(limit))
+            """, on: connection, logger: logger)
+    }
+
     static func digest(of id: RecordingID, sequence: Int, on connection: PostgresConnection, logger: Logger) async throws -> [UInt8]? {
         for try await row in try await connection.query(
             "SELECT digest FROM recording_chunks WHERE recording_id = \(id.rawValue) AND sequence = \(Int64(sequence))", logger: logger

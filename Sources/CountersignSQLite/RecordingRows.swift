@@ -59,6 +59,17 @@ enum RecordingRows {
         ).map(decode)
     }
 
+    static func unfinished(limit: Int, in db: Database) throws -> [Recording] {
+        try Row.fetchAll(
+            db.cachedStatement(sql: """
+                SELECT \(StoredRecording.columns) FROM recordings
+                WHERE gaps > 0 OR (completed_at IS NULL AND (started_at IS NOT NULL OR next_sequence > 0))
+                ORDER BY created_at DESC, id DESC LIMIT ?
+                """),
+            arguments: [limit]
+        ).map(decode)
+    }
+
     static func digest(of id: RecordingID, sequence: Int, in db: Database) throws -> [UInt8]? {
         try Row.fetchOne(
             db.cachedStatement(sql: "SELECT digest FROM recording_chunks WHERE recording_id = ? AND sequence = ?"), arguments: [id.rawValue, sequence]

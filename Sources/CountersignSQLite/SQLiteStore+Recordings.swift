@@ -52,6 +52,10 @@ extension SQLiteStore {
         try await read { db in try RecordingRows.chunks(of: id, in: db) }
     }
 
+    public func unfinishedRecordings(limit: Int) async throws -> [Recording] {
+        try await read { db in try RecordingRows.unfinished(limit: limit, in: db) }
+    }
+
     public func recordings(of request: RequestID?, user: Username?, limit: Int) async throws -> [Recording] {
         try await read { db in try RecordingRows.recordings(of: request, user: user, limit: limit, in: db) }
     }

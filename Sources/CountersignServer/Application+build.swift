@@ -127,7 +127,7 @@ public func buildGateway(
     let routes = RouteRecorder(router: router)
     HealthController(
         store: store, writability: WritabilityProof(store: store, clock: clock), policies: policies, metrics: metrics,
-        openAPIDocument: ByteBuffer(bytes: openAPIDocument)
+        openAPIDocument: ByteBuffer(bytes: openAPIDocument), clock: clock
     ).register(on: routes)
     SessionController(sessions: sessions, bodyLimit: configuration.maximumBodySize).register(on: routes)
     RequestController(desk: desk, policies: policies, bodyLimit: configuration.maximumBodySize).register(on: routes)

@@ -20,6 +20,9 @@ public final class GatewayMetrics: Sendable {
     private static var logins: MetricNameDescriptor { MetricNameDescriptor(namespace: "countersign", metricName: "logins", unitName: "total", helpText: "Login attempts by outcome.") }
     private static var reloads: MetricNameDescriptor { MetricNameDescriptor(namespace: "countersign", metricName: "policy_reloads", unitName: "total", helpText: "Policy loads and reloads by result.") }
     private static var requests: MetricNameDescriptor { MetricNameDescriptor(namespace: "countersign", metricName: "requests", unitName: "", helpText: "Requests by kind and state.") }
+    private static var recordings: MetricNameDescriptor {
+        MetricNameDescriptor(namespace: "countersign", metricName: "recordings", unitName: "", helpText: "Session recordings not known whole: streaming, or in alarm (incomplete, missing).")
+    }
 
     public init() {
         loginsSucceeded = registry.makeCounter(descriptor: Self.logins, labels: [("outcome", "succeeded")])
@@ -44,7 +47,9 @@ public final class GatewayMetrics: Sendable {
     /// `committedAuditEvents` is the store's own count of the events it committed, so an action
     /// that appends two (an approval that completes its request) counts two, and one that rolled
     /// back counts none.
-    func exposition(requestCounts: [RequestCount], committedAuditEvents: Int) -> [UInt8] {
+    /// `recordingStates`: the states of the recordings not known whole, now; the gauge counts
+    /// those streaming and those in alarm (incomplete, missing), each state from 0.
+    func exposition(requestCounts: [RequestCount], committedAuditEvents: Int, recordingStates: [RecordingState] = []) -> [UInt8] {
         let unexported = exportedAuditEvents.withLock { exported in
             defer { exported = max(exported, committedAuditEvents) }
             return max(0, committedAuditEvents - exported)
@@ -56,6 +61,10 @@ public final class GatewayMetrics: Sendable {
                 registry.makeGauge(descriptor: Self.requests, labels: [("kind", kind.rawValue), ("state", state.rawValue)])
                     .set(Double(counted["\(kind.rawValue)/\(state.rawValue)"] ?? 0))
             }
+        }
+        for state in [RecordingState.streaming, .incomplete, .missing] {
+            registry.makeGauge(descriptor: Self.recordings, labels: [("state", state.rawValue)])
+                .set(Double(recordingStates.filter { $0 == state }.count))
         }
         return registry.emitToBuffer()
     }

@@ -16,6 +16,9 @@ struct RecordingContractOnSQLiteTests {
     @Test("a refused upload, or bytes that could not be kept, change nothing")
     func refusals() async throws { try await withSQLiteStore(RecordingStoreContract.refusedUploadsAndLostBytesChangeNothing) }
 
+    @Test("unfinished recordings are those a session touched and left open or with a gap")
+    func unfinished() async throws { try await withSQLiteStore(RecordingStoreContract.unfinishedRecordingsAreThoseASessionTouchedAndLeftOpenOrGapped) }
+
     @Test("one chunk sent at once many times, also by two connections to one file, is stored once")
     func concurrent() async throws {
         try await withSQLiteStore { store, path in

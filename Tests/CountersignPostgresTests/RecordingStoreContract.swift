@@ -131,6 +131,26 @@ enum RecordingStoreContract {
         #expect(try await store.auditRecords(after: 0, limit: 1000).count == before)
     }
 
+    static func unfinishedRecordingsAreThoseASessionTouchedAndLeftOpenOrGapped(_ store: some RequestStore & CredentialStore & RecordingStore & AuditLog) async throws {
+        let now = ManualClock().now()
+        let header = Array(#"{"version": 2, "width": 80, "height": 24}"#.utf8) + [0x0A]
+        let (unused, _) = try await issuedRecording(on: store, at: now)
+        let (open, _) = try await issuedRecording(on: store, at: now)
+        let (whole, _) = try await issuedRecording(on: store, at: now)
+        let (gapped, _) = try await issuedRecording(on: store, at: now)
+        let (started, _) = try await issuedRecording(on: store, at: now)
+        try await upload(try chunk(0, header), to: open.id, on: store, at: now)
+        try await upload(try chunk(0, header, final: 0), to: whole.id, on: store, at: now)
+        try await upload(try chunk(0, header, final: 0, lost: 10), to: gapped.id, on: store, at: now)
+        _ = try await store.startRecording(started.id) {
+            RecordingRules.start($0, try RecordingStart(reportedHost: "db-1", command: nil, hasTerminal: false, receivedAt: now))
+        }
+        let unfinished = Set(try await store.unfinishedRecordings(limit: 100).map(\.id))
+        #expect(unfinished == [open.id, gapped.id, started.id])
+        #expect(!unfinished.contains(unused.id) && !unfinished.contains(whole.id))
+        #expect(try await store.unfinishedRecordings(limit: 1).count == 1)
+    }
+
     /// Two gateways (or two retries) sending one chunk at once: it is stored once; other bytes
     /// under the same number are refused.
     static func concurrentUploadsStoreAChunkOnce(_ stores: [some RequestStore & CredentialStore & RecordingStore & AuditLog]) async throws {

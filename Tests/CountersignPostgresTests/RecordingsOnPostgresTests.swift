@@ -15,6 +15,9 @@ struct RecordingsOnPostgresTests {
     @Test("a refused upload, or bytes that could not be kept, change nothing")
     func refusals() async throws { try await withPostgresStore { try await RecordingStoreContract.refusedUploadsAndLostBytesChangeNothing($0) } }
 
+    @Test("unfinished recordings are those a session touched and left open or with a gap")
+    func unfinished() async throws { try await withPostgresStore { try await RecordingStoreContract.unfinishedRecordingsAreThoseASessionTouchedAndLeftOpenOrGapped($0) } }
+
     @Test("two gateways sending one chunk at once, many times over, store it once")
     func concurrent() async throws {
         try await withTwoGateways { first, second in try await RecordingStoreContract.concurrentUploadsStoreAChunkOnce([first, second]) }

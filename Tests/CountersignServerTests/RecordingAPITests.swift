@@ -268,3 +268,45 @@ extension RecordingAPITests {
         }
     }
 }
+
+extension RecordingAPITests {
+    @Test("a recorder killed mid-session leaves its recording incomplete, and a start with nothing after it missing: shown as alarms and counted in the metrics")
+    func alarms() async throws {
+        let harness = try await Self.harness()
+        try await harness.run { api in
+            let bob = try await api.login("bob")
+            let dave = try await api.login("dave")
+            let erin = try await api.login("erin")
+            let killed = try await Self.issued(on: api, bob: bob, dave: dave)
+            let silent = try await Self.issued(on: api, bob: bob, dave: dave, host: "rec-2.prod.internal")
+            let gapped = try await Self.issued(on: api, bob: bob, dave: dave, host: "rec-3.prod.internal")
+            _ = try await Self.issued(on: api, bob: bob, dave: dave, host: "rec-4.prod.internal")
+            #expect(try await Self.chunk(api, killed, 0, Self.header + Self.output).status == .ok)
+            #expect(try await Self.start(api, silent).status == .ok)
+            #expect(try await Self.chunk(api, gapped, 0, Self.header).status == .ok)
+            #expect(try await Self.chunk(api, gapped, 1, Self.output, query: "?lost_bytes=4096").status == .ok)
+
+            func states() async throws -> [String: String] {
+                let listed = try api.decode(RecordingListView.self, try await api.send(.get, "/v1/recordings", token: erin))
+                return Dictionary(uniqueKeysWithValues: listed.recordings.map { ($0.id, $0.state) })
+            }
+            func gauge(_ state: String) async throws -> String? {
+                let text = String(buffer: try await api.send(.get, "/metrics").body)
+                return text.split(separator: "\n").first { $0.hasPrefix("countersign_recordings{state=\"\(state)\"}") }.map { String($0.split(separator: " ").last ?? "") }
+            }
+            var now = try await states()
+            #expect(now[killed.recordingID] == "streaming" && now[silent.recordingID] == "streaming" && now[gapped.recordingID] == "incomplete")
+            var gauges = [try await gauge("streaming"), try await gauge("incomplete"), try await gauge("missing")]
+            #expect(gauges == ["2.0", "1.0", "0.0"])
+
+            harness.clock.advance(by: RecordingRules.silenceLimit + 1)
+            now = try await states()
+            #expect(now[killed.recordingID] == "incomplete" && now[silent.recordingID] == "missing" && now[gapped.recordingID] == "incomplete")
+            #expect(now.values.filter { $0 == "awaiting" }.count == 1, "an unused certificate is no alarm")
+            let shown = try api.decode(RecordingView.self, try await api.send(.get, "/v1/recordings/\(killed.recordingID)", token: bob))
+            #expect(shown.alarm)
+            gauges = [try await gauge("streaming"), try await gauge("incomplete"), try await gauge("missing")]
+            #expect(gauges == ["0.0", "2.0", "1.0"])
+        }
+    }
+}

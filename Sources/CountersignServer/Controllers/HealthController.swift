@@ -13,6 +13,10 @@ struct HealthController {
     let policies: PolicyHolder
     let metrics: GatewayMetrics
     let openAPIDocument: ByteBuffer
+    let clock: any WallClock
+
+    /// The unfinished recordings a scrape judges, newest first: far more than any fleet has open.
+    static let recordingsCounted = 10_000
 
     struct Readiness: Codable, Sendable {
         let ready: Bool
@@ -50,7 +54,11 @@ struct HealthController {
     }
 
     @Sendable func exposition(_ request: Request, context: GatewayContext) async throws -> Response {
-        let body = metrics.exposition(requestCounts: try await store.requestCounts(), committedAuditEvents: store.committedAuditEvents)
+        let now = clock.now()
+        let recordingStates = try await store.unfinishedRecordings(limit: Self.recordingsCounted).map { RecordingRules.state(of: $0, at: now) }
+        let body = metrics.exposition(
+            requestCounts: try await store.requestCounts(), committedAuditEvents: store.committedAuditEvents, recordingStates: recordingStates
+        )
         return Response(
             status: .ok, headers: [.contentType: "text/plain; version=0.0.4; charset=utf-8"],
             body: .init(byteBuffer: ByteBuffer(bytes: body))

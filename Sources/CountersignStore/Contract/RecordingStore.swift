@@ -33,6 +33,10 @@ public protocol RecordingStore: Sendable {
 
     /// Recordings newest first, at most `limit`: of one request, of one user, or all.
     func recordings(of request: RequestID?, user: Username?, limit: Int) async throws -> [Recording]
+
+    /// Recordings a session touched that are not known whole (no final chunk, or a reported gap),
+    /// newest first, at most `limit`: the ones whose state can be an alarm (`RecordingRules.state`).
+    func unfinishedRecordings(limit: Int) async throws -> [Recording]
 }
 
 /// A stored chunk's proof: where it sits and what its bytes hash to.
