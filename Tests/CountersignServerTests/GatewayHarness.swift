@@ -108,21 +108,7 @@ struct GatewayHarness {
     /// SRE's session approval, and every session recorded with what the user types.
     static func recordedSessionPolicies() throws -> URL {
         let policies = try editablePolicies()
-        let file = policies.appendingPathComponent("ssh.yaml")
-        let text = try String(contentsOf: file, encoding: .utf8)
-        let rules = """
-            rules:
-              - name: recorded-ssh
-                kind: ssh
-                match: { host: "rec-*.prod.internal" }
-                requesters: [engineering]
-                approvals: [{ count: 1, group: sre }]
-                hardware_key: false
-                certificate: { lifetime: 10m, record: true, record_input: true }
-
-            """
-        guard let start = text.range(of: "rules:\n") else { throw HarnessError("policies/ssh.yaml has no rules: line") }
-        try text.replacingCharacters(in: start, with: rules).write(to: file, atomically: true, encoding: .utf8)
+        try PolicyRules.prepend(PolicyRules.recordedSSH, to: policies.appendingPathComponent("ssh.yaml"))
         return policies
     }
 

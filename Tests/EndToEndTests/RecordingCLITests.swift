@@ -11,21 +11,7 @@ struct RecordingCLITests {
     static func recordedPolicies(_ scratch: Scratch) throws -> String {
         let copy = scratch.url.appendingPathComponent("policies")
         try FileManager.default.copyItem(at: Binaries.repositoryRoot.appendingPathComponent("policies"), to: copy)
-        let file = copy.appendingPathComponent("ssh.yaml")
-        let text = try String(contentsOf: file, encoding: .utf8)
-        let rule = """
-            rules:
-              - name: recorded-ssh
-                kind: ssh
-                match: { host: "rec-*.prod.internal" }
-                requesters: [engineering]
-                approvals: [{ count: 1, group: sre }]
-                hardware_key: false
-                certificate: { lifetime: 10m, record: true, record_input: true }
-
-            """
-        guard let start = text.range(of: "rules:\n") else { throw ProcessFailure("policies/ssh.yaml has no rules: line") }
-        try text.replacingCharacters(in: start, with: rule).write(to: file, atomically: true, encoding: .utf8)
+        try PolicyRules.prepend(PolicyRules.recordedSSH, to: copy.appendingPathComponent("ssh.yaml"))
         return copy.path
     }
 
