@@ -70,6 +70,20 @@ let package = Package(
         // Session recordings as asciicast v2: time, header, events, the recorder's streaming encoder,
         // the bounded reader, and the text export (a small terminal emulator) and search; no I/O.
         .target(name: "Asciicast", swiftSettings: swiftSettings),
+        // The session recorder's fork and exec (the child may run only async-signal-safe code, which
+        // Swift cannot promise), the window-size ioctls and the signal self-pipe, in C.
+        .target(name: "CRecorderPTY", linkerSettings: [.linkedLibrary("util")]),
+        // `countersign record`, sshd's forced command for recorded sessions: the pty or pipes, the
+        // spool, the chunked upload that survives gateway outages.
+        .target(
+            name: "SessionRecorder",
+            dependencies: [
+                "CRecorderPTY", "Asciicast", "CountersignCore", "CountersignSSH", "CountersignAPI",
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
+                .product(name: "Crypto", package: "swift-crypto"),
+            ],
+            swiftSettings: swiftSettings
+        ),
         // Deploy tokens: EdDSA JWTs signed through the keyring, their JWKS, and the strict offline
         // verifier the CLI runs; no server, no I/O.
         .target(
@@ -176,7 +190,7 @@ let package = Package(
             name: "countersign",
             dependencies: [
                 "CountersignCore", "CountersignAPI", "CountersignStore", "CountersignSQLite", "CountersignPolicyFiles", "ApprovalVerification", "Keyring",
-                "CountersignSSH", "SecureFiles", "DeployTokens", "Asciicast",
+                "CountersignSSH", "SecureFiles", "DeployTokens", "Asciicast", "SessionRecorder",
                 "CMemoryFile",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
@@ -272,6 +286,14 @@ let package = Package(
             swiftSettings: swiftSettings
         ),
         .testTarget(name: "AsciicastTests", dependencies: ["Asciicast", "TestSupport"], swiftSettings: swiftSettings),
+        .testTarget(
+            name: "SessionRecorderTests",
+            dependencies: [
+                "SessionRecorder", "CRecorderPTY", "Asciicast", "CountersignSSH", "CountersignCore", "Keyring", "TestSupport",
+                .product(name: "Crypto", package: "swift-crypto"),
+            ],
+            swiftSettings: swiftSettings
+        ),
         .testTarget(
             name: "DeployTokensTests",
             dependencies: [

@@ -15,7 +15,7 @@ struct Countersign: AsyncParsableCommand {
             Login.self, Logout.self, WhoAmI.self,
             RequestCommand.self, ListRequests.self, Show.self, Wait.self,
             Approve.self, Deny.self, Cancel.self, Revoke.self, Certificate.self, SecureShell.self, DeployCheck.self, DeployTokenCommand.self, VerifyToken.self,
-            RecordingsCommand.self, Play.self, AuditCommand.self, PolicyCommand.self, AdminCommand.self,
+            RecordingsCommand.self, Play.self, RecordCommand.self, AuditCommand.self, PolicyCommand.self, AdminCommand.self,
         ]
     )
 

@@ -1,0 +1,149 @@
+import CountersignAPI
+
+/// Sends a recording to the gateway as the session goes (contract of issue 13): the start call,
+/// then the ledger's chunks in order under consecutive sequence numbers, an empty chunk when
+/// nothing happened for a while (so that the gateway knows the recorder lives), and the final one
+/// with the exit status.
+///
+/// Sequence numbers are the gateway's, not the ledger's: a chunk that is lost (not in memory and
+/// not read back intact from the spool) takes none, and the next chunk sent reports its bytes as
+/// `lost_bytes`; heartbeats take one each.
+///
+/// Retries follow the contract: unreachable, 5xx and 429 keep the chunk and wait (doubling, capped);
+/// `chunk_out_of_order` moves to the sequence the gateway names, resending what it no longer has;
+/// any other refusal stops the uploads (the spool keeps the recording). While the session lives
+/// it never gives up; once it has ended, it gives up after `grace` without a stored chunk.
+struct RecordingUploader: Sendable {
+    struct Policy: Sendable {
+        var firstRetry: Duration = .milliseconds(200)
+        var retryCap: Duration = .seconds(10)
+        /// Well inside the contract's 30 s.
+        var heartbeat: Duration = .seconds(20)
+        var grace: Duration = .seconds(15)
+        /// How often the uploader looks for a new chunk when it has sent them all.
+        var idleWait: Duration = .milliseconds(50)
+    }
+
+    struct Outcome: Sendable, Equatable {
+        /// The final chunk is stored.
+        var complete = false
+        /// Why not, when it is not.
+        var problem: String?
+        var nextSequence = 0
+    }
+
+    let ledger: ChunkLedger
+    let gateway: any RecordingGateway
+    let startBody: RecordingStartBody
+    let clock: any SessionClock
+    let policy: Policy
+    /// Told after each stored chunk, with the outcome so far (the state file listens).
+    let onProgress: @Sendable (Outcome, _ storedChunks: Int) -> Void
+
+    private struct Chunk {
+        /// The ledger's chunk, nil for a heartbeat.
+        var index: Int?
+        var bytes: [UInt8]
+        var lostBytes: Int
+        var exitStatus: Int32?
+    }
+
+    func run() async -> Outcome {
+        var outcome = Outcome()
+        var started = false
+        var nextChunk = 0
+        var lostBytes = 0
+        var delay = policy.firstRetry
+        var lastStored = clock.nanoseconds()
+        var moves = 0
+        while true {
+            let answer: GatewayAnswer
+            var sent: Chunk?
+            if !started {
+                answer = await gateway.start(startBody)
+            } else {
+                guard let chunk = nextToSend(&nextChunk, &lostBytes, lastStored: lastStored) else {
+                    try? await Task.sleep(for: policy.idleWait)
+                    continue
+                }
+                sent = chunk
+                answer = await gateway.upload(sequence: outcome.nextSequence, chunk.bytes, lostBytes: chunk.lostBytes, exitStatus: chunk.exitStatus)
+            }
+            switch answer {
+            case .stored:
+                delay = policy.firstRetry
+                lastStored = clock.nanoseconds()
+                moves = 0
+                guard let chunk = sent else {
+                    started = true
+                    continue
+                }
+                if let index = chunk.index {
+                    ledger.stored(index, as: outcome.nextSequence)
+                    nextChunk = index + 1
+                }
+                lostBytes = 0
+                outcome.nextSequence += 1
+                outcome.complete = chunk.exitStatus != nil
+                onProgress(outcome, nextChunk)
+                if outcome.complete { return outcome }
+            case .outOfOrder(let expected):
+                moves += 1
+                guard moves <= 8 else {
+                    outcome.problem = "the gateway keeps asking for other chunks (last: \(expected)); uploads stopped"
+                    return outcome
+                }
+                if expected < outcome.nextSequence, let first = ledger.firstChunk(storedAtOrAfter: expected) {
+                    // The gateway no longer has what it stored from `expected` on (restored from a
+                    // backup): send those chunks again, read back from the spool if need be.
+                    ledger.forget(storedFrom: expected)
+                    nextChunk = first
+                    lostBytes = 0
+                }
+                outcome.nextSequence = expected
+            case .retryLater(let reason):
+                let now = clock.nanoseconds()
+                if let finish = ledger.finish, now &- max(lastStored, finish.at) > UInt64(policy.grace.nanoseconds) {
+                    outcome.problem = reason
+                    return outcome
+                }
+                let jittered = delay * Double.random(in: 0.8...1.2)
+                try? await Task.sleep(for: jittered)
+                delay = min(delay * 2, policy.retryCap)
+            case .refused(let reason):
+                outcome.problem = reason
+                // A start call refused (a field the gateway did not take) leaves the chunks to
+                // be tried: the recording is what matters. A refused chunk ends the uploads.
+                guard sent == nil else { return outcome }
+                started = true
+            }
+        }
+    }
+
+    /// The next chunk the ledger has to send, skipping (and counting) lost ones; a heartbeat when
+    /// all are sent and the last upload is `heartbeat` old; nil when there is nothing to do yet.
+    private func nextToSend(_ nextChunk: inout Int, _ lostBytes: inout Int, lastStored: UInt64) -> Chunk? {
+        while let (content, isFinal) = ledger.content(of: nextChunk) {
+            let exitStatus = isFinal ? ledger.finish?.exitStatus : nil
+            switch content {
+            case .bytes(let bytes):
+                return Chunk(index: nextChunk, bytes: bytes, lostBytes: lostBytes, exitStatus: exitStatus)
+            case .lost(let length):
+                lostBytes += length
+                if isFinal { return Chunk(index: nextChunk, bytes: [], lostBytes: lostBytes, exitStatus: exitStatus) }
+                nextChunk += 1
+            }
+        }
+        if clock.nanoseconds() &- lastStored >= UInt64(policy.heartbeat.nanoseconds) {
+            return Chunk(index: nil, bytes: [], lostBytes: 0, exitStatus: nil)
+        }
+        return nil
+    }
+}
+
+extension Duration {
+    var nanoseconds: Int64 {
+        let (seconds, attoseconds) = components
+        return seconds * 1_000_000_000 + attoseconds / 1_000_000_000
+    }
+}
