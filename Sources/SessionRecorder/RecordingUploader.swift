@@ -107,8 +107,7 @@ struct RecordingUploader: Sendable {
                     outcome.problem = reason
                     return outcome
                 }
-                let jittered = delay * Double.random(in: 0.8...1.2)
-                try? await Task.sleep(for: jittered)
+                await pause(delay * Double.random(in: 0.8...1.2))
                 delay = min(delay * 2, policy.retryCap)
             case .refused(let reason):
                 outcome.problem = reason
@@ -117,6 +116,18 @@ struct RecordingUploader: Sendable {
                 guard sent == nil else { return outcome }
                 started = true
             }
+        }
+    }
+
+    /// Waits out a backoff, in short steps: the session's end cuts it short, so that the final
+    /// chunk is tried at once rather than after what may be seconds of waiting for an outage
+    /// that is over, and an unreachable gateway costs the user no more than the grace period.
+    private func pause(_ duration: Duration) async {
+        let sessionEnded = ledger.finish != nil
+        let deadline = clock.nanoseconds() &+ UInt64(max(duration.nanoseconds, 0))
+        while clock.nanoseconds() < deadline {
+            if !sessionEnded, ledger.finish != nil { return }
+            try? await Task.sleep(for: min(policy.idleWait, duration))
         }
     }
 
