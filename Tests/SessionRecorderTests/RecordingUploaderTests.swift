@@ -62,7 +62,7 @@ struct RecordingUploaderTests {
 
     typealias Setup = ChunkLedgerTests.Setup
 
-    static func uploader(_ setup: Setup, _ gateway: ScriptedGateway, grace: Duration = .seconds(5)) -> RecordingUploader {
+    static func uploader(_ setup: Setup, _ gateway: ScriptedGateway, grace: Duration = .seconds(60)) -> RecordingUploader {
         var policy = RecordingUploader.Policy()
         policy.firstRetry = .milliseconds(5)
         policy.retryCap = .milliseconds(20)
