@@ -175,11 +175,10 @@ struct RecordingUploaderTests {
         defer { setup.remove() }
         let gateway = ScriptedGateway { _, _, _ in .retryLater("connection refused") }
         setup.recording.finish(exitStatus: 0)
-        let clock = ContinuousClock()
-        let began = clock.now
+        // That it returns at all is the point: with an unreachable gateway the uploader never
+        // stops on its own during a session. Tests assert on no timing.
         let outcome = await Self.uploader(setup, gateway, grace: .milliseconds(200)).run()
         #expect(!outcome.complete && outcome.problem == "connection refused")
-        #expect(clock.now - began < .seconds(3))
     }
 }
 
