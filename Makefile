@@ -53,7 +53,7 @@ run: build
 test: deps browser-deps contract-deps
 	$(SWIFT) build --build-tests
 	$(SWIFT) test --skip-build
-	cd Tests/Browser && ../../$(BROWSER_VENV)/bin/python -m unittest -v test_reviewer_pages
+	cd Tests/Browser && ../../$(BROWSER_VENV)/bin/python -m unittest -v test_reviewer_pages test_recording_player
 	$(CONTRACT_RUN)
 
 # The contract run alone: the built gateway against its own API document.

@@ -318,7 +318,7 @@ let package = Package(
             name: "CountersignServerTests",
             dependencies: [
                 "CountersignServer", "CountersignAPI", "CountersignCore", "CountersignSSH", "WebAuthn", "WebAuthnTesting", "TestSupport",
-                "DeployTokens",
+                "DeployTokens", "Asciicast",
                 .product(name: "NIOSSH", package: "swift-nio-ssh"),
                 .product(name: "JWTKit", package: "jwt-kit"),
                 .product(name: "HummingbirdTesting", package: "hummingbird"),

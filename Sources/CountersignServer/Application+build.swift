@@ -151,10 +151,12 @@ public func buildGateway(
     _ = try tokenIssuer.signer(at: clock.now())
     DeployTokenController(issuer: tokenIssuer, requests: desk, bodyLimit: configuration.maximumBodySize).register(on: routes)
     DeployGateController(store: store, lookups: RecentStoreReads(), tokens: tokenIssuer, clock: clock, bodyLimit: configuration.maximumBodySize).register(on: routes)
+    let recordingFiles = RecordingFiles(directory: configuration.recordingsDirectory)
     RecordingController(
-        store: store, uploads: RecordingUploadAuthority(store: store), files: RecordingFiles(directory: configuration.recordingsDirectory),
+        store: store, uploads: RecordingUploadAuthority(store: store), files: recordingFiles,
         clock: clock, bodyLimit: configuration.maximumBodySize
     ).register(on: routes)
+    RecordingFramesController(store: store, files: recordingFiles).register(on: routes)
     routes.refuseOtherMethods()
     // The pages are not part of the JSON API, so they are not held against the OpenAPI document.
     WebController(

@@ -1,6 +1,6 @@
-"""The browser tests' gateway: one staging rule that takes a key approval from an SRE, the demo
-users, and a review page that refreshes every second. Also what the pages do not do (filing
-requests, invites), through the JSON API."""
+"""The browser tests' gateway: one staging rule that takes a key approval from an SRE, one SSH
+rule whose sessions are recorded, the demo users, and a review page that refreshes every second.
+Also what the pages do not do (filing requests, invites), through the JSON API."""
 
 import sys
 from pathlib import Path
@@ -28,16 +28,31 @@ rules:
       - { count: 1, group: sre }
 """
 
+# Every session on rec-*.prod.internal recorded with what is typed; one SRE's session approval.
+SSH_RULES = """\
+rules:
+  - name: recorded-ssh
+    kind: ssh
+    match: { host: "rec-*.prod.internal" }
+    requesters: [engineering]
+    approvals: [{ count: 1, group: sre }]
+    hardware_key: false
+    certificate: { lifetime: 10m, record: true, record_input: true }
+"""
+# What a recorded certificate forces; no session is opened in these tests, so it never runs.
+RECORDER = "/usr/local/bin/countersign record --gateway http://127.0.0.1:1"
+
 
 def write_policies(policies):
     policies.mkdir()
     (policies / "groups.yaml").write_text(GROUPS)
     (policies / "deploy.yaml").write_text(RULES)
+    (policies / "ssh.yaml").write_text(SSH_RULES)
 
 
 class Gateway(Countersignd):
     def __init__(self):
-        super().__init__("countersign-browser-", write_policies, extra_arguments=["--review-refresh", "1s"])
+        super().__init__("countersign-browser-", write_policies, extra_arguments=["--review-refresh", "1s", "--recorder-command", RECORDER])
         self.tokens = {}
 
     # The JSON API, as the CLI uses it.

@@ -31,7 +31,7 @@ public struct StaticAssets: Sendable {
             let digest = SHA256.hash(data: data).prefix(12).map { String(format: "%02x", $0) }.joined()
             assets[name] = Asset(bytes: Array(data), contentType: type, entityTag: "\"\(digest)\"")
         }
-        for required in ["countersign.js", "webauthn.js", "countersign.css"] where assets[required] == nil {
+        for required in ["countersign.js", "webauthn.js", "player.js", "countersign.css"] where assets[required] == nil {
             throw WebResourceError.missing("static/\(required)")
         }
         self.assets = assets

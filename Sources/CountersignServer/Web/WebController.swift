@@ -115,10 +115,12 @@ struct WebController {
         let caller = try context.requireIdentity().actor
         let found = try await desk.request(try RequestPath.id(context), for: caller)
         let usableKeys = try await keys.keys(of: caller).filter(HardwareKeyRules.isUsable)
+        let recordings = try await RequestRecordings.visible(of: found, to: caller, store: desk.store, at: desk.clock.now())
         let page = RequestPage(
             chrome: Self.chrome(found.id.rawValue, context, section: .none, notice: Self.notice(request), usesWebAuthn: true),
             request: RequestView(found, caller: caller), viewer: caller.name.rawValue,
-            keysAvailable: keys.relyingParty != nil, viewerHasKeys: !usableKeys.isEmpty, code: try await desk.codeLinks(for: found)
+            keysAvailable: keys.relyingParty != nil, viewerHasKeys: !usableKeys.isEmpty, code: try await desk.codeLinks(for: found),
+            recordings: recordings, seesAllRecordings: RequestRules.oversees(caller)
         )
         return HTMLResponse(html: renderer.render(page))
     }

@@ -42,6 +42,13 @@ public struct RequestPage: Page {
     /// What each certificate of an SSH request lets its holder do; empty for a deploy.
     let certificateTerms: [Field]
     let hasCertificateTerms: Bool
+    /// "Sessions are recorded (…)." when the terms record sessions.
+    let recordingNotice: String?
+    /// The recordings of its sessions the viewer may see, newest first.
+    let recordings: [RecordingRow]
+    let showsRecordings: Bool
+    let hasPlayableRecording: Bool
+    let recordingAudience: String
     let code: DeployCodeLinks?
     let history: [HistoryEntry]
     let pendingExpires: TimeView
@@ -57,7 +64,12 @@ public struct RequestPage: Page {
     ///   - keysAvailable: the gateway has a public origin, so key ceremonies can be verified.
     ///   - viewerHasKeys: the signed-in user has at least one usable enrolled key.
     ///   - code: where the deploy's code is read, when its rule links to a repository.
-    public init(chrome: PageChrome, request: RequestView, viewer: String, keysAvailable: Bool, viewerHasKeys: Bool, code: DeployCodeLinks? = nil) {
+    ///   - recordings: the recordings of its sessions the viewer may see.
+    ///   - seesAllRecordings: the viewer oversees (auditors, admins), so sees everyone's.
+    public init(
+        chrome: PageChrome, request: RequestView, viewer: String, keysAvailable: Bool, viewerHasKeys: Bool, code: DeployCodeLinks? = nil,
+        recordings: [RecordingView] = [], seesAllRecordings: Bool = false
+    ) {
         self.chrome = chrome
         id = request.id
         heading = "\(request.kind == "ssh" ? "SSH" : "Deploy"): \(RequestWording.target(request))"
@@ -81,6 +93,17 @@ public struct RequestPage: Page {
         summary = request.requirement.summary
         certificateTerms = request.certificate.map(Self.fields) ?? []
         hasCertificateTerms = !certificateTerms.isEmpty
+        recordingNotice = switch request.certificate?.recording {
+        case "output_and_input": "Sessions are recorded (output and input)."
+        case "output": "Sessions are recorded (output)."
+        default: nil
+        }
+        self.recordings = recordings.map(RecordingRow.init)
+        showsRecordings = recordingNotice != nil || !recordings.isEmpty
+        hasPlayableRecording = self.recordings.contains { $0.playable }
+        recordingAudience = seesAllRecordings
+            ? "You see every session's recording."
+            : "You see the recordings of your own sessions; auditors see everyone's."
         self.code = code
         history = Self.history(request)
         pendingExpires = TimeView(request.pendingExpiresAt)
