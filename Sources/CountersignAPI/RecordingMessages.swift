@@ -2,6 +2,9 @@ import Foundation
 
 /// `POST /v1/recordings/{id}/start`, sent by the recorder as its session begins.
 public struct RecordingStartBody: Codable, Sendable {
+    /// The recorder run's `RecordingSessionID`, the same on every retry: a start under another
+    /// session id than the first one's is another session under the certificate, recorded apart.
+    public let session: String
     /// The host's own name for itself.
     public let host: String
     /// What the user asked to run (`SSH_ORIGINAL_COMMAND`); absent for a login shell.
@@ -13,7 +16,8 @@ public struct RecordingStartBody: Codable, Sendable {
     /// The recorder's clock at the start; the gateway keeps its own time of receipt.
     public let startedAt: Date?
 
-    public init(host: String, command: String?, pty: Bool, width: Int? = nil, height: Int? = nil, startedAt: Date? = nil) {
+    public init(session: String, host: String, command: String?, pty: Bool, width: Int? = nil, height: Int? = nil, startedAt: Date? = nil) {
+        self.session = session
         self.host = host
         self.command = command
         self.pty = pty
@@ -25,6 +29,9 @@ public struct RecordingStartBody: Codable, Sendable {
 
 /// The answer to a recorder: where its recording stands.
 public struct RecordingProgressView: Codable, Sendable, Equatable {
+    /// The recording this session uploads to: the certificate's own for its first session; for a
+    /// later one, a recording of its own, uploaded to with the token derived for the session
+    /// (`RecordingUploadToken.derived(for:)`).
     public let recordingId: String
     /// The sequence number the recording expects next.
     public let nextSeq: Int

@@ -53,15 +53,15 @@ public struct BearerSecret<Kind: BearerSecretKind>: Sendable, CustomStringConver
     }
 
     public static func generate(using generator: inout some RandomNumberGenerator) -> BearerSecret {
-        let bytes = (0..<randomByteCount).map { _ in UInt8.random(in: .min ... .max, using: &generator) }
-        let encoded = Data(bytes).base64EncodedString()
-            .replacingOccurrences(of: "+", with: "-").replacingOccurrences(of: "/", with: "_").replacingOccurrences(of: "=", with: "")
-        // The encoding of 32 bytes always has this shape, so the parse cannot fail.
-        return BearerSecret(unchecked: prefix + encoded)
+        BearerSecret(derivedBytes: (0..<randomByteCount).map { _ in UInt8.random(in: .min ... .max, using: &generator) })
     }
 
-    private init(unchecked text: String) {
-        revealed = text
+    /// The secret whose 32 bytes are `bytes` (a derivation's output).
+    init(derivedBytes bytes: [UInt8]) {
+        precondition(bytes.count == Self.randomByteCount, "a bearer secret is 32 bytes")
+        // The encoding of 32 bytes always has the shape the parse checks.
+        revealed = Self.prefix + Data(bytes).base64EncodedString()
+            .replacingOccurrences(of: "+", with: "-").replacingOccurrences(of: "/", with: "_").replacingOccurrences(of: "=", with: "")
     }
 
     /// What the store keeps and looks the token up by. A lookup by this hash is safe to time: it

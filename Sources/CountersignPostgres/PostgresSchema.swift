@@ -21,6 +21,7 @@ enum PostgresSchema {
         ("v7-machine-tokens", machineTokens),
         ("v10-rollouts", rollouts),
         ("v11-recordings", recordings),
+        ("v12-recording-sessions", recordingSessions),
     ]
 
     /// Times are BIGINT milliseconds since the epoch, the precision the core hashes them at, so a

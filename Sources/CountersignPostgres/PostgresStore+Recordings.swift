@@ -12,18 +12,38 @@ extension PostgresStore: RecordingStore {
         try await read { connection in try await RecordingRows.recording(uploadTokenHash: uploadTokenHash, on: connection, logger: logger) }
     }
 
-    public func startRecording(_ id: RecordingID, _ start: @Sendable (Recording) throws -> (Recording, [AuditEvent])) async throws -> Recording {
-        let (started, appended) = try await transaction { connection -> (Recording, Int) in
-            guard let current = try await RecordingRows.recording(id, forUpdate: true, on: connection, logger: logger) else {
+    public func startSession(
+        _ session: RecordingSessionID, on id: RecordingID,
+        decide: @Sendable (Recording, Recording?, Int) throws -> RecordingRules.SessionStart
+    ) async throws -> Recording {
+        let (decision, appended) = try await transaction { connection -> (RecordingRules.SessionStart, Int) in
+            // The certificate's own recording is locked first: two gateways starting sessions
+            // under one certificate take turns, and the second sees the first's session.
+            guard let certificate = try await RecordingRows.recording(id, forUpdate: true, on: connection, logger: logger) else {
                 throw StoreError(.notFound, "no recording \(id)")
             }
-            let (started, events) = try start(current)
-            guard started.id == id else { throw StoreError(.invalidChange, "a start of recording \(id) returned recording \(started.id)") }
-            if started != current { try await RecordingRows.persistProgress(of: started, on: connection, logger: logger) }
-            return (started, try await append(events, on: connection).count)
+            let existing = try await RecordingRows.recording(of: session, under: id, on: connection, logger: logger)
+            let decision = try decide(certificate, existing, try await RecordingRows.sessionCount(under: id, on: connection, logger: logger))
+            switch decision {
+            case .resumed(let recording):
+                guard recording.id == id || recording.id == existing?.id else {
+                    throw StoreError(.invalidChange, "a start under recording \(id) resumed recording \(recording.id)")
+                }
+                return (decision, 0)
+            case .started(let started, let events):
+                guard started.id == id else { throw StoreError(.invalidChange, "a start of recording \(id) returned recording \(started.id)") }
+                try await RecordingRows.persistProgress(of: started, on: connection, logger: logger)
+                return (decision, try await append(events, on: connection).count)
+            case .opened(let new, let events):
+                guard new.recording.certificateRecording == id, new.recording.start?.session == session else {
+                    throw StoreError(.invalidChange, "a session opened under recording \(id) must name it and the session")
+                }
+                try await RecordingRows.insert(new, on: connection, logger: logger)
+                return (decision, try await append(events, on: connection).count)
+            }
         }
         auditTally.add(appended)
-        return started
+        return decision.recording
     }
 
     public func appendChunk(

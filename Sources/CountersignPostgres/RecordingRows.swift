@@ -17,7 +17,7 @@ enum RecordingRows {
                 \(stored.recordsInput), \(stored.createdAt), \(stored.certificateExpiresAt), \(Data(stored.uploadTokenHash)),
                 \(stored.startedHost), \(stored.startedCommand), \(stored.startedPTY), \(stored.startedAt), \(stored.nextSequence),
                 \(stored.byteCount), \(stored.lastEventTime), \(stored.lastChunkAt), \(stored.lostBytes), \(stored.gaps),
-                \(stored.exitStatus), \(stored.completedAt))
+                \(stored.exitStatus), \(stored.completedAt), \(stored.certificateRecordingID), \(stored.startedSession))
             """, logger: logger)
     }
 
@@ -26,7 +26,8 @@ enum RecordingRows {
         let stored = StoredRecording(recording)
         let updated = try await PostgresStore.count(connection.query("""
             UPDATE recordings SET started_host = \(stored.startedHost), started_command = \(stored.startedCommand),
-                started_pty = \(stored.startedPTY), started_at = \(stored.startedAt), next_sequence = \(stored.nextSequence),
+                started_pty = \(stored.startedPTY), started_at = \(stored.startedAt), started_session = \(stored.startedSession),
+                next_sequence = \(stored.nextSequence),
                 byte_count = \(stored.byteCount), last_event_time = \(stored.lastEventTime), last_chunk_at = \(stored.lastChunkAt),
                 lost_bytes = \(stored.lostBytes), gaps = \(stored.gaps), exit_status = \(stored.exitStatus), completed_at = \(stored.completedAt)
             WHERE id = \(stored.id) RETURNING 1
@@ -48,6 +49,22 @@ enum RecordingRows {
             ? "SELECT \(unescaped: StoredRecording.columns) FROM recordings WHERE id = \(id.rawValue) FOR UPDATE"
             : "SELECT \(unescaped: StoredRecording.columns) FROM recordings WHERE id = \(id.rawValue)"
         return try await fetch(query, on: connection, logger: logger).first
+    }
+
+    /// The recording session `session` opened under the certificate whose own recording is `id`.
+    static func recording(of session: RecordingSessionID, under id: RecordingID, on connection: PostgresConnection, logger: Logger) async throws -> Recording? {
+        try await fetch(
+            "SELECT \(unescaped: StoredRecording.columns) FROM recordings WHERE certificate_recording_id = \(id.rawValue) AND started_session = \(session.rawValue)",
+            on: connection, logger: logger
+        ).first
+    }
+
+    /// How many later sessions the certificate whose own recording is `id` has opened.
+    static func sessionCount(under id: RecordingID, on connection: PostgresConnection, logger: Logger) async throws -> Int {
+        for try await count in try await connection.query("SELECT count(*) FROM recordings WHERE certificate_recording_id = \(id.rawValue)", logger: logger).decode(Int64.self) {
+            return Int(clamping: count)
+        }
+        return 0
     }
 
     static func recording(uploadTokenHash: [UInt8], on connection: PostgresConnection, logger: Logger) async throws -> Recording? {
@@ -114,7 +131,8 @@ enum RecordingRows {
                 byteCount: try stored.value(at: 15, "byte_count"), lastEventTime: try stored.value(at: 16, "last_event_time"),
                 lastChunkAt: try stored.value(at: 17, "last_chunk_at"), lostBytes: try stored.value(at: 18, "lost_bytes"),
                 gaps: try stored.value(at: 19, "gaps"), exitStatus: try stored.value(at: 20, "exit_status"),
-                completedAt: try stored.value(at: 21, "completed_at")
+                completedAt: try stored.value(at: 21, "completed_at"), certificateRecordingID: try stored.value(at: 22, "certificate_recording_id"),
+                startedSession: try stored.value(at: 23, "started_session")
             ).restore())
         }
         return recordings

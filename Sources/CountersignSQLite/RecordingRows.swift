@@ -19,12 +19,13 @@ enum RecordingRows {
         let stored = StoredRecording(recording)
         try db.executeCached(
             sql: """
-                UPDATE recordings SET started_host = ?, started_command = ?, started_pty = ?, started_at = ?, next_sequence = ?,
-                    byte_count = ?, last_event_time = ?, last_chunk_at = ?, lost_bytes = ?, gaps = ?, exit_status = ?, completed_at = ?
+                UPDATE recordings SET started_host = ?, started_command = ?, started_pty = ?, started_at = ?, started_session = ?,
+                    next_sequence = ?, byte_count = ?, last_event_time = ?, last_chunk_at = ?, lost_bytes = ?, gaps = ?, exit_status = ?,
+                    completed_at = ?
                 WHERE id = ?
                 """,
             arguments: [
-                stored.startedHost, stored.startedCommand, stored.startedPTY, stored.startedAt, stored.nextSequence, stored.byteCount,
+                stored.startedHost, stored.startedCommand, stored.startedPTY, stored.startedAt, stored.startedSession, stored.nextSequence, stored.byteCount,
                 stored.lastEventTime, stored.lastChunkAt, stored.lostBytes, stored.gaps, stored.exitStatus, stored.completedAt, stored.id,
             ]
         )
@@ -46,6 +47,19 @@ enum RecordingRows {
         try Row.fetchOne(
             db.cachedStatement(sql: "SELECT \(StoredRecording.columns) FROM recordings WHERE upload_token_hash = ?"), arguments: [Data(uploadTokenHash)]
         ).map(decode)
+    }
+
+    /// The recording session `session` opened under the certificate whose own recording is `id`.
+    static func recording(of session: RecordingSessionID, under id: RecordingID, in db: Database) throws -> Recording? {
+        try Row.fetchOne(
+            db.cachedStatement(sql: "SELECT \(StoredRecording.columns) FROM recordings WHERE certificate_recording_id = ? AND started_session = ?"),
+            arguments: [id.rawValue, session.rawValue]
+        ).map(decode)
+    }
+
+    /// How many later sessions the certificate whose own recording is `id` has opened.
+    static func sessionCount(under id: RecordingID, in db: Database) throws -> Int {
+        try Int.fetchOne(db.cachedStatement(sql: "SELECT count(*) FROM recordings WHERE certificate_recording_id = ?"), arguments: [id.rawValue]) ?? 0
     }
 
     static func recordings(of request: RequestID?, user: Username?, limit: Int, in db: Database) throws -> [Recording] {
@@ -91,7 +105,7 @@ enum RecordingRows {
             stored.id, stored.requestID, stored.serial, stored.holder, stored.host, stored.login, stored.recordsInput, stored.createdAt,
             stored.certificateExpiresAt, Data(stored.uploadTokenHash), stored.startedHost, stored.startedCommand, stored.startedPTY,
             stored.startedAt, stored.nextSequence, stored.byteCount, stored.lastEventTime, stored.lastChunkAt, stored.lostBytes, stored.gaps,
-            stored.exitStatus, stored.completedAt,
+            stored.exitStatus, stored.completedAt, stored.certificateRecordingID, stored.startedSession,
         ]
     }
 
@@ -106,7 +120,8 @@ enum RecordingRows {
             startedAt: try stored.value("started_at"), nextSequence: try stored.value("next_sequence"), byteCount: try stored.value("byte_count"),
             lastEventTime: try stored.value("last_event_time"), lastChunkAt: try stored.value("last_chunk_at"),
             lostBytes: try stored.value("lost_bytes"), gaps: try stored.value("gaps"), exitStatus: try stored.value("exit_status"),
-            completedAt: try stored.value("completed_at")
+            completedAt: try stored.value("completed_at"), certificateRecordingID: try stored.value("certificate_recording_id"),
+            startedSession: try stored.value("started_session")
         ).restore()
     }
 }

@@ -12,14 +12,31 @@ extension SQLiteStore {
         try await read { db in try RecordingRows.recording(uploadTokenHash: uploadTokenHash, in: db) }
     }
 
-    public func startRecording(_ id: RecordingID, _ start: @Sendable (Recording) throws -> (Recording, [AuditEvent])) async throws -> Recording {
+    public func startSession(
+        _ session: RecordingSessionID, on id: RecordingID,
+        decide: @Sendable (Recording, Recording?, Int) throws -> RecordingRules.SessionStart
+    ) async throws -> Recording {
         try await write { db in
-            guard let current = try RecordingRows.recording(id, in: db) else { throw StoreError(.notFound, "no recording \(id)") }
-            let (started, events) = try start(current)
-            guard started.id == id else { throw StoreError(.invalidChange, "a start of recording \(id) returned recording \(started.id)") }
-            if started != current { try RecordingRows.persistProgress(of: started, in: db) }
-            _ = try appendAudit(events, in: db)
-            return started
+            guard let certificate = try RecordingRows.recording(id, in: db) else { throw StoreError(.notFound, "no recording \(id)") }
+            let existing = try RecordingRows.recording(of: session, under: id, in: db)
+            let decision = try decide(certificate, existing, try RecordingRows.sessionCount(under: id, in: db))
+            switch decision {
+            case .resumed(let recording):
+                guard recording.id == id || recording.id == existing?.id else {
+                    throw StoreError(.invalidChange, "a start under recording \(id) resumed recording \(recording.id)")
+                }
+            case .started(let started, let events):
+                guard started.id == id else { throw StoreError(.invalidChange, "a start of recording \(id) returned recording \(started.id)") }
+                try RecordingRows.persistProgress(of: started, in: db)
+                _ = try appendAudit(events, in: db)
+            case .opened(let new, let events):
+                guard new.recording.certificateRecording == id, new.recording.start?.session == session else {
+                    throw StoreError(.invalidChange, "a session opened under recording \(id) must name it and the session")
+                }
+                try RecordingRows.insert(new, in: db)
+                _ = try appendAudit(events, in: db)
+            }
+            return decision.recording
         }
     }
 

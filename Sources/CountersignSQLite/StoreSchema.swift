@@ -20,12 +20,13 @@ enum StoreSchema {
         migrator.registerMigration("v6-machine-tokens", migrate: addMachineTokens)
         migrator.registerMigration("v9-rollouts", migrate: addRollouts)
         migrator.registerMigration("v10-recordings", migrate: addRecordings)
+        migrator.registerMigration("v11-recording-sessions", migrate: addRecordingSessions)
         return migrator
     }
 
     /// The identifier of the last migration: a database whose applied migrations end elsewhere is
     /// of another version.
-    static var currentVersion: String { "v10-recordings" }
+    static var currentVersion: String { "v11-recording-sessions" }
 
     private static func createVersion1(_ db: Database) throws {
         // Spelled out rather than taken from the enums: a shipped migration must not change

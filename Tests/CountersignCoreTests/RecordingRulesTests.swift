@@ -29,8 +29,15 @@ struct RecordingRulesTests {
         )
     }
 
+    static let session = RecordingSessionID.random()
+
+    /// What a start call of `report` does to `recording`, with no later session opened yet.
+    static func start(_ recording: Recording, _ report: RecordingStart) throws -> RecordingRules.SessionStart {
+        try RecordingRules.startSession(report, on: recording, existing: nil, sessionsOpened: 0, newID: .random(), uploadTokenHash: digest(9))
+    }
+
     static func started(at offset: TimeInterval = 5) throws -> Recording {
-        RecordingRules.start(fresh(), try RecordingStart(reportedHost: "web-3", command: nil, hasTerminal: true, receivedAt: at(offset))).0
+        try start(fresh(), try RecordingStart(reportedHost: "web-3", command: nil, hasTerminal: true, receivedAt: at(offset), session: session)).recording
     }
 
     /// Feeds chunks at the given offsets; the outcome of the last.
@@ -139,13 +146,16 @@ struct RecordingRulesTests {
 
     @Test("audit: a start once, a gap with its size, the completion with the exit status")
     func audit() throws {
-        let report = try RecordingStart(reportedHost: "web-3", command: "uptime", hasTerminal: false, receivedAt: Self.at(5))
-        let (started, startEvents) = RecordingRules.start(Self.fresh(), report)
+        let report = try RecordingStart(reportedHost: "web-3", command: "uptime", hasTerminal: false, receivedAt: Self.at(5), session: Self.session)
+        guard case .started(let started, let startEvents) = try Self.start(Self.fresh(), report) else {
+            Issue.record("the first start did not start the certificate's recording")
+            return
+        }
         #expect(startEvents.map(\.action) == [.recordingStarted])
         #expect(startEvents.first?.details["command"] == "uptime")
-        let again = RecordingRules.start(started, try RecordingStart(reportedHost: "elsewhere", command: nil, hasTerminal: true, receivedAt: Self.at(9)))
-        #expect(again.0 == started, "the first report is kept")
-        #expect(again.1.isEmpty)
+        #expect(startEvents.first?.details["session"] == Self.session.rawValue)
+        let again = try Self.start(started, try RecordingStart(reportedHost: "elsewhere", command: nil, hasTerminal: true, receivedAt: Self.at(9), session: Self.session))
+        #expect(again == .resumed(started), "a retry keeps the first report and audits nothing")
         let first = try Self.upload([(try Self.chunk(0), 10)], to: started)
         guard case .extended(let done, let events) = try RecordingRules.accept(try Self.chunk(1, times: (10, 20), exit: 3, lost: 512), into: first, storedDigest: nil, at: Self.at(20)) else {
             Issue.record("the final chunk was not taken")

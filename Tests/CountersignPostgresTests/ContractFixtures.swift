@@ -64,6 +64,8 @@ enum ContractFixtures {
             return error.code.rawValue
         } catch let refusal as DeployRefusal {
             return refusal.code
+        } catch let refusal as RecordingRefusal {
+            return refusal.code.rawValue
         } catch {
             return "\(error)"
         }

@@ -19,6 +19,16 @@ struct RecordingContractOnSQLiteTests {
     @Test("unfinished recordings are those a session touched and left open or with a gap")
     func unfinished() async throws { try await withSQLiteStore(RecordingStoreContract.unfinishedRecordingsAreThoseASessionTouchedAndLeftOpenOrGapped) }
 
+    @Test("a certificate's later sessions open recordings of their own, found by their derived tokens, within the bound")
+    func sessions() async throws { try await withSQLiteStore(RecordingStoreContract.laterSessionsOpenRecordingsOfTheirOwn) }
+
+    @Test("the same session of one certificate started at once by two connections to one file opens one recording")
+    func concurrentStarts() async throws {
+        try await withSQLiteStore { store, path in
+            try await RecordingStoreContract.concurrentStartsOpenOneRecordingPerSession([store, try SQLiteStore.open(path: path)])
+        }
+    }
+
     @Test("one chunk sent at once many times, also by two connections to one file, is stored once")
     func concurrent() async throws {
         try await withSQLiteStore { store, path in
@@ -38,6 +48,8 @@ struct RecordingContractOnSQLiteTests {
                 "UPDATE recordings SET next_sequence = 0",
                 "UPDATE recordings SET upload_token_hash = zeroblob(32)",
                 "UPDATE recordings SET holder = 'mallory'",
+                "UPDATE recordings SET last_event_time = 0",
+                "UPDATE recordings SET certificate_recording_id = id",
             ]
             for sql in edits {
                 #expect(throws: (any Error).self, "\(sql)") { try DatabaseQueue(path: path).write { db in try db.execute(sql: sql) } }

@@ -45,6 +45,19 @@ enum RecordingStoreContract {
         )
     }
 
+    /// The start call of `session` under the certificate's recording `id`, as the gateway makes it.
+    @discardableResult
+    static func start(
+        _ session: RecordingSessionID, on id: RecordingID, token: RecordingUploadToken, host: String = "db-1", command: String? = nil,
+        store: some RecordingStore, at now: Date
+    ) async throws -> Recording {
+        let report = try RecordingStart(reportedHost: host, command: command, hasTerminal: command == nil, receivedAt: now, session: session)
+        let newID = RecordingID.random()
+        return try await store.startSession(session, on: id) { certificate, existing, opened in
+            try RecordingRules.startSession(report, on: certificate, existing: existing, sessionsOpened: opened, newID: newID, uploadTokenHash: token.derived(for: session).hash)
+        }
+    }
+
     @discardableResult
     static func upload(_ chunk: RecordingChunk, to id: RecordingID, on store: some RecordingStore, at now: Date, kept: KeptSequences? = nil) async throws -> RecordingRules.Outcome {
         try await store.appendChunk(chunk, to: id) { recording, stored in
@@ -73,15 +86,13 @@ enum RecordingStoreContract {
 
     static func uploadsExtendInOrderWithTheirProofs(_ store: some RequestStore & CredentialStore & RecordingStore & AuditLog) async throws {
         let clock = ManualClock()
-        let (recording, _) = try await issuedRecording(on: store, at: clock.now())
-        let started = try await store.startRecording(recording.id) {
-            RecordingRules.start($0, try RecordingStart(reportedHost: "db-1", command: nil, hasTerminal: true, receivedAt: clock.now()))
-        }
-        #expect(started.start?.reportedHost == "db-1")
-        let again = try await store.startRecording(recording.id) {
-            RecordingRules.start($0, try RecordingStart(reportedHost: "elsewhere", command: "id", hasTerminal: false, receivedAt: clock.now()))
-        }
+        let (recording, token) = try await issuedRecording(on: store, at: clock.now())
+        let session = RecordingSessionID.random()
+        let started = try await start(session, on: recording.id, token: token, store: store, at: clock.now())
+        #expect(started.id == recording.id && started.start?.reportedHost == "db-1" && started.start?.session == session)
+        let again = try await start(session, on: recording.id, token: token, host: "elsewhere", command: "id", store: store, at: clock.now())
         #expect(again == started, "the first start is kept")
+        #expect(try await store.recording(recording.id) == started)
         let kept = KeptSequences()
         let header = Array(#"{"version": 2, "width": 80, "height": 24}"#.utf8) + [0x0A]
         clock.advance(by: 1)
@@ -124,7 +135,7 @@ enum RecordingStoreContract {
         } == "storage_failure")
         #expect(await Fixtures.refusalCode { try await upload(try chunk(0, header), to: .random(), on: store, at: now) } == "not_found")
         #expect(await Fixtures.refusalCode {
-            _ = try await store.startRecording(.random()) { ($0, []) }
+            _ = try await start(.random(), on: .random(), token: .generate(), store: store, at: now)
         } == "not_found")
         #expect(try await store.recording(recording.id) == stored)
         #expect(try await store.chunks(of: recording.id).count == 1)
@@ -138,13 +149,11 @@ enum RecordingStoreContract {
         let (open, _) = try await issuedRecording(on: store, at: now)
         let (whole, _) = try await issuedRecording(on: store, at: now)
         let (gapped, _) = try await issuedRecording(on: store, at: now)
-        let (started, _) = try await issuedRecording(on: store, at: now)
+        let (started, startedToken) = try await issuedRecording(on: store, at: now)
         try await upload(try chunk(0, header), to: open.id, on: store, at: now)
         try await upload(try chunk(0, header, final: 0), to: whole.id, on: store, at: now)
         try await upload(try chunk(0, header, final: 0, lost: 10), to: gapped.id, on: store, at: now)
-        _ = try await store.startRecording(started.id) {
-            RecordingRules.start($0, try RecordingStart(reportedHost: "db-1", command: nil, hasTerminal: false, receivedAt: now))
-        }
+        try await start(.random(), on: started.id, token: startedToken, store: store, at: now)
         let unfinished = Set(try await store.unfinishedRecordings(limit: 100).map(\.id))
         #expect(unfinished == [open.id, gapped.id, started.id])
         #expect(!unfinished.contains(unused.id) && !unfinished.contains(whole.id))
@@ -182,5 +191,73 @@ enum RecordingStoreContract {
         } else {
             #expect(outcomes.filter { $0 == "chunk_conflict" }.count == stores.count * 4 - 1)
         }
+    }
+
+    /// One certificate, several sessions: the first takes the certificate's recording, each later
+    /// one a recording of its own (same request and serial, the certificate's named), found by
+    /// its derived token and by its retry; each is extended apart; the bound is kept.
+    static func laterSessionsOpenRecordingsOfTheirOwn(_ store: some RequestStore & CredentialStore & RecordingStore & AuditLog) async throws {
+        let clock = ManualClock()
+        let (certificate, token) = try await issuedRecording(on: store, at: clock.now())
+        let first = RecordingSessionID.random()
+        let second = RecordingSessionID.random()
+        let own = try await start(first, on: certificate.id, token: token, store: store, at: clock.now())
+        clock.advance(by: 30)
+        let later = try await start(second, on: certificate.id, token: token, host: "db-1b", command: "uptime", store: store, at: clock.now())
+        #expect(later.id != certificate.id && later.certificateRecording == certificate.id)
+        #expect(later.requestID == certificate.requestID && later.serial == certificate.serial && later.user == certificate.user)
+        #expect(later.start?.session == second && later.start?.command == "uptime" && later.createdAt == clock.now())
+        #expect(try await store.recording(later.id) == later)
+        #expect(try await store.recording(uploadTokenHash: token.derived(for: second).hash) == later)
+        #expect(try await store.recording(uploadTokenHash: token.hash) == own, "the certificate's token still finds the certificate's own")
+        #expect(try await start(second, on: certificate.id, token: token, host: "elsewhere", store: store, at: clock.now()) == later, "a retry finds it")
+        #expect(try await start(first, on: certificate.id, token: token, store: store, at: clock.now()) == own)
+        #expect(Set(try await store.recordings(of: certificate.requestID, user: nil, limit: 10).map(\.id)) == [certificate.id, later.id])
+
+        let header = Array(#"{"version": 2, "width": 80, "height": 24}"#.utf8) + [0x0A]
+        try await upload(try chunk(0, header, final: 0), to: later.id, on: store, at: clock.now())
+        #expect(try await store.recording(later.id)?.completion?.exitStatus == 0)
+        #expect(try await store.recording(certificate.id)?.progress == .empty, "the sessions are extended apart")
+        let started = try await store.auditRecords(after: 0, limit: 1000).map(\.event).filter { $0.action == .recordingStarted }
+        #expect(started.map(\.subject) == [certificate.id.rawValue, later.id.rawValue])
+        #expect(started.last?.details["certificate_recording"] == certificate.id.rawValue)
+
+        // A later session's token opens no session of its own.
+        #expect(await Fixtures.refusalCode {
+            _ = try await start(.random(), on: later.id, token: token.derived(for: second), store: store, at: clock.now())
+        } == RecordingRefusal.Code.sessionInvalid.rawValue)
+        for _ in 2..<RecordingRules.maximumSessionsPerCertificate {
+            try await start(.random(), on: certificate.id, token: token, store: store, at: clock.now())
+        }
+        let before = try await store.auditRecords(after: 0, limit: 1000).count
+        #expect(await Fixtures.refusalCode {
+            _ = try await start(.random(), on: certificate.id, token: token, store: store, at: clock.now())
+        } == RecordingRefusal.Code.sessionsExhausted.rawValue)
+        #expect(try await store.recordings(of: certificate.requestID, user: nil, limit: 100).count == RecordingRules.maximumSessionsPerCertificate)
+        #expect(try await store.auditRecords(after: 0, limit: 1000).count == before)
+    }
+
+    /// Two gateways (or a retry racing its first try) starting one session, and others, at once:
+    /// each session gets one recording, and the certificate's own goes to exactly one of them.
+    static func concurrentStartsOpenOneRecordingPerSession(_ stores: [some RequestStore & CredentialStore & RecordingStore & AuditLog]) async throws {
+        let now = ManualClock().now()
+        let (certificate, token) = try await issuedRecording(on: stores[0], at: now)
+        let sessions = (0..<4).map { _ in RecordingSessionID.random() }
+        let answers = try await withThrowingTaskGroup(of: (RecordingSessionID, RecordingID).self) { group in
+            for session in sessions {
+                for store in stores {
+                    for _ in 0..<2 {
+                        group.addTask { (session, try await start(session, on: certificate.id, token: token, store: store, at: now).id) }
+                    }
+                }
+            }
+            return try await group.reduce(into: [RecordingSessionID: Set<RecordingID>]()) { $0[$1.0, default: []].insert($1.1) }
+        }
+        #expect(answers.values.allSatisfy { $0.count == 1 }, "every start of one session answered one recording")
+        let recordings = Set(answers.values.flatMap { $0 })
+        #expect(recordings.count == sessions.count && recordings.contains(certificate.id))
+        #expect(try await stores[0].recordings(of: certificate.requestID, user: nil, limit: 100).count == sessions.count)
+        let started = try await stores[0].auditRecords(after: 0, limit: 1000).map(\.event).filter { $0.action == .recordingStarted }
+        #expect(started.count == sessions.count, "each session's start audited once")
     }
 }

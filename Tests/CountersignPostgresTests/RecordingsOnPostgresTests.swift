@@ -18,6 +18,14 @@ struct RecordingsOnPostgresTests {
     @Test("unfinished recordings are those a session touched and left open or with a gap")
     func unfinished() async throws { try await withPostgresStore { try await RecordingStoreContract.unfinishedRecordingsAreThoseASessionTouchedAndLeftOpenOrGapped($0) } }
 
+    @Test("a certificate's later sessions open recordings of their own, found by their derived tokens, within the bound")
+    func sessions() async throws { try await withPostgresStore { try await RecordingStoreContract.laterSessionsOpenRecordingsOfTheirOwn($0) } }
+
+    @Test("two gateways starting the same session of one certificate at once open one recording for it")
+    func concurrentStarts() async throws {
+        try await withTwoGateways { first, second in try await RecordingStoreContract.concurrentStartsOpenOneRecordingPerSession([first, second]) }
+    }
+
     @Test("two gateways sending one chunk at once, many times over, store it once")
     func concurrent() async throws {
         try await withTwoGateways { first, second in try await RecordingStoreContract.concurrentUploadsStoreAChunkOnce([first, second]) }
@@ -49,9 +57,18 @@ struct RecordingsOnPostgresTests {
         try await withPostgresStore { store in
             let now = ManualClock().now()
             let (recording, _) = try await RecordingStoreContract.issuedRecording(on: store, at: now)
-            try await store.execute("UPDATE recordings SET started_host = 'db-1', started_pty = true, started_at = 1")
+            try await store.execute("UPDATE recordings SET started_host = 'db-1', started_pty = true, started_at = 1, started_session = '\(String(repeating: "a", count: 32))'")
+            try await store.execute("UPDATE recordings SET last_event_time = 10")
+            await #expect(throws: (any Error).self) { try await store.execute("UPDATE recordings SET last_event_time = 9") }
             try await store.execute("UPDATE recordings SET next_sequence = 2, byte_count = 10, exit_status = 0, completed_at = 1")
             for sql in [
+                "UPDATE recordings SET started_session = '\(String(repeating: "b", count: 32))'",
+                "UPDATE recordings SET certificate_recording_id = id",
+                "UPDATE recordings SET lost_bytes = 5",
+                "UPDATE recordings SET gaps = 1",
+                "UPDATE recordings SET byte_count = 11",
+                "UPDATE recordings SET last_event_time = 11",
+                "UPDATE recordings SET last_chunk_at = 99",
                 "UPDATE recordings SET started_at = NULL, started_host = NULL, started_pty = NULL",
                 "UPDATE recordings SET started_command = 'id'",
                 "UPDATE recordings SET exit_status = 1",

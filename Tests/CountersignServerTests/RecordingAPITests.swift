@@ -48,8 +48,11 @@ struct RecordingAPITests {
         try await api.raw(.post, "/v1/recordings/\(issued.recordingID)/chunks/\(seq)\(query)", bytes: bytes, token: token ?? issued.uploadToken, contentType: "application/x-asciicast")
     }
 
-    static func start(_ api: API, _ issued: Issued, token: String? = nil) async throws -> TestResponse {
-        try await api.send(.post, "/v1/recordings/\(issued.recordingID)/start", body: RecordingStartBody(host: "rec-1", command: nil, pty: true, width: 80, height: 24), token: token ?? issued.uploadToken)
+    static func start(_ api: API, _ issued: Issued, token: String? = nil, session: RecordingSessionID = .random(), host: String = "rec-1") async throws -> TestResponse {
+        try await api.send(
+            .post, "/v1/recordings/\(issued.recordingID)/start",
+            body: RecordingStartBody(session: session.rawValue, host: host, command: nil, pty: true, width: 80, height: 24), token: token ?? issued.uploadToken
+        )
     }
 
     @Test("a recorded request's certificate forces the recorder and carries its recording; the whole session uploads, is complete, and reads back as it was sent")

@@ -1,7 +1,9 @@
 import Foundation
 
-/// The recording of the sessions one certificate opens, made when the certificate is issued under
-/// terms that say `record`, and extended by its recorder's uploads. Only the facts are kept; its
+/// The recording of one session under a certificate whose terms say `record`: the certificate's
+/// own, made when it is issued and taken by its first session, or one a later session under the
+/// same certificate opened (`certificateRecording` names the certificate's own then). Extended by
+/// its recorder's uploads. Only the facts are kept; its
 /// state (streaming, complete, incomplete, missing) is derived from them and the time
 /// (`RecordingRules.state`), so that a recording nobody touches still turns incomplete or missing.
 public struct Recording: Hashable, Sendable {
@@ -21,6 +23,8 @@ public struct Recording: Hashable, Sendable {
     public let createdAt: Date
     /// When the certificate stops opening sessions; one opened before may go on after it.
     public let certificateExpiresAt: Date
+    /// For a later session under the certificate: the certificate's own recording. Nil for that one.
+    public let certificateRecording: RecordingID?
 
     public internal(set) var start: RecordingStart?
     public internal(set) var progress: RecordingProgress
@@ -28,7 +32,7 @@ public struct Recording: Hashable, Sendable {
 
     public init(
         id: RecordingID, requestID: RequestID, serial: CredentialSerial, user: Username, host: String, login: String,
-        recordsInput: Bool, createdAt: Date, certificateExpiresAt: Date,
+        recordsInput: Bool, createdAt: Date, certificateExpiresAt: Date, certificateRecording: RecordingID? = nil,
         start: RecordingStart? = nil, progress: RecordingProgress = .empty, completion: RecordingCompletion? = nil
     ) {
         self.id = id
@@ -40,6 +44,7 @@ public struct Recording: Hashable, Sendable {
         self.recordsInput = recordsInput
         self.createdAt = createdAt
         self.certificateExpiresAt = certificateExpiresAt
+        self.certificateRecording = certificateRecording
         self.start = start
         self.progress = progress
         self.completion = completion
@@ -57,8 +62,10 @@ public struct RecordingStart: Hashable, Sendable {
     public let command: String?
     public let hasTerminal: Bool
     public let receivedAt: Date
+    /// The recorder run that made the start call; nil for one stored before runs were told apart.
+    public let session: RecordingSessionID?
 
-    public init(reportedHost: String, command: String?, hasTerminal: Bool, receivedAt: Date) throws(DomainError) {
+    public init(reportedHost: String, command: String?, hasTerminal: Bool, receivedAt: Date, session: RecordingSessionID?) throws(DomainError) {
         try FieldRules.checkText(reportedHost, field: "host", maximumLength: Self.maximumHostLength)
         guard !reportedHost.isEmpty else { throw DomainError(.invalidField, "host is required") }
         if let command {
@@ -71,6 +78,7 @@ public struct RecordingStart: Hashable, Sendable {
         self.command = command
         self.hasTerminal = hasTerminal
         self.receivedAt = receivedAt
+        self.session = session
     }
 }
 

@@ -1,4 +1,4 @@
-/// Why an upload does not extend a recording. `code` is stable (the recorder and the HTTP layer
+/// Why an upload does not extend a recording, or a start opens no session. `code` is stable (the recorder and the HTTP layer
 /// compare it); `message` is for people and never holds the upload token.
 public struct RecordingRefusal: Error, Hashable, Sendable, CustomStringConvertible {
     public enum Code: String, Sendable, Hashable, CaseIterable {
@@ -13,6 +13,10 @@ public struct RecordingRefusal: Error, Hashable, Sendable, CustomStringConvertib
         case invalid = "chunk_invalid"
         /// The recording's bound on bytes or chunks is reached.
         case full = "recording_full"
+        /// A start call that opens no session: none named, or under a later session's recording.
+        case sessionInvalid = "recording_session_invalid"
+        /// The certificate has opened as many sessions as one certificate may.
+        case sessionsExhausted = "recording_sessions_exhausted"
     }
 
     public let code: Code

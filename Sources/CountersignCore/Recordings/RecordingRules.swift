@@ -26,17 +26,6 @@ public enum RecordingRules {
         return now.timeIntervalSince(last) > silenceLimit
     }
 
-    /// The recorder's start call. A repeated one (a recorder restarted, a retry) keeps the
-    /// first report and changes nothing.
-    public static func start(_ recording: Recording, _ report: RecordingStart) -> (Recording, [AuditEvent]) {
-        guard recording.start == nil else { return (recording, []) }
-        var started = recording
-        started.start = report
-        var details = ["request": recording.requestID.rawValue, "serial": recording.serial.description, "host": report.reportedHost, "pty": String(report.hasTerminal)]
-        if let command = report.command { details["command"] = String(command.prefix(256)) }
-        return (started, [AuditEvent(time: report.receivedAt, actor: recording.user.rawValue, action: .recordingStarted, subject: recording.id.rawValue, details: details)])
-    }
-
     /// What an upload does to a recording.
     public enum Outcome: Hashable, Sendable {
         /// The chunk extends the recording: store its bytes, then this.

@@ -28,21 +28,40 @@ struct RecordingController {
         routes.on(.get, "/v1/recordings/{id}/cast", use: cast)
     }
 
+    /// A session's start. The certificate's token starts its first session in the certificate's
+    /// own recording and each later one (another session id) in a recording of its own, whose
+    /// token is the certificate's derived for the session: the recorder derives it too, so the
+    /// answer carries only the recording's id, and a retried start finds the same recording.
     @Sendable func start(_ request: Request, context: GatewayContext) async throws -> JSONResponse<RecordingProgressView> {
         let id = try RecordingPath.id(context)
-        _ = try await uploads.recording(id, in: context)
+        let (_, token) = try await uploads.recording(id, in: context)
         let body = try await BodyDecoding.decode(RecordingStartBody.self, from: request, limit: bodyLimit)
         let now = clock.now()
         let report: RecordingStart
+        let session: RecordingSessionID
         do throws(DomainError) {
             for (name, value) in [("width", body.width), ("height", body.height)] {
                 if let value, !(1...1000).contains(value) { throw DomainError(.invalidField, "\(name) must be between 1 and 1000") }
             }
-            report = try RecordingStart(reportedHost: body.host, command: body.command, hasTerminal: body.pty, receivedAt: now)
+            session = try RecordingSessionID(body.session)
+            report = try RecordingStart(reportedHost: body.host, command: body.command, hasTerminal: body.pty, receivedAt: now, session: session)
         } catch {
             throw GatewayError(error)
         }
-        let started = try await store.startRecording(id) { RecordingRules.start($0, report) }
+        let newID = RecordingID.random()
+        let sessionTokenHash = token.derived(for: session).hash
+        let started: Recording
+        do {
+            started = try await store.startSession(session, on: id) { certificate, existing, opened in
+                try RecordingRules.startSession(
+                    report, on: certificate, existing: existing, sessionsOpened: opened, newID: newID, uploadTokenHash: sessionTokenHash
+                )
+            }
+        } catch let refusal as RecordingRefusal {
+            throw GatewayError(
+                status: refusal.code == .sessionInvalid ? .unprocessableContent : .conflict, code: refusal.code.rawValue, message: refusal.message
+            )
+        }
         return JSONResponse(progress(started, at: now))
     }
 
@@ -92,9 +111,9 @@ struct RecordingController {
                 )])
             }
             return GatewayError(status: .conflict, code: refusal.code.rawValue, message: refusal.message, headers: headers)
-        case .outOfOrder, .closed, .full:
+        case .outOfOrder, .closed, .full, .sessionsExhausted:
             return GatewayError(status: .conflict, code: refusal.code.rawValue, message: refusal.message, headers: headers)
-        case .invalid:
+        case .invalid, .sessionInvalid:
             return GatewayError(status: .unprocessableContent, code: refusal.code.rawValue, message: refusal.message, headers: headers)
         }
     }

@@ -7,7 +7,9 @@ import CountersignStore
 struct RecordingUploadAuthority: Sendable {
     let store: any GatewayStore
 
-    func recording(_ id: RecordingID, in context: GatewayContext) async throws -> Recording {
+    /// The recording `id` and the token that opened it.
+    @discardableResult
+    func recording(_ id: RecordingID, in context: GatewayContext) async throws -> (Recording, RecordingUploadToken) {
         // Deploy tooling's token is refused by name, as on every route that is not the gate.
         guard !context.presentedMachineToken else { throw GatewayError.machineTokenRefused }
         guard let token = context.recordingUpload, let recording = try await store.recording(uploadTokenHash: token.hash) else {
@@ -16,6 +18,6 @@ struct RecordingUploadAuthority: Sendable {
         guard recording.id == id else {
             throw GatewayError(status: .forbidden, code: APIErrorCode.recordingTokenMismatch, message: "this upload token belongs to another recording")
         }
-        return recording
+        return (recording, token)
     }
 }

@@ -11,10 +11,15 @@ public protocol RecordingStore: Sendable {
     /// is to find its one recording.
     func recording(uploadTokenHash: [UInt8]) async throws -> Recording?
 
-    /// The recorder's start call, in one transaction: locks the recording, asks `start` for what
-    /// it becomes and the events (normally `RecordingRules.start`), commits both.
-    func startRecording(
-        _ id: RecordingID, _ start: @Sendable (Recording) throws -> (Recording, [AuditEvent])
+    /// The recorder's start call for session `session` under the certificate whose own recording
+    /// is `id`, in one transaction: locks that recording, finds the recording the session opened
+    /// before (if any) and counts the later sessions the certificate opened, asks `decide`
+    /// (normally `RecordingRules.startSession`), and commits what it decides with its events:
+    /// the certificate's recording started, or a new recording for the session. Returns the
+    /// recording the session uploads to; `decide`'s refusal is rethrown as is.
+    func startSession(
+        _ session: RecordingSessionID, on id: RecordingID,
+        decide: @Sendable (_ certificate: Recording, _ existing: Recording?, _ sessionsOpened: Int) throws -> RecordingRules.SessionStart
     ) async throws -> Recording
 
     /// One upload, in one transaction: locks the recording, reads the digest stored under the

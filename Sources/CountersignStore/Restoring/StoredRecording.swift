@@ -6,9 +6,9 @@ public struct StoredRecording: Sendable {
     public static let columns = """
         id, request_id, serial, holder, host, login, records_input, created_at, certificate_expires_at, upload_token_hash, \
         started_host, started_command, started_pty, started_at, next_sequence, byte_count, last_event_time, last_chunk_at, \
-        lost_bytes, gaps, exit_status, completed_at
+        lost_bytes, gaps, exit_status, completed_at, certificate_recording_id, started_session
         """
-    public static let placeholders = Array(repeating: "?", count: 22).joined(separator: ", ")
+    public static let placeholders = Array(repeating: "?", count: 24).joined(separator: ", ")
 
     public var id: String
     public var requestID: String
@@ -32,6 +32,8 @@ public struct StoredRecording: Sendable {
     public var gaps: Int64
     public var exitStatus: Int64?
     public var completedAt: Int64?
+    public var certificateRecordingID: String?
+    public var startedSession: String?
 
     public init(_ new: NewRecording) {
         self.init(new.recording, uploadTokenHash: new.uploadTokenHash)
@@ -62,13 +64,15 @@ public struct StoredRecording: Sendable {
         gaps = Int64(progress.gaps)
         exitStatus = recording.completion.map { Int64($0.exitStatus) }
         completedAt = recording.completion?.completedAt.millisecondsSinceEpoch
+        certificateRecordingID = recording.certificateRecording?.rawValue
+        startedSession = recording.start?.session?.rawValue
     }
 
     public init(
         id: String, requestID: String, serial: Int64, holder: String, host: String, login: String, recordsInput: Bool, createdAt: Int64,
         certificateExpiresAt: Int64, startedHost: String?, startedCommand: String?, startedPTY: Bool?, startedAt: Int64?,
         nextSequence: Int64, byteCount: Int64, lastEventTime: Int64, lastChunkAt: Int64?, lostBytes: Int64, gaps: Int64,
-        exitStatus: Int64?, completedAt: Int64?
+        exitStatus: Int64?, completedAt: Int64?, certificateRecordingID: String?, startedSession: String?
     ) {
         self.id = id
         self.requestID = requestID
@@ -92,6 +96,8 @@ public struct StoredRecording: Sendable {
         self.gaps = gaps
         self.exitStatus = exitStatus
         self.completedAt = completedAt
+        self.certificateRecordingID = certificateRecordingID
+        self.startedSession = startedSession
     }
 
     public func restore() throws(StoreError) -> Recording {
@@ -109,6 +115,9 @@ public struct StoredRecording: Sendable {
         let lostBytes = try count(lostBytes, "lost_bytes", upTo: Recording.maximumByteCount)
         let gaps = try count(gaps, "gaps", upTo: Recording.maximumChunkCount)
         guard lastEventTime >= 0 else { throw row.corrupt("last_event_time is negative") }
+        let certificateRecording = try certificateRecordingID.map { value throws(StoreError) in try row.domain(value, "certificate_recording_id", RecordingID.init) }
+        let session = try startedSession.map { value throws(StoreError) in try row.domain(value, "started_session", RecordingSessionID.init) }
+        if certificateRecording != nil, session == nil { throw row.corrupt("a later session's recording without its session") }
         let completion: RecordingCompletion?
         switch (exitStatus, completedAt) {
         case (nil, nil): completion = nil
@@ -119,13 +128,15 @@ public struct StoredRecording: Sendable {
         return try row.build("recording") { () throws(DomainError) in
             let start: RecordingStart?
             switch (startedHost, startedPTY, startedAt) {
-            case (nil, nil, nil) where startedCommand == nil: start = nil
-            case (let host?, let pty?, let at?): start = try RecordingStart(reportedHost: host, command: startedCommand, hasTerminal: pty, receivedAt: row.time(at))
+            case (nil, nil, nil) where startedCommand == nil && session == nil: start = nil
+            case (let host?, let pty?, let at?):
+                start = try RecordingStart(reportedHost: host, command: startedCommand, hasTerminal: pty, receivedAt: row.time(at), session: session)
             default: throw DomainError(.invalidField, "a start report with some of its fields missing")
             }
             return Recording(
                 id: id, requestID: requestID, serial: serial, user: holder, host: host, login: login, recordsInput: recordsInput,
-                createdAt: row.time(createdAt), certificateExpiresAt: row.time(certificateExpiresAt), start: start,
+                createdAt: row.time(createdAt), certificateExpiresAt: row.time(certificateExpiresAt), certificateRecording: certificateRecording,
+                start: start,
                 progress: RecordingProgress(
                     nextSequence: nextSequence, byteCount: byteCount, lastEventTime: lastEventTime, lastChunkAt: row.time(lastChunkAt),
                     lostBytes: lostBytes, gaps: gaps
