@@ -148,14 +148,10 @@ struct GatewayHarness {
         }
     }
 
+    /// A `ChildProcess`, not Foundation's Process, whose `waitUntilExit` can hang under load.
     static func run(_ executable: String, _ arguments: [String]) throws {
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: executable)
-        process.arguments = arguments
-        process.standardOutput = FileHandle.nullDevice
-        try process.run()
-        process.waitUntilExit()
-        guard process.terminationStatus == 0 else { throw HarnessError("\(executable) exited \(process.terminationStatus)") }
+        let (status, _, error) = try ChildProcess.run([executable] + arguments, input: nil, environment: nil, timeout: 60, in: NSTemporaryDirectory())
+        guard status == 0 else { throw HarnessError("\(executable) exited \(status): \(error)") }
     }
 }
 

@@ -2,6 +2,7 @@
 import Glibc
 #endif
 import Foundation
+import Synchronization
 import TestSupport
 import Testing
 
@@ -55,12 +56,13 @@ struct Scratch {
 }
 
 /// A real `countersignd` on 127.0.0.1 with an ephemeral port, its own data directory and the demo
-/// PAM users.
+/// PAM users. Started and reaped as a `ChildProcess`: Foundation's `waitUntilExit` was seen to
+/// park a test for ever on a daemon that had long exited, on a loaded CI machine.
 final class Daemon: @unchecked Sendable {
-    let process = Process()
+    let child: ChildProcess
     let port: Int
     let dataDirectory: String
-    private let output: Pipe
+    private let exitStatus = Mutex<Int32?>(nil)
 
     var url: String { "http://127.0.0.1:\(port)" }
 
@@ -77,60 +79,57 @@ final class Daemon: @unchecked Sendable {
             try Command.runBlocking(Binaries.repositoryRoot.appendingPathComponent("scripts/demo-pam.sh").path, [pam]).requireSuccess()
         }
         dataDirectory = scratch.path("data")
-        process.executableURL = Binaries.daemon
-        process.arguments = [
-            "--listen", "127.0.0.1:0", "--data-dir", dataDirectory, "--policies", policies,
+        // Each start its own log: a daemon restarted on the same scratch must not read the last one's port.
+        let log = scratch.path("countersignd-\(UInt64.random(in: .min ... .max)).log")
+        child = try ChildProcess.start([
+            Binaries.daemon.path, "--listen", "127.0.0.1:0", "--data-dir", dataDirectory, "--policies", policies,
             "--pam-service", "countersign", "--pam-config-dir", pam, "--log-level", "warning",
-        ] + extraArguments
-        output = Pipe()
-        process.standardOutput = output
-        process.standardError = FileHandle.nullDevice
-        try process.run()
-        port = try Self.readPort(from: output.fileHandleForReading, process: process)
+        ] + extraArguments, log: log)
+        do {
+            port = try Self.readPort(from: log, child: child)
+        } catch {
+            kill(child.pid, SIGKILL)
+            _ = try? child.wait()
+            throw error
+        }
     }
 
-    /// Reads stdout until the "listening on" line, bounded so a daemon that never starts fails the
+    /// Reads the log until the "listening on" line, bounded so a daemon that never starts fails the
     /// test instead of hanging it.
-    private static func readPort(from handle: FileHandle, process: Process) throws -> Int {
+    private static func readPort(from log: String, child: ChildProcess) throws -> Int {
         let deadline = Date().addingTimeInterval(30)
         var text = ""
         while Date() < deadline {
-            var poller = pollfd(fd: handle.fileDescriptor, events: Int16(POLLIN), revents: 0)
-            guard poll(&poller, 1, 200) >= 0 else { break }
-            if poller.revents != 0 {
-                let chunk = handle.availableData
-                if chunk.isEmpty { break }
-                text += String(decoding: chunk, as: UTF8.self)
-                if let line = text.split(separator: "\n").first(where: { $0.contains("listening on http://127.0.0.1:") }),
-                   let port = Int(line.split(separator: ":").last ?? "") {
-                    return port
-                }
+            text = String(decoding: FileManager.default.contents(atPath: log) ?? Data(), as: UTF8.self)
+            if let line = text.split(separator: "\n").first(where: { $0.contains("listening on http://127.0.0.1:") }),
+               let port = Int(line.split(separator: ":").last ?? "") {
+                return port
             }
-            if !process.isRunning { break }
+            if try child.wait(timeout: 0.05) != nil { break }
         }
-        process.terminate()
         throw ProcessFailure("countersignd did not start: \(text)")
     }
 
     func signal(_ number: Int32) {
-        kill(process.processIdentifier, number)
+        kill(child.pid, number)
     }
 
     /// Signals the daemon and waits for it to exit; its exit status.
     @discardableResult
     func stop(signal number: Int32 = SIGTERM) async throws -> Int32 {
-        try await blocking { [process] in
-            guard process.isRunning else { return process.terminationStatus }
-            kill(process.processIdentifier, number)
-            process.waitUntilExit()
-            return process.terminationStatus
+        try await blocking { [self] in
+            if let status = exitStatus.withLock({ $0 }) { return status }
+            kill(child.pid, number)
+            let status = try child.wait()
+            exitStatus.withLock { $0 = status }
+            return status
         }
     }
 
     deinit {
-        if process.isRunning {
-            kill(process.processIdentifier, SIGKILL)
-            process.waitUntilExit()
+        if exitStatus.withLock({ $0 }) == nil {
+            kill(child.pid, SIGKILL)
+            _ = try? child.wait()
         }
     }
 }

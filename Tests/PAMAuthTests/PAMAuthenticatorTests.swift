@@ -390,26 +390,14 @@ private func cryptHash(_ password: String) throws -> String {
     return hash
 }
 
+/// A `ChildProcess`, not Foundation's Process, whose `waitUntilExit` can hang under load.
 @discardableResult
 private func run(_ executable: URL, _ arguments: [String], input: String? = nil) throws -> String {
-    let process = Process()
-    process.executableURL = executable
-    process.arguments = arguments
-    let stdout = Pipe()
-    let stdin = Pipe()
-    process.standardOutput = stdout
-    process.standardInput = stdin
-    try process.run()
-    if let input {
-        stdin.fileHandleForWriting.write(Data(input.utf8))
+    let (status, output, _) = try ChildProcess.run([executable.path] + arguments, input: input, environment: nil, timeout: 60, in: NSTemporaryDirectory())
+    guard status == 0 else {
+        throw FixtureError("\(executable.lastPathComponent) \(arguments.first ?? "") exited with \(status)")
     }
-    try stdin.fileHandleForWriting.close()
-    let output = stdout.fileHandleForReading.readDataToEndOfFile()
-    process.waitUntilExit()
-    guard process.terminationStatus == 0 else {
-        throw FixtureError("\(executable.lastPathComponent) \(arguments.first ?? "") exited with \(process.terminationStatus)")
-    }
-    return String(decoding: output, as: UTF8.self)
+    return output
 }
 
 private func permissions(of url: URL) throws -> Int? {
