@@ -46,7 +46,8 @@ run: build
 	@scripts/demo-banner.sh $(LISTEN)
 	@exec $(BIN)/countersignd --listen $(LISTEN) --data-dir $(DATA_DIR) --policies policies \
 	  --pam-service countersign --pam-config-dir "$$(pwd)/$(DATA_DIR)/pam" --durability full \
-	  --public-url http://localhost:$(lastword $(subst :, ,$(LISTEN)))
+	  --public-url http://localhost:$(lastword $(subst :, ,$(LISTEN))) \
+	  --recorder-command "$$(pwd)/$(BIN)/countersign record --gateway http://$(LISTEN)"
 
 # Swift tests, then the reviewer pages in headless Chromium (screenshots: test-artifacts/browser/),
 # then every API operation against the served openapi.yaml (Schemathesis, fixed seed).
