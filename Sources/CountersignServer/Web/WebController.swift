@@ -52,7 +52,7 @@ struct WebController {
     @Sendable func loginForm(_ request: Request, context: GatewayContext) async throws -> Response {
         let next = WebPaths.local(request.uri.queryParameters.get("next"))
         if context.identity != nil { return try SeeOther(location: next).response(from: request, context: context) }
-        let notice = request.uri.queryParameters.get("notice").flatMap(Notice.init(rawValue:))
+        let notice = request.uri.queryParameters.get("notice").flatMap(PageNotice.init(rawValue:))
         return try loginPage(next: next, notice: notice).response(from: request, context: context)
     }
 
@@ -81,10 +81,10 @@ struct WebController {
 
     @Sendable func logout(_ request: Request, context: GatewayContext) async throws -> SeeOther {
         try await sessions.logout(try context.requireIdentity())
-        return SeeOther(location: "\(WebSessionMiddleware.loginPath)?notice=\(Notice.loggedOut.rawValue)", cookies: [cookies.expired(cookies.sessionName)])
+        return SeeOther(location: "\(WebSessionMiddleware.loginPath)?notice=\(PageNotice.loggedOut.rawValue)", cookies: [cookies.expired(cookies.sessionName)])
     }
 
-    private func loginPage(next: String, username: String = "", error: String? = nil, notice: Notice? = nil, status: HTTPResponse.Status = .ok) -> HTMLResponse {
+    private func loginPage(next: String, username: String = "", error: String? = nil, notice: PageNotice? = nil, status: HTTPResponse.Status = .ok) -> HTMLResponse {
         let token = Base64URL.encode(HardwareKeyDesk.randomBytes(32))
         let page = LoginPage(loginToken: token, next: next, username: username, error: error, notice: notice)
         return HTMLResponse(html: renderer.render(page), status: status, cookies: [cookies.login(token)])
@@ -139,7 +139,7 @@ struct WebController {
     }
 
     /// As in the API, acting on a request one may not see is "not found".
-    private func act(_ context: GatewayContext, notice: Notice, _ action: (Actor) -> RequestAction) async throws -> SeeOther {
+    private func act(_ context: GatewayContext, notice: PageNotice, _ action: (Actor) -> RequestAction) async throws -> SeeOther {
         let caller = try context.requireIdentity().actor
         let id = try RequestPath.id(context)
         _ = try await desk.request(id, for: caller)
@@ -213,7 +213,7 @@ struct WebController {
 
     // MARK: Page parts
 
-    static func chrome(_ title: String, _ context: GatewayContext, section: PageChrome.Section, notice: Notice? = nil, usesWebAuthn: Bool = false) -> PageChrome {
+    static func chrome(_ title: String, _ context: GatewayContext, section: PageChrome.Section, notice: PageNotice? = nil, usesWebAuthn: Bool = false) -> PageChrome {
         PageChrome(
             title: title, username: context.identity?.actor.name.rawValue,
             csrfToken: context.browserSessionToken.map(CSRFToken.derive(fromSessionToken:)), section: section,
@@ -221,7 +221,7 @@ struct WebController {
         )
     }
 
-    static func notice(_ request: Request) -> Notice? {
-        request.uri.queryParameters.get("notice").flatMap(Notice.init(rawValue:))
+    static func notice(_ request: Request) -> PageNotice? {
+        request.uri.queryParameters.get("notice").flatMap(PageNotice.init(rawValue:))
     }
 }

@@ -9,7 +9,7 @@ public struct LoginPage: Page {
     let username: String
     let error: String?
 
-    public init(loginToken: String, next: String, username: String = "", error: String? = nil, notice: Notice? = nil) {
+    public init(loginToken: String, next: String, username: String = "", error: String? = nil, notice: PageNotice? = nil) {
         chrome = PageChrome(title: "Log in", username: nil, csrfToken: nil, section: .none, notice: notice)
         self.loginToken = loginToken
         self.next = next

@@ -16,7 +16,7 @@ public struct PageChrome: Sendable {
     /// Scripts beyond the common one: the WebAuthn ceremonies, only on the pages that use them.
     let usesWebAuthn: Bool
 
-    public init(title: String, username: String?, csrfToken: String?, section: Section, notice: Notice? = nil, usesWebAuthn: Bool = false) {
+    public init(title: String, username: String?, csrfToken: String?, section: Section, notice: PageNotice? = nil, usesWebAuthn: Bool = false) {
         self.title = title
         self.username = username
         self.csrfToken = csrfToken
@@ -31,7 +31,7 @@ public struct PageChrome: Sendable {
 
 /// The confirmations a page may show after a redirect. Chosen from this list by a short name in
 /// the query string, so nobody can make the gateway display text of their choosing.
-public enum Notice: String, Sendable, CaseIterable {
+public enum PageNotice: String, Sendable, CaseIterable {
     case approved, denied, cancelled, enrolled, removed, loggedOut = "logged-out"
 
     var text: String {

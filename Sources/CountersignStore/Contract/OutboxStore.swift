@@ -1,0 +1,41 @@
+import CountersignCore
+import Foundation
+
+/// The notification outbox: messages committed with what caused them (a request change's
+/// `notifications`, in its unit of work) and delivered afterwards by dispatchers, on every gateway
+/// that shares the database. What is due and what an attempt makes of a message are
+/// `DeliveryRules`; the store makes each step atomic and keeps two dispatchers off one message.
+public protocol OutboxStore: Sendable {
+    /// Messages not caused by a request change (a dead letter's announcements, a page about a
+    /// refused break-glass), committed together.
+    func enqueue(_ messages: [OutboxMessage]) async throws
+
+    /// Up to `limit` messages due at `now` (`DeliveryRules.isDue`), the longest due first, each
+    /// claimed (`DeliveryRules.claim`) in the same transaction: no other dispatcher is handed one
+    /// of them until its claim lapses.
+    func claimDueMessages(at now: Date, limit: Int) async throws -> [OutboxMessage]
+
+    /// One attempt's end, in one transaction: `settled` (as `DeliveryRules.settle` made it) replaces
+    /// the message, its events are appended and `enqueueing` is committed, only if the message is
+    /// still held under the claim `claimedUntil` (a dispatcher that overran its lease finds another
+    /// one holds the message, and changes nothing). Whether it was recorded.
+    func settle(_ settled: DeliveryRules.Settlement, claimedUntil: Date, enqueueing: [OutboxMessage]) async throws -> Bool
+
+    func outboxMessage(_ id: OutboxID) async throws -> OutboxMessage?
+
+    /// Messages newest first, at most `limit`, of one channel or all; only pending ones when asked.
+    func outboxMessages(channel: ChannelName?, pendingOnly: Bool, limit: Int) async throws -> [OutboxMessage]
+
+    /// How many messages wait and how many died, per channel: the metrics' figures.
+    func outboxTally() async throws -> [ChannelName: OutboxTally]
+}
+
+public struct OutboxTally: Hashable, Sendable {
+    public let pending: Int
+    public let dead: Int
+
+    public init(pending: Int, dead: Int) {
+        self.pending = pending
+        self.dead = dead
+    }
+}
