@@ -155,3 +155,60 @@ struct BreakGlassRulesTests {
         }
     }
 }
+
+/// The review after the fact: by whom, with what, by when, and the escalation of an overdue one.
+@Suite("Break-glass reviews")
+struct BreakGlassReviewTests {
+    static let evidence = HardwareKeyEvidence(credentialID: [1], publicKey: [2], authenticatorData: [3], clientDataJSON: [4], signature: [5], nonce: [6])
+
+    struct ReviewerCase: Sendable, CustomTestStringConvertible {
+        let testDescription: String
+        let actor: Actor
+        let reviewers: Set<String>
+        let refusal: DomainError.Code?
+    }
+
+    static let reviewers: [ReviewerCase] = [
+        ReviewerCase(testDescription: "an auditor", actor: Cast.audrey, reviewers: BreakGlassReviewRules.defaultReviewers, refusal: nil),
+        ReviewerCase(testDescription: "the grant's own user, even in the reviewing group", actor: Actor(name: Cast.bob.name, groups: ["auditors", "sre"]), reviewers: BreakGlassReviewRules.defaultReviewers, refusal: .selfApproval),
+        ReviewerCase(testDescription: "an admin who is not a reviewer", actor: Cast.erin, reviewers: BreakGlassReviewRules.defaultReviewers, refusal: .notEligible),
+        ReviewerCase(testDescription: "another SRE where the policy names SREs as reviewers", actor: Cast.carol, reviewers: ["sre"], refusal: nil),
+    ]
+
+    @Test("reviewers", arguments: reviewers)
+    func reviewer(_ row: ReviewerCase) {
+        do {
+            try BreakGlassReviewRules.mayReview(grantOf: Cast.bob.name, actor: row.actor, reviewers: row.reviewers)
+            #expect(row.refusal == nil)
+        } catch {
+            #expect(row.refusal == error.code)
+        }
+    }
+
+    @Test("an unjustified verdict says why; notes are bounded and read as a reviewer reads them")
+    func verdicts() throws {
+        let now = BreakGlassRulesTests.now
+        _ = try BreakGlassReview(reviewer: Cast.audrey.name, groups: Cast.audrey.groups, verdict: .justified, notes: "", at: now, evidence: Self.evidence)
+        #expect(throws: DomainError.self) { try BreakGlassReview(reviewer: Cast.audrey.name, groups: [], verdict: .unjustified, notes: " ", at: now, evidence: Self.evidence) }
+        #expect(throws: DomainError.self) { try BreakGlassReview(reviewer: Cast.audrey.name, groups: [], verdict: .justified, notes: "fine\u{202E}", at: now, evidence: Self.evidence) }
+        #expect(throws: DomainError.self) { try BreakGlassReview(reviewer: Cast.audrey.name, groups: [], verdict: .justified, notes: String(repeating: "n", count: 4097), at: now, evidence: Self.evidence) }
+    }
+
+    @Test("a grant is overdue once its window has passed unreviewed, and escalates once per grant on its rule's channels")
+    func overdue() throws {
+        let rule = BreakGlassRulesTests.rules[1]
+        let granted = BreakGlassRulesTests.now
+        let due = BreakGlassReviewRules.reviewDue(grantedAt: granted, under: rule)
+        #expect(due == granted.addingTimeInterval(24 * 3600))
+        #expect(!BreakGlassReviewRules.isOverdue(grantedAt: granted, reviewed: false, under: rule, at: due.addingTimeInterval(-1)))
+        #expect(BreakGlassReviewRules.isOverdue(grantedAt: granted, reviewed: false, under: rule, at: due))
+        #expect(!BreakGlassReviewRules.isOverdue(grantedAt: granted, reviewed: true, under: rule, at: due.addingTimeInterval(3600)))
+        let grant = RequestID.random()
+        let facts = BreakGlassRules.GrantFacts(grant: grant, user: Cast.bob.name, ask: try BreakGlassRulesTests.ask(), expiresAt: granted.addingTimeInterval(1800), link: nil)
+        let first = BreakGlassReviewRules.escalation(for: facts, under: rule, due: due, source: "s", at: due)
+        let again = BreakGlassReviewRules.escalation(for: facts, under: rule, due: due, source: "s", at: due.addingTimeInterval(600))
+        #expect(first.map(\.channel) == rule.channels)
+        #expect(first.first?.notice.dedupKey == "\(grant):review-overdue" && first.first?.notice.dedupKey == again.first?.notice.dedupKey)
+        #expect(first.first?.notice.details["review_due"] != nil && first.first?.notice.action == .trigger)
+    }
+}
