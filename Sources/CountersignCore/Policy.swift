@@ -5,15 +5,20 @@ import Foundation
 /// refused (deny by default).
 public struct Policy: Hashable, Sendable {
     public let rules: [PolicyRule]
+    /// Break-glass rules in order: the first covering a host and login decides.
+    public let breakGlass: [BreakGlassRule]
     public let groups: GroupDirectory
     public let authenticators: AuthenticatorRequirement
 
-    public init(rules: [PolicyRule], groups: GroupDirectory, authenticators: AuthenticatorRequirement = .unrestricted) throws(DomainError) {
+    public init(
+        rules: [PolicyRule], breakGlass: [BreakGlassRule] = [], groups: GroupDirectory, authenticators: AuthenticatorRequirement = .unrestricted
+    ) throws(DomainError) {
         var names = Set<String>()
-        for rule in rules where !names.insert(rule.name).inserted {
-            throw DomainError(.invalidField, "rule name \(rule.name) is used twice")
+        for name in rules.map(\.name) + breakGlass.map(\.name) where !names.insert(name).inserted {
+            throw DomainError(.invalidField, "rule name \(name) is used twice")
         }
         self.rules = rules
+        self.breakGlass = breakGlass
         self.groups = groups
         self.authenticators = authenticators
     }

@@ -135,6 +135,8 @@ struct BreakGlassRulesTests {
             { try BreakGlassRule(name: "r", host: glob, login: glob, onCall: ["sre"], incidentPattern: pattern, channels: []) },
             { try BreakGlassRule(name: "r", host: glob, login: glob, onCall: ["sre"], incidentPattern: pattern, channels: [Self.pagerDuty, Self.pagerDuty]) },
             { try BreakGlassRule(name: "r", host: glob, login: glob, onCall: ["sre"], incidentPattern: pattern, channels: [Self.pagerDuty], reviewWindowSeconds: 60) },
+            { try BreakGlassRule(name: "r", host: glob, login: glob, onCall: ["sre"], incidentPattern: pattern, channels: [Self.pagerDuty], reviewers: []) },
+            { try BreakGlassRule(name: "r", host: glob, login: glob, onCall: ["sre"], incidentPattern: pattern, channels: [Self.pagerDuty], reviewers: ["*"]) },
             { try BreakGlassRule(name: "r", host: try Glob("db_1.*"), login: glob, onCall: ["sre"], incidentPattern: pattern, channels: [Self.pagerDuty]) },
         ]
         for make in refusedRules {

@@ -32,14 +32,16 @@ public struct BreakGlassRule: Hashable, Sendable {
     public let keyTouch: KeyTouch
     /// Where the grant is paged; at least one.
     public let channels: [ChannelName]
-    /// Within how long after the grant someone other than its user must review it.
+    /// Within how long after the grant someone other than its user must review it, and who may.
     public let reviewWindowSeconds: Int
+    public let reviewers: Set<String>
     public let source: SourceLocation?
 
     public init(
         name: String, host: Glob, login: Glob, onCall: Set<String>, maximumDurationSeconds: Int = defaultDurationSeconds,
         incidentPattern: TicketPattern, agreement: ApprovalClause? = nil, keyTouch: KeyTouch = .whenEnrolled, channels: [ChannelName],
-        reviewWindowSeconds: Int = defaultReviewWindowSeconds, source: SourceLocation? = nil
+        reviewWindowSeconds: Int = defaultReviewWindowSeconds, reviewers: Set<String> = BreakGlassReviewRules.defaultReviewers,
+        source: SourceLocation? = nil
     ) throws(DomainError) {
         try FieldRules.checkName(name, field: "rule name")
         let host = try PolicyRule.canonicalPattern(host, for: "host")
@@ -69,7 +71,11 @@ public struct BreakGlassRule: Hashable, Sendable {
         self.agreement = agreement
         self.keyTouch = keyTouch
         self.channels = channels
+        guard !reviewers.isEmpty, !reviewers.contains(WellKnownGroup.everyone) else {
+            throw DomainError(.invalidField, "break-glass rule \(name): reviewers must name the groups that review its grants, not '*'")
+        }
         self.reviewWindowSeconds = reviewWindowSeconds
+        self.reviewers = reviewers
         self.source = source
     }
 
