@@ -118,6 +118,19 @@ let package = Package(
             ],
             swiftSettings: swiftSettings
         ),
+        // Notification channels (PagerDuty Events API v2, Slack, signed webhooks), their
+        // configuration file, and the dispatcher that delivers the outbox through them.
+        .target(
+            name: "Notifications",
+            dependencies: [
+                "CountersignCore", "CountersignStore", "SecureFiles",
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
+                .product(name: "Crypto", package: "swift-crypto"),
+                .product(name: "Yams", package: "Yams"),
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            swiftSettings: swiftSettings
+        ),
         // WebAuthn ceremonies: strict CBOR, COSE keys, registration and assertion verification.
         .target(
             name: "WebAuthn",
@@ -252,8 +265,14 @@ let package = Package(
             dependencies: ["CountersignSQLite", "CountersignStore", "Keyring", .product(name: "GRDB", package: "GRDB.swift")],
             swiftSettings: swiftSettings
         ),
-        // Test support: blocking work kept off Swift's cooperative pool.
-        .target(name: "TestSupport", path: "Tests/TestSupport", swiftSettings: swiftSettings),
+        // Test support: blocking work kept off Swift's cooperative pool, child processes, a real
+        // sshd, and HTTP receivers on 127.0.0.1 that record what they are sent.
+        .target(
+            name: "TestSupport",
+            dependencies: [.product(name: "Hummingbird", package: "hummingbird"), .product(name: "Logging", package: "swift-log")],
+            path: "Tests/TestSupport",
+            swiftSettings: swiftSettings
+        ),
         // Test support: a real PostgreSQL started by the tests themselves, a fresh database per test.
         .target(
             name: "PostgresTesting",
@@ -325,6 +344,15 @@ let package = Package(
                 .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "GRDB", package: "GRDB.swift"),
                 .product(name: "Yams", package: "Yams"),
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            swiftSettings: swiftSettings
+        ),
+        .testTarget(
+            name: "NotificationsTests",
+            dependencies: [
+                "Notifications", "CountersignCore", "CountersignStore", "CountersignSQLite", "TestSupport",
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "Logging", package: "swift-log"),
             ],
             swiftSettings: swiftSettings

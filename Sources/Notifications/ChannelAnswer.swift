@@ -1,0 +1,44 @@
+import CountersignCore
+import Foundation
+
+/// What a channel's answer, or the lack of one, makes of an attempt: 2xx delivered; 408, 429 and
+/// 5xx worth retrying (after the receiver's `Retry-After`, when it gives one); any other answer a
+/// refusal of the message itself, which sending it again cannot change (a redirect is not followed:
+/// it would carry the routing key or the signed notice somewhere the configuration never named).
+///
+/// A reason names the channel, never its URL (a Slack webhook URL is the secret), and shows at most
+/// the first 200 characters of what the receiver said, with the channel's secrets withheld in case
+/// it echoed what it was sent.
+enum ChannelAnswer {
+    static let quotedAnswerLength = 200
+
+    static func outcome(status: Int, retryAfter: String?, answer: [UInt8], channel: NotificationChannel, now: Date) -> DeliveryOutcome {
+        let said = quote(answer, channel: channel)
+        switch status {
+        case 200..<300:
+            return .delivered
+        case 408, 429, 500...:
+            return .retryable(reason: "\(channel.name) answered HTTP \(status)\(said)", retryAfter: retryAfter.flatMap { RetryAfter.seconds($0, now: now) })
+        default:
+            return .rejected(reason: "\(channel.name) answered HTTP \(status)\(said)")
+        }
+    }
+
+    /// An attempt that got no answer: never connected, cut off, or too slow.
+    static func unanswered(_ problem: String, channel: NotificationChannel) -> DeliveryOutcome {
+        .retryable(reason: "\(channel.name): \(redacted(problem, channel: channel))", retryAfter: nil)
+    }
+
+    /// `: what the receiver said`, or nothing when it said nothing printable.
+    static func quote(_ answer: [UInt8], channel: NotificationChannel) -> String {
+        let text = String(decoding: answer.prefix(4 * quotedAnswerLength), as: UTF8.self)
+        let printable = String(String.UnicodeScalarView(text.unicodeScalars.map { $0.properties.generalCategory == .control ? " " : $0 }))
+        let said = redacted(printable, channel: channel).trimmingCharacters(in: .whitespaces)
+        guard !said.isEmpty else { return "" }
+        return ": " + (said.count > quotedAnswerLength ? String(said.prefix(quotedAnswerLength)) + "…" : said)
+    }
+
+    static func redacted(_ text: String, channel: NotificationChannel) -> String {
+        channel.secrets.reduce(text) { $1.redacting($0) }
+    }
+}
