@@ -22,12 +22,20 @@ public struct RequestChange: Hashable, Sendable {
     public let issued: [IssuedCredential]
     /// The recording a recorded session's certificate opens, made with it.
     public let recordings: [NewRecording]
+    /// What the change announces (a break-glass page, a decision for the requester): committed
+    /// with it, so a change is never made without its notices nor a notice sent for a change that
+    /// did not happen.
+    public let notifications: [OutboxMessage]
 
-    public init(request: AccessRequest, events: [AuditEvent], issued: [IssuedCredential] = [], recordings: [NewRecording] = []) {
+    public init(
+        request: AccessRequest, events: [AuditEvent], issued: [IssuedCredential] = [], recordings: [NewRecording] = [],
+        notifications: [OutboxMessage] = []
+    ) {
         self.request = request
         self.events = events
         self.issued = issued
         self.recordings = recordings
+        self.notifications = notifications
     }
 }
 

@@ -22,6 +22,7 @@ enum PostgresSchema {
         ("v10-rollouts", rollouts),
         ("v11-recordings", recordings),
         ("v12-recording-sessions", recordingSessions),
+        ("v13-outbox", outbox),
     ]
 
     /// Times are BIGINT milliseconds since the epoch, the precision the core hashes them at, so a

@@ -5,9 +5,9 @@ import PostgresNIO
 extension PostgresStore {
     /// Writes one checked unit of work inside the caller's transaction: the request (new when
     /// there is no `current`, else its progress from `current`), the credentials it yields and the
-    /// recordings they open, then its audit events, the chain's head locked last. Returns how many
-    /// events it appended, for the tally once the transaction commits. Whatever throws rolls all
-    /// of it back.
+    /// recordings they open, the notifications it sends, then its audit events, the chain's head
+    /// locked last. Returns how many events it appended, for the tally once the transaction
+    /// commits. Whatever throws rolls all of it back.
     func commit(_ change: RequestChange, replacing current: AccessRequest?, on connection: PostgresConnection) async throws -> Int {
         if let current {
             try await RequestRows.persistProgress(of: change.request, from: current, on: connection, logger: logger)
@@ -22,6 +22,7 @@ extension PostgresStore {
         for recording in change.recordings {
             try await RecordingRows.insert(recording, on: connection, logger: logger)
         }
+        try await OutboxRows.insert(change.notifications, on: connection, logger: logger)
         return try await append(change.events, on: connection).count
     }
 }

@@ -3,8 +3,8 @@
 /// so that replacing one changes no caller.
 ///
 /// The contract every backend keeps, whatever the concern:
-/// - A unit of work (`RequestChange`: a change, its audit events, the credentials it yields)
-///   commits in one transaction: all of it or none of it.
+/// - A unit of work (`RequestChange`: a change, its audit events, the credentials it yields, the
+///   notifications it sends) commits in one transaction: all of it or none of it.
 ///   When the audit append fails, the action fails (fail closed).
 /// - A decision closure (`decide`, `verify`) sees the committed state it changes, inside the
 ///   transaction that persists its result, never a stale copy; it is pure and synchronous, so a
@@ -13,4 +13,4 @@
 ///   persists what the rules returned.
 /// - Errors are `StoreError`, except that a decision closure's `DecisionRefusal` (such as a
 ///   `DomainError`) is rethrown unchanged.
-public protocol GatewayStore: RequestStore, CredentialStore, AuditLog, SessionStore, HardwareKeyStore, MachineTokenStore, RecordingStore, AttemptLedger, StoreMaintenance {}
+public protocol GatewayStore: RequestStore, CredentialStore, AuditLog, SessionStore, HardwareKeyStore, MachineTokenStore, RecordingStore, OutboxStore, AttemptLedger, StoreMaintenance {}
