@@ -11,9 +11,11 @@ import Testing
 struct HTTPChannelSenderTests {
     typealias F = NoticeFixtures
 
-    /// A sender of `channel` through a client of its own, shut down after `body`.
+    /// A sender of `channel` through a client of its own, shut down after `body`. Its timeout is
+    /// generous unless a test stalls on purpose: a test starved of CPU must not see a slow answer
+    /// as none.
     static func withSender(
-        _ channel: NotificationChannel, timeout: Duration = HTTPChannelSender.defaultTimeout, _ body: (HTTPChannelSender) async throws -> Void
+        _ channel: NotificationChannel, timeout: Duration = .seconds(30), _ body: (HTTPChannelSender) async throws -> Void
     ) async throws {
         let client = HTTPChannelSender.makeClient(timeout: timeout)
         do {
