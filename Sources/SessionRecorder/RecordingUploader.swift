@@ -1,18 +1,25 @@
 import CountersignAPI
+import CountersignCore
 
 /// Sends a recording to the gateway as the session goes (contract of issue 13): the start call,
 /// then the ledger's chunks in order under consecutive sequence numbers, an empty chunk when
 /// nothing happened for a while (so that the gateway knows the recorder lives), and the final one
 /// with the exit status.
 ///
+/// The start's answer names the recording the chunks go to (a certificate may open several
+/// sessions, each recorded apart), so no chunk is sent before a start is answered: while the
+/// gateway cannot be reached the start is retried, the same body (the same session id) each time,
+/// and the chunks wait in the ledger and the spool.
+///
 /// Sequence numbers are the gateway's, not the ledger's: a chunk that is lost (not in memory and
 /// not read back intact from the spool) takes none, and the next chunk sent reports its bytes as
 /// `lost_bytes`; heartbeats take one each.
 ///
-/// Retries follow the contract: unreachable, 5xx and 429 keep the chunk and wait (doubling, capped);
+/// Retries follow the contract: unreachable, 5xx and 429 keep the call and wait (doubling, capped);
 /// `chunk_out_of_order` moves to the sequence the gateway names, resending what it no longer has;
-/// any other refusal stops the uploads (the spool keeps the recording). While the session lives
-/// it never gives up; once it has ended, it gives up after `grace` without a stored chunk.
+/// any other refusal, of the start or of a chunk, stops the uploads (the spool keeps the
+/// recording). While the session lives it never gives up; once it has ended, it gives up after
+/// `grace` without a stored chunk.
 struct RecordingUploader: Sendable {
     struct Policy: Sendable {
         var firstRetry: Duration = .milliseconds(200)
@@ -25,6 +32,8 @@ struct RecordingUploader: Sendable {
     }
 
     struct Outcome: Sendable, Equatable {
+        /// The recording the gateway gave the session; nil until it answered the start.
+        var recording: RecordingID?
         /// The final chunk is stored.
         var complete = false
         /// Why not, when it is not.
@@ -37,7 +46,8 @@ struct RecordingUploader: Sendable {
     let startBody: RecordingStartBody
     let clock: any SessionClock
     let policy: Policy
-    /// Told after each stored chunk, with the outcome so far (the state file listens).
+    /// Told when the start is answered and after each stored chunk, with the outcome so far (the
+    /// state file listens).
     let onProgress: @Sendable (Outcome, _ storedChunks: Int) -> Void
 
     private struct Chunk {
@@ -50,34 +60,46 @@ struct RecordingUploader: Sendable {
 
     func run() async -> Outcome {
         var outcome = Outcome()
-        var started = false
+        var target: UploadTarget?
         var nextChunk = 0
         var lostBytes = 0
         var delay = policy.firstRetry
         var lastStored = clock.nanoseconds()
         var moves = 0
         while true {
-            let answer: GatewayAnswer
-            var sent: Chunk?
-            if !started {
-                answer = await gateway.start(startBody)
-            } else {
-                guard let chunk = nextToSend(&nextChunk, &lostBytes, lastStored: lastStored) else {
-                    try? await Task.sleep(for: policy.idleWait)
-                    continue
+            guard let destination = target else {
+                switch await gateway.start(startBody) {
+                case .started(let answered):
+                    target = answered
+                    outcome.recording = answered.recordingID
+                    delay = policy.firstRetry
+                    lastStored = clock.nanoseconds()
+                    onProgress(outcome, 0)
+                case .retryLater(let reason):
+                    guard await waitToRetry(&delay, lastStored: lastStored) else {
+                        outcome.problem = reason
+                        return outcome
+                    }
+                case .refused(let reason):
+                    // Without the start's answer there is no recording of this session's: the
+                    // certificate's may be another session's, and chunks sent there would mix them.
+                    outcome.problem = reason
+                    return outcome
                 }
-                sent = chunk
-                answer = await gateway.upload(sequence: outcome.nextSequence, chunk.bytes, lostBytes: chunk.lostBytes, exitStatus: chunk.exitStatus)
+                continue
             }
+            guard let chunk = nextToSend(&nextChunk, &lostBytes, lastStored: lastStored) else {
+                try? await Task.sleep(for: policy.idleWait)
+                continue
+            }
+            let answer = await gateway.upload(
+                to: destination, sequence: outcome.nextSequence, chunk.bytes, lostBytes: chunk.lostBytes, exitStatus: chunk.exitStatus
+            )
             switch answer {
             case .stored:
                 delay = policy.firstRetry
                 lastStored = clock.nanoseconds()
                 moves = 0
-                guard let chunk = sent else {
-                    started = true
-                    continue
-                }
                 if let index = chunk.index {
                     ledger.stored(index, as: outcome.nextSequence)
                     nextChunk = index + 1
@@ -102,21 +124,26 @@ struct RecordingUploader: Sendable {
                 }
                 outcome.nextSequence = expected
             case .retryLater(let reason):
-                let now = clock.nanoseconds()
-                if let finish = ledger.finish, now &- max(lastStored, finish.at) > UInt64(policy.grace.nanoseconds) {
+                guard await waitToRetry(&delay, lastStored: lastStored) else {
                     outcome.problem = reason
                     return outcome
                 }
-                await pause(delay * Double.random(in: 0.8...1.2))
-                delay = min(delay * 2, policy.retryCap)
             case .refused(let reason):
                 outcome.problem = reason
-                // A start call refused (a field the gateway did not take) leaves the chunks to
-                // be tried: the recording is what matters. A refused chunk ends the uploads.
-                guard sent == nil else { return outcome }
-                started = true
+                return outcome
             }
         }
+    }
+
+    /// After a call that did not reach the gateway: false to give up (the session has ended and
+    /// nothing was stored for `grace`), else true once the backoff is waited out, doubled for next time.
+    private func waitToRetry(_ delay: inout Duration, lastStored: UInt64) async -> Bool {
+        if let finish = ledger.finish, clock.nanoseconds() &- max(lastStored, finish.at) > UInt64(policy.grace.nanoseconds) {
+            return false
+        }
+        await pause(delay * Double.random(in: 0.8...1.2))
+        delay = min(delay * 2, policy.retryCap)
+        return true
     }
 
     /// Waits out a backoff, in short steps: the session's end cuts it short, so that the final

@@ -68,8 +68,11 @@ public enum SessionRecorder {
         } catch {
             throw RecorderError(.sessionFailed, "cannot describe the session: \(error.message)")
         }
-        let id = configuration.credentials.recordingID.rawValue
-        let spool = try SpoolFile.create(directory: configuration.spoolDirectory, name: "\(id).cast")
+        let session = RecordingSessionID.random()
+        // Every session under the certificate spools apart: its recording's id groups them, the
+        // session's tells them apart (its recording's own id is the gateway's answer, still to come).
+        let name = "\(configuration.credentials.recordingID.rawValue).\(session.rawValue)"
+        let spool = try SpoolFile.create(directory: configuration.spoolDirectory, name: name + ".cast")
         let ledger = ChunkLedger(spool: spool, memoryLimit: configuration.memoryLimit)
         var recording = try SessionRecording(
             header: header, spool: spool, ledger: ledger, clock: configuration.clock, recordsInput: configuration.credentials.recordsInput, notices: notices
@@ -92,7 +95,7 @@ public enum SessionRecorder {
 
         let syncer = SpoolSync(spool: spool) { notices.spoolFailed(spool.path, reason: "fsync failed") }
         syncer.start()
-        let upload = startUpload(configuration, ledger: ledger, command: command, terminalSize: terminalSize)
+        let upload = startUpload(configuration, session: session, name: name, ledger: ledger, command: command, terminalSize: terminalSize)
 
         let status: Int32
         switch relay {
@@ -127,30 +130,34 @@ public enum SessionRecorder {
     /// The uploader on Swift's concurrency pool (AsyncHTTPClient is async), awaited at the end by
     /// the session's thread, which never belongs to that pool.
     private static func startUpload(
-        _ configuration: RecorderConfiguration, ledger: ChunkLedger, command: String?, terminalSize: winsize?
+        _ configuration: RecorderConfiguration, session: RecordingSessionID, name: String, ledger: ChunkLedger, command: String?, terminalSize: winsize?
     ) -> PendingUpload {
         let client = HTTPRecordingGateway.makeClient()
-        let gateway = HTTPRecordingGateway(
-            base: configuration.gateway, recordingID: configuration.credentials.recordingID, token: configuration.credentials.uploadToken, client: client
-        )
-        let id = configuration.credentials.recordingID.rawValue
+        let gateway = HTTPRecordingGateway(base: configuration.gateway, certificate: configuration.credentials, session: session, client: client)
         let directory = configuration.spoolDirectory.hasSuffix("/") ? configuration.spoolDirectory : configuration.spoolDirectory + "/"
-        let state = UploadStateFile(path: directory + "\(id).state", clock: configuration.clock)
+        let state = UploadStateFile(path: directory + name + ".state", clock: configuration.clock)
         let body = RecordingStartBody(
-            host: bounded(configuration.hostName, to: RecordingStart.maximumHostLength), command: command, pty: terminalSize != nil,
-            width: terminalSize.map { Int($0.ws_col) }, height: terminalSize.map { Int($0.ws_row) }, startedAt: Date()
+            session: session.rawValue, host: bounded(configuration.hostName, to: RecordingStart.maximumHostLength), command: command,
+            pty: terminalSize != nil, width: terminalSize.map { Int($0.ws_col) }, height: terminalSize.map { Int($0.ws_row) }, startedAt: Date()
         )
+        let certificateRecording = configuration.credentials.recordingID
+        @Sendable func contents(_ outcome: RecordingUploader.Outcome, storedChunks: Int) -> UploadStateFile.Contents {
+            UploadStateFile.Contents(
+                certificateRecordingId: certificateRecording.rawValue, session: session.rawValue, recordingId: outcome.recording?.rawValue,
+                nextSeq: outcome.nextSequence, storedChunks: storedChunks, complete: outcome.complete, problem: outcome.problem
+            )
+        }
         var policy = RecordingUploader.Policy()
         policy.retryCap = configuration.retryCap
         policy.grace = configuration.grace
         policy.heartbeat = configuration.heartbeat
         let uploader = RecordingUploader(ledger: ledger, gateway: gateway, startBody: body, clock: configuration.clock, policy: policy) { outcome, stored in
-            state.update(.init(recordingId: id, nextSeq: outcome.nextSequence, storedChunks: stored, complete: outcome.complete, problem: outcome.problem))
+            state.update(contents(outcome, storedChunks: stored))
         }
         let pending = PendingUpload()
         Task.detached {
             let outcome = await uploader.run()
-            state.update(.init(recordingId: id, nextSeq: outcome.nextSequence, storedChunks: ledger.storedChunks, complete: outcome.complete, problem: outcome.problem), force: true)
+            state.update(contents(outcome, storedChunks: ledger.storedChunks), force: true)
             try? await client.shutdown()
             pending.resolve(outcome)
         }

@@ -1,7 +1,8 @@
 import Glibc
 import Synchronization
 
-/// The recording on the host's disk, `<spool dir>/<recording id>.cast`: every line is written
+/// The recording on the host's disk, `<spool dir>/<certificate's recording id>.<session id>.cast`
+/// (one file per session, however many the certificate opens): every line is written
 /// here before it is uploaded, so that a gateway outage loses nothing, and what no longer fits in
 /// memory is read back from here.
 ///
@@ -21,17 +22,15 @@ public final class SpoolFile: Sendable {
     }
 
     /// Makes `directory` (0700, with any missing parents) and the new file in it, 0600. An existing
-    /// file is refused, never reused: a recording's spool is one session's, and a leftover one
-    /// (a recorder killed before it could upload) is evidence to keep.
+    /// file is refused, never reused: a spool is one session's, and a leftover one (a recorder
+    /// killed before it could upload) is evidence to keep.
     public static func create(directory: String, name: String) throws(RecorderError) -> SpoolFile {
         try makeDirectory(directory)
         let path = directory.hasSuffix("/") ? directory + name : directory + "/" + name
         // O_EXCL also refuses a symbolic link planted under that name in a shared spool directory.
         let descriptor = open(path, O_RDWR | O_CREAT | O_EXCL | O_CLOEXEC | O_NOFOLLOW, 0o600)
         guard descriptor >= 0 else {
-            let reason = errno == EEXIST
-                ? "it already exists: each certificate records one session (ask for a new certificate)"
-                : String(cString: strerror(errno))
+            let reason = errno == EEXIST ? "it already exists, and another session's spool is never reused" : String(cString: strerror(errno))
             throw RecorderError(.spoolUnavailable, "cannot create the spool file \(path): \(reason)")
         }
         // The umask may only take bits away; the mode is exactly 0600 whatever it was.

@@ -2,13 +2,20 @@ import Foundation
 import Glibc
 import Synchronization
 
-/// `<spool dir>/<recording id>.state`, beside the spool: how far the upload got, so that a later
-/// run can resume it (`countersign record --flush`, to come) and an administrator can tell a spool
-/// that still matters from one the gateway holds in full. Replaced whole (written aside, then
-/// renamed), at most once a second while uploading and once at the end.
+/// `<spool dir>/<certificate's recording id>.<session id>.state`, beside the spool: which recording
+/// the gateway gave the session and how far the upload got, so that a later run can resume it
+/// (`countersign record --flush`, to come: a start under the same session id is answered the same
+/// recording, and its token is derived from the certificate's and the session id) and an
+/// administrator can tell a spool that still matters from one the gateway holds in full. Replaced
+/// whole (written aside, then renamed), at most once a second while uploading and once at the end.
 final class UploadStateFile: Sendable {
     struct Contents: Codable, Equatable {
-        var recordingId: String
+        /// The recording the certificate carries: the one the start call went to.
+        var certificateRecordingId: String
+        var session: String
+        /// The recording the gateway gave the session: the certificate's for its first session,
+        /// one of its own for a later one. Absent until the gateway answered the start.
+        var recordingId: String?
         /// The sequence number the gateway expects next.
         var nextSeq: Int
         /// The spool's chunks the gateway has, from the first.

@@ -4,6 +4,7 @@ and upload token read out of the certificate's extension, and the asciicast chun
 
 import base64
 import json
+import secrets
 import struct
 import subprocess
 import tempfile
@@ -88,13 +89,15 @@ class RecordedSessions:
             return error.code, error.read().decode(errors="replace")
 
     def upload(self, recording, chunks, final_exit_status=None, lost_bytes=0, columns=80, rows=24):
-        """Starts the recording and uploads `chunks` (lists of [seconds, code, data]); the
-        header goes first in chunk 0, a gap before chunk 0 when `lost_bytes`."""
+        """Starts the certificate's first session, which records to the certificate's own
+        recording, and uploads `chunks` (lists of [seconds, code, data]); the header goes first
+        in chunk 0, a gap before chunk 0 when `lost_bytes`."""
         recording_id, token = recording
         status, answer = self._post(f"/v1/recordings/{recording_id}/start", token, json.dumps({
-            "host": "rec-1", "command": None, "pty": True, "width": columns, "height": rows,
+            "session": secrets.token_hex(16), "host": "rec-1", "command": None, "pty": True, "width": columns, "height": rows,
         }).encode(), "application/json")
         assert status == 200, answer
+        assert answer["recording_id"] == recording_id, answer
         for seq, events in enumerate(chunks):
             lines = [json.dumps({"version": 2, "width": columns, "height": rows})] if seq == 0 else []
             lines += [json.dumps(event) for event in events]

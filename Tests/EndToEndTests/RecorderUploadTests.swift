@@ -19,7 +19,14 @@ struct RecorderUploadTests {
         let erin: CLI
 
         var spoolDirectory: String { scratch.path("spool") }
-        var spoolFile: String { spoolDirectory + "/\(recording.id).cast" }
+        /// The session's spool, `<recording id>.<session id>.cast` (the test runs one session).
+        var spoolFile: String {
+            let names = (try? FileManager.default.contentsOfDirectory(atPath: spoolDirectory)) ?? []
+            let name = names.first { $0.hasPrefix(recording.id + ".") && $0.hasSuffix(".cast") } ?? "\(recording.id).no-session.cast"
+            return spoolDirectory + "/" + name
+        }
+
+        var stateFile: String { String(spoolFile.dropLast(".cast".count)) + ".state" }
         func flag(_ name: String) -> String { scratch.path("flag-\(name)") }
 
         func raise(_ name: String) {
@@ -123,8 +130,9 @@ struct RecorderUploadTests {
         #expect(view.state == "complete" && view.exitStatus == 3 && view.lostBytes == 0 && view.gaps == 0, "\(view)")
         #expect(view.pty == false && view.command == "echo started; seq 1 100000; printf 'done\\n' >&2; exit 3")
         #expect(view.bytes == spool.count && view.chunks > 2)
-        let state = try String(contentsOfFile: login.spoolDirectory + "/\(login.recording.id).state", encoding: .utf8)
+        let state = try String(contentsOfFile: login.stateFile, encoding: .utf8)
         #expect(state.contains(#""complete":true"#) && state.contains(#""next_seq":\#(view.chunks)"#), "\(state)")
+        #expect(state.contains(#""recording_id":"\#(login.recording.id)""#), "the certificate's first session records to its own recording: \(state)")
     }
 
     @Test("the gateway stopped in the middle of a session and started again: the recorder keeps recording, catches up, and not a byte is lost")

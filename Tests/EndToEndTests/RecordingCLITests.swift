@@ -64,7 +64,7 @@ struct RecordingCLITests {
         try awaiting.requireSuccess()
         #expect(awaiting.standardOutput.contains("\(recording.id)  awaiting  bob as deploy@rec-1.prod.internal"), "\(awaiting.standardOutput)")
 
-        try await Self.upload(daemon, recording, "/start", #"{"host": "rec-1", "command": null, "pty": true}"#, type: "application/json")
+        try await Self.upload(daemon, recording, "/start", #"{"session": "5e55104c0ffee5e55104c0ffee5e5510", "host": "rec-1", "command": null, "pty": true}"#, type: "application/json")
         let session = """
             {"version": 2, "width": 80, "height": 24}
             [0.100000, "o", "$ "]

@@ -9,6 +9,7 @@ import Synchronization
 /// Certificates, spools and a clock for the recorder's tests.
 enum RecorderFixtures {
     static let recordingID = "0123456789abcdefghjk"
+    static let recording = try! RecordingID(recordingID)
 
     static func token() -> String { RecordingUploadToken.generate().revealed }
 

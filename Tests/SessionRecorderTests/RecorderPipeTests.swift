@@ -2,6 +2,7 @@ import Foundation
 import Glibc
 import Testing
 import TestSupport
+@testable import SessionRecorder
 
 /// `countersign record` for `ssh host cmd` (no terminal: pipes), and every way it refuses to start
 /// a session it could not record.
@@ -71,15 +72,26 @@ struct RecorderPipeTests {
         }
     }
 
-    @Test("an existing spool for the recording is never reused: a second session under the same certificate is refused")
-    func spoolNotReused() async throws {
+    @Test("two sessions under one certificate spool apart: each its own file with its own output, its state file naming the certificate's recording and its own session")
+    func sessionsSpoolApart() async throws {
         try await Self.withScratch { recorder in
             let auth = try RecorderFixtures.authFile(in: recorder.directory, try RecorderFixtures.certificateLine())
-            #expect(try Self.run(recorder, auth: auth, command: "true").status == 0)
-            let marker = recorder.directory.appendingPathComponent("ran").path
-            let again = try Self.run(recorder, auth: auth, command: "touch \(marker)")
-            #expect(again.status == 1 && again.error.contains("already exists"), "\(again.error)")
-            #expect(!FileManager.default.fileExists(atPath: marker))
+            #expect(try Self.run(recorder, auth: auth, command: "echo first").status == 0)
+            #expect(try Self.run(recorder, auth: auth, command: "echo second").status == 0)
+            let spools = recorder.spoolFiles
+            #expect(spools.count == 2, "\(spools)")
+            #expect(Set(try spools.map { RecorderProcess.printed(try RecorderProcess.spool(at: $0)) }) == ["first\n", "second\n"])
+            let decoder = JSONDecoder()
+            decoder.keyDecodingStrategy = .convertFromSnakeCase
+            var sessions: Set<String> = []
+            for spool in spools {
+                let name = String(spool.dropLast(".cast".count))
+                let state = try decoder.decode(UploadStateFile.Contents.self, from: Data(contentsOf: URL(fileURLWithPath: name + ".state")))
+                #expect(state.certificateRecordingId == RecorderFixtures.recordingID && name.hasSuffix("/\(RecorderFixtures.recordingID).\(state.session)"))
+                #expect(state.recordingId == nil && !state.complete, "no gateway answered the start: no recording yet")
+                sessions.insert(state.session)
+            }
+            #expect(sessions.count == 2)
         }
     }
 
@@ -97,7 +109,7 @@ struct RecorderPipeTests {
                 #expect(run.status == 1, "\(label)")
                 #expect(run.error.contains(says) && run.error.contains("not started"), "\(label): \(run.error)")
                 #expect(!FileManager.default.fileExists(atPath: marker), "\(label)")
-                #expect(!FileManager.default.fileExists(atPath: recorder.spoolFile), "\(label): nothing recorded, no spool")
+                #expect(recorder.spoolFiles.isEmpty, "\(label): nothing recorded, no spool")
             }
         }
     }

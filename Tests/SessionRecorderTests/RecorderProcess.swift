@@ -25,7 +25,14 @@ struct RecorderProcess {
 
     let directory: URL
     var spoolDirectory: String { directory.appendingPathComponent("spool").path }
-    var spoolFile: String { spoolDirectory + "/\(RecorderFixtures.recordingID).cast" }
+    /// Every session's spool, `<certificate's recording id>.<session id>.cast`, in name order.
+    var spoolFiles: [String] {
+        let names = (try? FileManager.default.contentsOfDirectory(atPath: spoolDirectory)) ?? []
+        return names.filter { $0.hasSuffix(".cast") }.sorted().map { spoolDirectory + "/" + $0 }
+    }
+
+    /// The spool of the one session the test ran.
+    var spoolFile: String { spoolFiles.first ?? spoolDirectory + "/no-spool.cast" }
 
     static func arguments(gateway: String = unreachableGateway, spool: String, grace: String = "0") -> [String] {
         [binary, "record", "--gateway", gateway, "--spool-dir", spool, "--upload-grace", grace]
@@ -39,9 +46,11 @@ struct RecorderProcess {
     }
 
     /// The spool as the real reader reads it.
-    func spool() throws -> AsciicastFile {
+    func spool() throws -> AsciicastFile { try Self.spool(at: spoolFile) }
+
+    static func spool(at path: String) throws -> AsciicastFile {
         try AsciicastFile(
-            parsing: Array(try Data(contentsOf: URL(fileURLWithPath: spoolFile))),
+            parsing: Array(try Data(contentsOf: URL(fileURLWithPath: path))),
             limits: AsciicastLimits(maximumLineLength: 2 * 1024 * 1024, maximumTotalSize: 512 * 1024 * 1024, maximumEventCount: 10_000_000)
         )
     }

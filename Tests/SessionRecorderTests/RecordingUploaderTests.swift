@@ -1,5 +1,6 @@
 import Asciicast
 import CountersignAPI
+import CountersignCore
 import Foundation
 import Glibc
 import Synchronization
@@ -11,66 +12,136 @@ import Testing
 /// number, what a refusal or an outage does, when it gives up.
 @Suite("The recorder's uploads: in order, retried, moved where the gateway says, gaps reported")
 struct RecordingUploaderTests {
-    /// Stores chunks as the contract says, after `script` has had its say for each call.
+    /// A gateway as the contract has it, after `script` (uploads) and `startScript` (starts) have
+    /// had their say for each call: the certificate's first session is given the certificate's
+    /// recording, a later one (another session id) a new one, a retried start the same one, and no
+    /// more than 64 sessions; a chunk is taken only with the token of the recording it goes to.
     final class ScriptedGateway: RecordingGateway {
         struct Upload: Equatable {
+            let recording: RecordingID
+            let token: String
             let sequence: Int
             let bytes: [UInt8]
             let lostBytes: Int
             let exitStatus: Int32?
         }
 
-        private let state = Mutex<(uploads: [Upload], stored: [[UInt8]], calls: Int)>(([], [], 0))
-        /// Answers a call (0 is the start) instead of the gateway, or nil to let it answer.
-        let script: @Sendable (_ call: Int, _ sequence: Int?, _ gateway: ScriptedGateway) -> GatewayAnswer?
+        struct State {
+            var uploads: [Upload] = []
+            var stored: [RecordingID: [[UInt8]]] = [:]
+            var starts: [RecordingStartBody] = []
+            /// The recording each session was given, in the order of their first start.
+            var sessions: [(session: RecordingSessionID, recording: RecordingID)] = []
+            /// "start" and "upload", as the calls came.
+            var calls: [String] = []
+        }
 
-        init(_ script: @escaping @Sendable (Int, Int?, ScriptedGateway) -> GatewayAnswer? = { _, _, _ in nil }) {
+        static let sessionLimit = 64
+
+        let certificate: RecordingCredentials
+        private let state = Mutex(State())
+        /// Answers an upload (by the number of uploads before it) instead of the gateway, or nil to let it answer.
+        let script: @Sendable (_ call: Int, _ sequence: Int, _ gateway: ScriptedGateway) -> GatewayAnswer?
+        /// Answers a start (by the number of starts before it) instead of the gateway, or nil to
+        /// let it answer. A start the gateway takes but whose answer is lost calls `take` first.
+        let startScript: @Sendable (_ call: Int, _ body: RecordingStartBody, _ gateway: ScriptedGateway) -> StartAnswer?
+
+        init(
+            certificate: RecordingCredentials = RecordingUploaderTests.certificate(),
+            startScript: @escaping @Sendable (Int, RecordingStartBody, ScriptedGateway) -> StartAnswer? = { _, _, _ in nil },
+            uploads script: @escaping @Sendable (Int, Int, ScriptedGateway) -> GatewayAnswer? = { _, _, _ in nil }
+        ) {
+            self.certificate = certificate
+            self.startScript = startScript
             self.script = script
         }
 
         var uploads: [Upload] { state.withLock { $0.uploads } }
-        var stored: [[UInt8]] { state.withLock { $0.stored } }
+        var starts: [RecordingStartBody] { state.withLock { $0.starts } }
+        var sessions: [(session: RecordingSessionID, recording: RecordingID)] { state.withLock { $0.sessions } }
+        var calls: [String] { state.withLock { $0.calls } }
+        func stored(in recording: RecordingID) -> [[UInt8]] { state.withLock { $0.stored[recording] ?? [] } }
+        /// What the certificate's own recording holds: where a run of the certificate's first session uploads.
+        var stored: [[UInt8]] { stored(in: certificate.recordingID) }
 
-        /// Forgets what was stored from `sequence` on: a gateway restored from a backup.
+        /// Forgets what the certificate's recording stored from `sequence` on: a gateway restored from a backup.
         func rollBack(to sequence: Int) {
-            state.withLock { $0.stored.removeLast($0.stored.count - sequence) }
+            let recording = certificate.recordingID
+            state.withLock { state in state.stored[recording] = state.stored[recording].map { Array($0.prefix(sequence)) } }
         }
 
-        func start(_ body: RecordingStartBody) async -> GatewayAnswer {
-            let call = state.withLock { state in
-                state.calls += 1
-                return state.calls - 1
+        /// `count` sessions under the certificate started by other runs (other ssh connections).
+        func openOtherSessions(_ count: Int) {
+            for _ in 0..<count { _ = take(RecordingStartBody(session: RecordingSessionID.random().rawValue, host: "h", command: nil, pty: false)) }
+        }
+
+        /// The gateway's own answer to a start, the session it opens kept.
+        func take(_ body: RecordingStartBody) -> StartAnswer {
+            guard let session = try? RecordingSessionID(body.session) else { return .refused("session must be 32 lowercase hexadecimal digits [invalid_field]") }
+            let recording: RecordingID? = state.withLock { state in
+                if let known = state.sessions.first(where: { $0.session == session }) { return known.recording }
+                guard state.sessions.count < Self.sessionLimit else { return nil }
+                let recording = state.sessions.isEmpty ? certificate.recordingID : RecordingID.random()
+                state.sessions.append((session, recording))
+                return recording
             }
-            return script(call, nil, self) ?? .stored(nextSequence: stored.count)
+            guard let recording else { return .refused("the certificate has opened as many sessions as it may [recording_sessions_exhausted]") }
+            return .started(UploadTarget(answered: recording, certificate: certificate, session: session))
         }
 
-        func upload(sequence: Int, _ bytes: [UInt8], lostBytes: Int, exitStatus: Int32?) async -> GatewayAnswer {
+        /// The token the gateway takes for `recording`: the certificate's for its own, else the one
+        /// derived for the session that was given it.
+        private func expectedToken(for recording: RecordingID, _ state: State) -> String? {
+            if recording == certificate.recordingID { return certificate.uploadToken.revealed }
+            return state.sessions.first { $0.recording == recording }.map { certificate.uploadToken.derived(for: $0.session).revealed }
+        }
+
+        func start(_ body: RecordingStartBody) async -> StartAnswer {
             let call = state.withLock { state in
-                state.calls += 1
-                state.uploads.append(Upload(sequence: sequence, bytes: bytes, lostBytes: lostBytes, exitStatus: exitStatus))
-                return state.calls - 1
+                state.starts.append(body)
+                state.calls.append("start")
+                return state.starts.count - 1
+            }
+            return startScript(call, body, self) ?? take(body)
+        }
+
+        func upload(to target: UploadTarget, sequence: Int, _ bytes: [UInt8], lostBytes: Int, exitStatus: Int32?) async -> GatewayAnswer {
+            let recording = target.recordingID
+            let call = state.withLock { state in
+                state.uploads.append(Upload(recording: recording, token: target.token.revealed, sequence: sequence, bytes: bytes, lostBytes: lostBytes, exitStatus: exitStatus))
+                state.calls.append("upload")
+                return state.uploads.count - 1
             }
             if let answer = script(call, sequence, self) { return answer }
             return state.withLock { state in
-                if sequence < state.stored.count { return state.stored[sequence] == bytes ? .stored(nextSequence: state.stored.count) : .refused("chunk_conflict") }
-                guard sequence == state.stored.count else { return .outOfOrder(nextSequence: state.stored.count) }
-                state.stored.append(bytes)
-                return .stored(nextSequence: state.stored.count)
+                guard let token = expectedToken(for: recording, state), token == target.token.revealed else { return .refused("recording_forbidden") }
+                let stored = state.stored[recording] ?? []
+                if sequence < stored.count { return stored[sequence] == bytes ? .stored(nextSequence: stored.count) : .refused("chunk_conflict") }
+                guard sequence == stored.count else { return .outOfOrder(nextSequence: stored.count) }
+                state.stored[recording] = stored + [bytes]
+                return .stored(nextSequence: stored.count + 1)
             }
         }
     }
 
     typealias Setup = ChunkLedgerTests.Setup
 
-    static func uploader(_ setup: Setup, _ gateway: ScriptedGateway, grace: Duration = .seconds(60)) -> RecordingUploader {
+    static func certificate() -> RecordingCredentials {
+        RecordingCredentials(recordingID: RecorderFixtures.recording, uploadToken: .generate(), recordsInput: false)
+    }
+
+    static func uploader(
+        _ setup: Setup, _ gateway: ScriptedGateway, grace: Duration = .seconds(60), session: RecordingSessionID = .random(),
+        onProgress: @escaping @Sendable (RecordingUploader.Outcome, Int) -> Void = { _, _ in }
+    ) -> RecordingUploader {
         var policy = RecordingUploader.Policy()
         policy.firstRetry = .milliseconds(5)
         policy.retryCap = .milliseconds(20)
         policy.grace = grace
         policy.idleWait = .milliseconds(5)
         return RecordingUploader(
-            ledger: setup.ledger, gateway: gateway, startBody: RecordingStartBody(host: "h", command: nil, pty: true), clock: MonotonicClock(),
-            policy: policy, onProgress: { _, _ in }
+            ledger: setup.ledger, gateway: gateway, startBody: RecordingStartBody(session: session.rawValue, host: "h", command: nil, pty: true),
+            clock: MonotonicClock(), policy: policy, onProgress: onProgress
         )
     }
 
@@ -91,7 +162,7 @@ struct RecordingUploaderTests {
         Self.session(&setup, chunks: 3, status: 7)
         let gateway = ScriptedGateway()
         let outcome = await Self.uploader(setup, gateway).run()
-        #expect(outcome == RecordingUploader.Outcome(complete: true, problem: nil, nextSequence: 5))
+        #expect(outcome == RecordingUploader.Outcome(recording: gateway.certificate.recordingID, complete: true, problem: nil, nextSequence: 5))
         #expect(gateway.uploads.map(\.sequence) == [0, 1, 2, 3, 4])
         #expect(gateway.uploads.map(\.exitStatus) == [nil, nil, nil, nil, 7])
         #expect(gateway.stored.flatMap { $0 } == (try setup.spoolBytes()))
@@ -102,18 +173,19 @@ struct RecordingUploaderTests {
         var setup = try Setup()
         defer { setup.remove() }
         Self.session(&setup, chunks: 2)
-        let gateway = ScriptedGateway { call, _, _ in
+        let gateway = ScriptedGateway(startScript: { call, _, _ in call == 0 ? .retryLater("connection refused") : nil }, uploads: { call, _, _ in
             switch call {
-            case 0, 2, 3: .retryLater("connection refused")
-            case 4: .retryLater("HTTP 503")
-            case 5: .retryLater("HTTP 429")
+            case 0, 1: .retryLater("connection refused")
+            case 2: .retryLater("HTTP 503")
+            case 3: .retryLater("HTTP 429")
             default: nil
             }
-        }
+        })
         let outcome = await Self.uploader(setup, gateway).run()
         #expect(outcome.complete)
         #expect(gateway.stored.flatMap { $0 } == (try setup.spoolBytes()))
-        // Call 0 is the start (refused once), calls 2 to 5 chunk 0: four failures, then it is stored.
+        // The start not reached once, then chunk 0 four times: then it is stored.
+        #expect(gateway.starts.count == 2)
         #expect(gateway.uploads.map(\.sequence) == [0, 0, 0, 0, 0, 1, 2, 3])
     }
 
@@ -125,13 +197,13 @@ struct RecordingUploaderTests {
         let rolledBack = Mutex(false)
         // When chunk 4 goes out, the gateway turns out to hold only 0 and 1 (restored from a
         // backup): it answers 409 with next 2.
-        let gateway = ScriptedGateway { _, sequence, gateway in
+        let gateway = ScriptedGateway(uploads: { _, sequence, gateway in
             if sequence == 4, !rolledBack.withLock({ $0 }) {
                 rolledBack.withLock { $0 = true }
                 gateway.rollBack(to: 2)
             }
             return nil
-        }
+        })
         let outcome = await Self.uploader(setup, gateway).run()
         #expect(outcome.complete, "\(outcome)")
         #expect(gateway.uploads.map(\.sequence) == [0, 1, 2, 3, 4, 2, 3, 4, 5])
@@ -163,7 +235,7 @@ struct RecordingUploaderTests {
         var setup = try Setup()
         defer { setup.remove() }
         Self.session(&setup, chunks: 3)
-        let gateway = ScriptedGateway { _, sequence, _ in sequence == 2 ? .refused("recording_closed") : nil }
+        let gateway = ScriptedGateway(uploads: { _, sequence, _ in sequence == 2 ? .refused("recording_closed") : nil })
         let outcome = await Self.uploader(setup, gateway).run()
         #expect(!outcome.complete && outcome.problem == "recording_closed")
         #expect(gateway.uploads.map(\.sequence) == [0, 1, 2])
@@ -173,7 +245,7 @@ struct RecordingUploaderTests {
     func givesUpAfterGrace() async throws {
         var setup = try Setup()
         defer { setup.remove() }
-        let gateway = ScriptedGateway { _, _, _ in .retryLater("connection refused") }
+        let gateway = ScriptedGateway(startScript: { _, _, _ in .retryLater("connection refused") })
         setup.recording.finish(exitStatus: 0)
         // That it returns at all is the point: with an unreachable gateway the uploader never
         // stops on its own during a session. Tests assert on no timing.
