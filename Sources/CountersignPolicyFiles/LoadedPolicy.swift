@@ -14,5 +14,6 @@ public struct LoadedPolicy: Sendable {
     public let warnings: [PolicyDiagnostic]
 
     let rules: [ParsedRule]
+    let breakGlass: [ParsedBreakGlassRule]
     let groups: GroupsFile?
 }

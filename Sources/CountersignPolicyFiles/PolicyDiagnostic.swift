@@ -73,6 +73,11 @@ public struct PolicyDiagnostic: Hashable, Sendable, CustomStringConvertible {
         case unapprovableRequester = "unapprovable_requester"
         /// An earlier rule matches every request a rule would, so the rule never decides.
         case shadowedRule = "shadowed_rule"
+        /// An on-call group of a break-glass rule has no members: nobody in it can break glass.
+        case emptyOnCall = "empty_on_call"
+        /// Nobody other than a break-glass grant's user could review it (a grant is never
+        /// reviewed by its own user), so its review would escalate for ever.
+        case unreviewable
     }
 
     /// Path relative to the policy directory (`deploy.yaml`, `tests/ssh.yaml`); `.` for the

@@ -8,7 +8,8 @@ import Yams
 /// policies/
 ///   groups.yaml           groups: { sre: [carol, dave], ... }
 ///   authenticators.yaml   optional: attestation roots and AAGUIDs keys must have (AuthenticatorsFile)
-///   *.yaml                rules: [...]; read in file-name order, rules in file order
+///   *.yaml                rules: [...] and break_glass: [...] (BreakGlassFile); read in
+///                         file-name order, rules in file order
 ///   tests/*.yaml          policy test cases (PolicyTestSuite)
 /// ```
 public enum PolicyDirectory {
@@ -21,7 +22,7 @@ public enum PolicyDirectory {
     ///
     /// This checks what the files say, not whether it makes sense with the membership in
     /// groups.yaml: `PolicyLinter.lint(_:)` adds those checks (unknown groups, clauses nobody can
-    /// satisfy, shadowed rules).
+    /// satisfy, shadowed rules), for break-glass rules too.
     public static func load(_ directory: URL) throws(PolicyLoadError) -> LoadedPolicy {
         let contents = read(directory)
         let diagnostics = contents.diagnostics.sortedByPlace()
@@ -31,7 +32,8 @@ public enum PolicyDirectory {
         let policy: Policy
         do {
             policy = try Policy(
-                rules: contents.rules.map(\.rule), groups: contents.groups?.directory ?? GroupDirectory(),
+                rules: contents.rules.map(\.rule), breakGlass: contents.breakGlass.map(\.rule),
+                groups: contents.groups?.directory ?? GroupDirectory(),
                 authenticators: contents.authenticators?.requirement ?? .unrestricted
             )
         } catch {
@@ -47,7 +49,7 @@ public enum PolicyDirectory {
         }
         return LoadedPolicy(
             policy: policy, fingerprint: fingerprint.sha256.hexString, files: contents.files.map(\.name),
-            warnings: diagnostics, rules: contents.rules, groups: contents.groups
+            warnings: diagnostics, rules: contents.rules, breakGlass: contents.breakGlass, groups: contents.groups
         )
     }
 
@@ -61,10 +63,13 @@ public enum PolicyDirectory {
         /// Nil when authenticators.yaml has errors; unrestricted when it is missing.
         var authenticators: AuthenticatorsFile? = AuthenticatorsFile()
         var rules: [ParsedRule] = []
-        /// Rule items seen, whether or not they could be read: counted against the bound.
+        var breakGlass: [ParsedBreakGlassRule] = []
+        /// Rule items seen, of both kinds, whether or not they could be read: counted against the bound.
         private(set) var ruleItems = 0
+        /// Request rule items seen: without one, every request would be refused.
+        private var requestRuleItems = 0
         private var groupsFileFound = false
-        /// Where each rule name was first defined.
+        /// Where each rule name was first defined, of either kind: names are unique across both.
         private var definitions: [String: String] = [:]
 
         mutating func readGroups(_ file: PolicyFile) {
@@ -108,22 +113,40 @@ public enum PolicyDirectory {
                 if log.entries.isEmpty { log.warning(.emptyFile, at: .none, "the file is empty") }
                 return
             }
-            let nodes = RuleFile.ruleNodes(root, log: &log)
-            if nodes.isEmpty && log.entries.isEmpty { log.warning(.emptyFile, at: SourcePosition(of: root), "the file holds no rules") }
-            for node in nodes {
+            let items = RuleFile.items(root, log: &log)
+            if items.isEmpty && log.entries.isEmpty { log.warning(.emptyFile, at: SourcePosition(of: root), "the file holds no rules") }
+            for item in items {
                 ruleItems += 1
-                guard ruleItems <= maximumRules else {
-                    log.error(.tooManyRules, at: SourcePosition(of: node), "the policy has more than \(maximumRules) rules; the rest are not read")
-                    return
+                switch item {
+                case .rule(let node):
+                    requestRuleItems += 1
+                    guard ruleItems <= maximumRules else { return refuseBeyondBound(node, log: &log) }
+                    guard let parsed = RuleFile.parseRule(node, log: &log),
+                          define(parsed.rule.name, at: parsed.position, location: parsed.location, log: &log)
+                    else { continue }
+                    rules.append(parsed)
+                case .breakGlass(let node):
+                    guard ruleItems <= maximumRules else { return refuseBeyondBound(node, log: &log) }
+                    guard let parsed = BreakGlassFile.parseRule(node, log: &log),
+                          define(parsed.rule.name, at: parsed.position, location: parsed.location, log: &log)
+                    else { continue }
+                    breakGlass.append(parsed)
                 }
-                guard let parsed = RuleFile.parseRule(node, log: &log) else { continue }
-                if let first = definitions[parsed.rule.name] {
-                    log.error(.duplicateRule, at: parsed.position, "rule name '\(parsed.rule.name)' is already used at \(first); rule names must be unique")
-                    continue
-                }
-                definitions[parsed.rule.name] = parsed.location
-                rules.append(parsed)
             }
+        }
+
+        private func refuseBeyondBound(_ node: Node, log: inout DiagnosticLog) {
+            log.error(.tooManyRules, at: SourcePosition(of: node), "the policy has more than \(maximumRules) rules; the rest are not read")
+        }
+
+        /// False (logged) when the name is already taken, by a rule of either kind.
+        private mutating func define(_ name: String, at position: SourcePosition, location: String, log: inout DiagnosticLog) -> Bool {
+            if let first = definitions[name] {
+                log.error(.duplicateRule, at: position, "rule name '\(name)' is already used at \(first); rule names must be unique, break-glass rules' included")
+                return false
+            }
+            definitions[name] = location
+            return true
         }
 
         /// Directory-level findings, once every file is read.
@@ -132,7 +155,7 @@ public enum PolicyDirectory {
                 log.warning(.missingGroupsFile, at: .none, "there is no \(GroupsFile.name): no group has members, so no approval clause can be met")
                 groups = GroupsFile()
             }
-            if ruleItems == 0 && !(log.entries + diagnostics).contains(where: \.isError) {
+            if requestRuleItems == 0 && !(log.entries + diagnostics).contains(where: \.isError) {
                 log.error(.noRules, at: .none, "the policy directory holds no rules: every request would be refused")
             }
             diagnostics = log.entries + diagnostics

@@ -10,30 +10,40 @@ import Foundation
 ///   requester (who never approves their own request) nobody is left to approve it.
 /// - `shadowed_rule` (warning): an earlier rule of the same kind matches every request a rule
 ///   would, so the later rule never decides anything.
+///
+/// Break-glass rules get the same checks in their own terms (`PolicyLinter+BreakGlass`): unknown
+/// on-call, agreement and reviewer groups, an agreement nobody could give (`unsatisfiable`) or
+/// that an on-call member could only give themselves (`unapprovable_requester`), an earlier
+/// break-glass rule covering every host and login a later one would (`shadowed_rule`), and two
+/// of their own: `empty_on_call` and `unreviewable` (warnings).
 public enum PolicyLinter {
     /// Every problem in the directory: all of loading's diagnostics and the checks above, on
     /// whatever could be read. No error means `PolicyDirectory.load` succeeds and the checks pass.
     public static func lint(_ directory: URL) -> [PolicyDiagnostic] {
         let contents = PolicyDirectory.read(directory)
-        return (contents.diagnostics + check(contents.rules, groups: contents.groups)).sortedByPlace()
+        return (contents.diagnostics + check(contents.rules, breakGlass: contents.breakGlass, groups: contents.groups)).sortedByPlace()
     }
 
     /// The load's warnings and the checks above, for a policy already loaded (the server can
     /// refuse a reload on any error here, as CI does with `countersign policy lint`).
     public static func lint(_ loaded: LoadedPolicy) -> [PolicyDiagnostic] {
-        (loaded.warnings + check(loaded.rules, groups: loaded.groups)).sortedByPlace()
+        (loaded.warnings + check(loaded.rules, breakGlass: loaded.breakGlass, groups: loaded.groups)).sortedByPlace()
     }
 
     /// Group checks need a readable groups.yaml (`groups` nil otherwise): with a broken one,
     /// every group would look unknown and bury the real error.
-    static func check(_ rules: [ParsedRule], groups: GroupsFile?) -> [PolicyDiagnostic] {
+    static func check(_ rules: [ParsedRule], breakGlass: [ParsedBreakGlassRule], groups: GroupsFile?) -> [PolicyDiagnostic] {
         var diagnostics: [PolicyDiagnostic] = []
         if let groups {
             for rule in rules {
                 diagnostics += checkGroups(rule, groups: groups)
             }
+            for rule in breakGlass {
+                diagnostics += checkGroups(rule, groups: groups)
+            }
         }
         diagnostics += checkShadowing(rules)
+        diagnostics += checkShadowing(breakGlass)
         return diagnostics
     }
 
@@ -80,7 +90,7 @@ public enum PolicyLinter {
         return requirement.assign(approvers.map { Approval(approver: $0, groups: groups.groups(of: $0), at: epoch, method: .session) })
     }
 
-    private static func suggestion(_ group: String, _ known: Set<String>) -> String {
+    static func suggestion(_ group: String, _ known: Set<String>) -> String {
         KeySuggestion.closest(to: group, among: known.sorted()).map { "; did you mean '\($0)'?" } ?? ""
     }
 
@@ -100,10 +110,13 @@ public enum PolicyLinter {
     /// attribute, or match `later`'s pattern when that pattern is a single literal value.
     static func covers(_ earlier: PolicyRule, _ later: PolicyRule) -> Bool {
         guard earlier.kind == later.kind else { return false }
-        return earlier.match.allSatisfy { attribute, glob in
-            if glob.pattern.allSatisfy({ $0 == "*" }) { return true }
-            guard let other = later.match[attribute] else { return false }
-            return other.pattern == glob.pattern || (other.isLiteral && glob.matches(other.pattern))
-        }
+        return earlier.match.allSatisfy { attribute, glob in covers(glob, later.match[attribute]) }
+    }
+
+    /// Whether `glob` matches every value `other` does (nil: any value), by the same sound test.
+    static func covers(_ glob: Glob, _ other: Glob?) -> Bool {
+        if glob.pattern.allSatisfy({ $0 == "*" }) { return true }
+        guard let other else { return false }
+        return other.pattern == glob.pattern || (other.isLiteral && glob.matches(other.pattern))
     }
 }

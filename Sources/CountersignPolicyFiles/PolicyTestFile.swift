@@ -1,10 +1,11 @@
 import CountersignCore
 import Yams
 
-/// Reads the cases of one `tests/*.yaml` file. Requests are built with the core's own
-/// validation, so a case that could never be sent to the gateway is an error here, at its line.
+/// Reads the cases of one `tests/*.yaml` file. Requests and break-glass asks are built with the
+/// core's own validation, so a case that could never be sent to the gateway is an error here, at
+/// its line.
 enum PolicyTestFile {
-    static let caseKeys = ["name", "request", "approvals", "approve_with", "expect", "expect_rule"]
+    static let caseKeys = ["name", "request", "break_glass", "approvals", "approve_with", "expect", "expect_rule"]
     static let approvalMethods: [String: ApprovalMethod] = ["hardware_key": .hardwareKey, "session": .session]
     static let commonRequestKeys = ["kind", "requester", "reason", "ticket"]
     static let requestKeys: [RequestKind: [String]] = [
@@ -23,8 +24,19 @@ enum PolicyTestFile {
 
     private static func parseCase(_ node: Node, log: inout DiagnosticLog) -> PolicyTestCase? {
         let errorsBefore = log.errorCount
-        guard let fields = log.fields(of: node, "a policy test", allowed: caseKeys, required: ["name", "request", "expect"]) else { return nil }
+        guard let fields = log.fields(of: node, "a policy test", allowed: caseKeys, required: ["name", "expect"]) else { return nil }
         let name = fields.present("name").flatMap { log.text($0, "name", maximumLength: 200) }
+        let isBreakGlass = fields["break_glass"] != nil
+        if isBreakGlass == (fields["request"] != nil) {
+            let problem = isBreakGlass ? "holds both 'request' and 'break_glass'" : "needs 'request' or 'break_glass'"
+            log.error(.missingKey, at: fields.position, "a policy test \(problem): one case tests one thing")
+        }
+        for key in ["request", "break_glass"] where fields[key] != nil && fields.present(key) == nil {
+            log.error(.missingKey, at: fields.keyPosition(key), "'\(key)' in a policy test has no value")
+        }
+        if isBreakGlass {
+            return parseBreakGlassCase(fields, name: name, errorsBefore: errorsBefore, log: &log)
+        }
         let request = fields.present("request").flatMap { parseRequest($0, log: &log) }
         var approvers: [Username] = []
         if let node = fields.present("approvals"), let entries = log.textList(node, "approvals") {
@@ -44,20 +56,26 @@ enum PolicyTestFile {
                 log.error(.badValue, at: SourcePosition(of: node), "approve_with must be hardware_key or session, not '\(text)'")
             }
         }
-        var expectation: PolicyTestExpectation?
-        if let node = fields.present("expect"), let text = log.text(node, "expect") {
-            expectation = PolicyTestExpectation(text)
-            if expectation == nil {
-                log.error(.badValue, at: SourcePosition(of: node), "expect must be one of \(PolicyTestExpectation.spellings.joined(separator: ", ")), not '\(text)'")
-            }
-        }
+        let expectation = fields.present("expect").flatMap { parseExpectation($0, breakGlass: false, log: &log) }
         let expectedRule = fields.present("expect_rule").flatMap { log.text($0, "expect_rule", maximumLength: 64) }
         guard log.errorCount == errorsBefore, let name, let request, let expectation else { return nil }
         return PolicyTestCase(
             name: name, location: SourceLocation(file: log.file, line: fields.position.line),
-            requester: request.requester, draft: request.draft, approvers: approvers, approvalMethod: approvalMethod,
+            subject: .request(requester: request.requester, draft: request.draft, approvers: approvers, approvalMethod: approvalMethod),
             expectation: expectation, expectedRule: expectedRule
         )
+    }
+
+    /// A request case expects a request's outcome, a break-glass case a grant's: `expect: active`
+    /// under a request, or `approved` under break-glass, is a mistake in the test.
+    static func parseExpectation(_ node: Node, breakGlass: Bool, log: inout DiagnosticLog) -> PolicyTestExpectation? {
+        guard let text = log.text(node, "expect") else { return nil }
+        let expectation = breakGlass ? PolicyTestExpectation(breakGlass: text) : PolicyTestExpectation(request: text)
+        if expectation == nil {
+            let spellings = breakGlass ? PolicyTestExpectation.breakGlassSpellings : PolicyTestExpectation.requestSpellings
+            log.error(.badValue, at: SourcePosition(of: node), "expect of a \(breakGlass ? "break-glass" : "request") test must be one of \(spellings.joined(separator: ", ")), not '\(text)'")
+        }
+        return expectation
     }
 
     private static func parseRequest(_ node: Node, log: inout DiagnosticLog) -> (requester: Username, draft: RequestDraft)? {

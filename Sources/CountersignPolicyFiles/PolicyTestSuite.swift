@@ -17,6 +17,10 @@ import Yams
 ///     approvals: [bob, dave]
 ///     expect: approved
 ///     expect_rule: payments-production-deploy
+///   - name: an on-call SRE breaks glass on a database, touching their key
+///     break_glass: { user: carol, host: db-1.prod.internal, login: postgres, incident: INC-4711, key: touched }
+///     expect: awaiting_agreement     # active | awaiting_agreement | refused | break_glass_not_on_call, …
+///     expect_rule: database-break-glass
 /// ```
 public struct PolicyTestSuite: Hashable, Sendable {
     public static let folder = "tests"

@@ -1,7 +1,8 @@
 import CountersignCore
 import Yams
 
-/// A file of rules:
+/// A file of rules: request rules under `rules`, break-glass rules under `break_glass`
+/// (`BreakGlassFile`), either or both:
 ///
 /// ```yaml
 /// rules:
@@ -13,6 +14,14 @@ import Yams
 ///       - { count: 1, group: engineering }
 /// ```
 enum RuleFile {
+    /// One item of a file's lists, in the order written.
+    enum Item {
+        case rule(Node)
+        case breakGlass(Node)
+    }
+
+    static let sections = ["rules", "break_glass"]
+
     static let ruleKeys = [
         "name", "description", "kind", "match", "requesters", "approvals",
         "hardware_key", "pending_ttl", "max_duration", "reason", "certificate", "repository", "single_use",
@@ -27,12 +36,27 @@ enum RuleFile {
     static let reasonLengthRange = 0...1000
 
     /// The rule items of a file, before any is read: counted against the directory's bound first.
-    static func ruleNodes(_ root: Node, log: inout DiagnosticLog) -> [Node] {
+    static func items(_ root: Node, log: inout DiagnosticLog) -> [Item] {
         guard let top = log.fields(
-            of: root, "a rules file", allowed: ["rules"], required: ["rules"],
+            of: root, "a rules file", allowed: sections,
             hints: ["groups": "groups are defined in groups.yaml only", "authenticators": "authenticators are defined in authenticators.yaml only"]
-        ), let rules = top.present("rules") else { return [] }
-        return log.list(rules, "rules") ?? []
+        ) else { return [] }
+        let written = sections.filter { top[$0] != nil }.sorted {
+            (top.keyPosition($0).line, top.keyPosition($0).column) < (top.keyPosition($1).line, top.keyPosition($1).column)
+        }
+        if written.isEmpty {
+            log.error(.missingKey, at: top.position, "a rules file needs 'rules' or 'break_glass'")
+        }
+        var items: [Item] = []
+        for section in written {
+            guard let node = top.present(section) else {
+                log.error(.missingKey, at: top.keyPosition(section), "'\(section)' in a rules file has no value")
+                continue
+            }
+            let nodes = log.list(node, section) ?? []
+            items += nodes.map { section == "rules" ? .rule($0) : .breakGlass($0) }
+        }
+        return items
     }
 
     /// Reads one rule; nil (with diagnostics) when any part of it is wrong.
@@ -119,19 +143,26 @@ enum RuleFile {
         var globs: [String: Glob] = [:]
         for attribute in allowed {
             guard let value = fields[attribute] else { continue }
-            guard let pattern = log.text(value, "match.\(attribute)", maximumLength: Glob.maximumLength) else { continue }
-            do {
-                let glob = try PolicyRule.canonicalPattern(try Glob(pattern), for: attribute)
-                if let reason = PolicyRule.whyNeverMatches(glob, attribute: attribute) {
-                    log.error(.unmatchablePattern, at: SourcePosition(of: value), "match.\(attribute) '\(pattern)' \(reason)")
-                } else {
-                    globs[attribute] = glob
-                }
-            } catch {
-                log.error(.badGlob, at: SourcePosition(of: value), "match.\(attribute): \(error.message)")
-            }
+            globs[attribute] = parseGlob(value, attribute: attribute, log: &log)
         }
         return globs
+    }
+
+    /// One `match` pattern in its canonical spelling; nil (logged) when it is not a glob or can
+    /// never match a canonical value, for then its requests would fall through to a later rule.
+    static func parseGlob(_ value: Node, attribute: String, log: inout DiagnosticLog) -> Glob? {
+        guard let pattern = log.text(value, "match.\(attribute)", maximumLength: Glob.maximumLength) else { return nil }
+        do {
+            let glob = try PolicyRule.canonicalPattern(try Glob(pattern), for: attribute)
+            if let reason = PolicyRule.whyNeverMatches(glob, attribute: attribute) {
+                log.error(.unmatchablePattern, at: SourcePosition(of: value), "match.\(attribute) '\(pattern)' \(reason)")
+                return nil
+            }
+            return glob
+        } catch {
+            log.error(.badGlob, at: SourcePosition(of: value), "match.\(attribute): \(error.message)")
+            return nil
+        }
     }
 
     private static func parseRequesters(_ node: Node, log: inout DiagnosticLog) -> [ParsedRule.GroupReference]? {
@@ -157,24 +188,26 @@ enum RuleFile {
             log.error(.badValue, at: SourcePosition(of: node), "approvals must hold at least one clause such as { count: 1, group: sre }")
             return nil
         }
-        var clauses: [(clause: ApprovalClause, position: SourcePosition)] = []
-        for item in items {
-            guard let fields = log.fields(of: item, "an approval clause", allowed: ["count", "group"], required: ["count", "group"]),
-                  let countNode = fields.present("count"), let groupNode = fields.present("group"),
-                  let count = log.integer(countNode, "count", range: 1...ApprovalClause.maximumCount),
-                  let group = log.text(groupNode, "group", maximumLength: 64)
-            else { continue }
-            if group == WellKnownGroup.everyone {
-                log.error(.badValue, at: SourcePosition(of: groupNode), "approvals come from a named group; '*' is only for requesters")
-                continue
-            }
-            do {
-                clauses.append((try ApprovalClause(count: count, group: group), SourcePosition(of: groupNode)))
-            } catch {
-                log.error(.badValue, at: SourcePosition(of: groupNode), "group '\(group)' must be \(NameShape.description)")
-            }
+        return items.compactMap { parseClause($0, "an approval clause", log: &log) }
+    }
+
+    /// `{ count: 1, group: sre }`, with the place of its group; `what` names it for messages.
+    static func parseClause(_ item: Node, _ what: String, log: inout DiagnosticLog) -> (clause: ApprovalClause, position: SourcePosition)? {
+        guard let fields = log.fields(of: item, what, allowed: ["count", "group"], required: ["count", "group"]),
+              let countNode = fields.present("count"), let groupNode = fields.present("group"),
+              let count = log.integer(countNode, "count", range: 1...ApprovalClause.maximumCount),
+              let group = log.text(groupNode, "group", maximumLength: 64)
+        else { return nil }
+        if group == WellKnownGroup.everyone {
+            log.error(.badValue, at: SourcePosition(of: groupNode), "\(what) comes from a named group; '*' is only for requesters")
+            return nil
         }
-        return clauses
+        do {
+            return (try ApprovalClause(count: count, group: group), SourcePosition(of: groupNode))
+        } catch {
+            log.error(.badValue, at: SourcePosition(of: groupNode), "group '\(group)' must be \(NameShape.description)")
+            return nil
+        }
     }
 
     /// `certificate: { lifetime: 30m, source_address: [10.20.0.0/16], force_command: …, permit: [port_forwarding], record: true, record_input: true }`

@@ -11,10 +11,26 @@ struct ShippedPoliciesTests {
         #expect(loaded.policy.rules.map(\.name) == [
             "payments-production-deploy", "production-deploy", "staging-deploy", "database-ssh", "production-ssh",
         ])
-        #expect(loaded.files == ["deploy.yaml", "groups.yaml", "ssh.yaml"])
+        #expect(loaded.files == ["break-glass.yaml", "deploy.yaml", "groups.yaml", "ssh.yaml"])
         #expect(loaded.fingerprint.count == 64)
         #expect(loaded.policy.rules.allSatisfy { $0.source?.file == "deploy.yaml" || $0.source?.file == "ssh.yaml" })
         #expect(loaded.warnings.isEmpty)
+    }
+
+    @Test("break-glass.yaml: the database rule first, then any production host, as written")
+    func breakGlassRules() throws {
+        let policy = try PolicyDirectory.load(shippedPolicies).policy
+        #expect(policy.breakGlass.map(\.name) == ["database-break-glass", "production-break-glass"])
+        let database = try #require(policy.breakGlass.first)
+        #expect(database.host.pattern == "db-*.prod.internal" && database.login.pattern == "postgres" && database.onCall == ["sre"])
+        #expect(database.maximumDurationSeconds == 15 * 60 && database.keyTouch == .always)
+        #expect(database.agreement?.description == "1 from sre")
+        #expect(database.channels.map(\.rawValue) == ["oncall-pagerduty", "security-slack"])
+        #expect(database.reviewWindowSeconds == 24 * 3600 && database.reviewers == ["auditors"])
+        #expect(database.source?.description == "break-glass.yaml:24")
+        let production = try #require(policy.breakGlass.last)
+        #expect(production.login.pattern == "*" && production.maximumDurationSeconds == 30 * 60 && production.keyTouch == .whenEnrolled)
+        #expect(production.agreement == nil && production.channels.map(\.rawValue) == ["oncall-pagerduty"] && production.reviewers == ["auditors"])
     }
 
     @Test("payments-production-deploy reads as written in deploy.yaml")
@@ -63,7 +79,7 @@ struct ShippedPoliciesTests {
     func testsPass() throws {
         let loaded = try PolicyDirectory.load(shippedPolicies)
         let suite = try PolicyTestSuite.load(shippedPolicies)
-        #expect(suite.files == ["tests/deploy.yaml", "tests/ssh.yaml"])
+        #expect(suite.files == ["tests/break-glass.yaml", "tests/deploy.yaml", "tests/ssh.yaml"])
         #expect(suite.cases.count >= 20)
         let results = PolicyTestRunner.run(suite, policy: loaded.policy)
         for result in results where !result.passed {
@@ -79,7 +95,8 @@ struct ShippedPoliciesTests {
         for expected: PolicyTestExpectation in [
             .approved, .pending, .refused, .error(.selfApproval), .error(.notEligible),
             .error(.hardwareKeyRequired), .error(.alreadyApproved), .error(.noMatchingRule),
-        ] {
+            .active, .awaitingAgreement,
+        ] + BreakGlassRefusal.Code.allCases.map(PolicyTestExpectation.breakGlassRefused) {
             #expect(expectations.contains(expected), "no case expects \(expected)")
         }
     }

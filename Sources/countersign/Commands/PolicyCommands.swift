@@ -14,7 +14,7 @@ struct PolicyCommand: AsyncParsableCommand {
 struct PolicyCheck: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "check",
-        abstract: "Lint a policy directory: unknown keys, bad globs and durations, unknown groups, unsatisfiable approvals.",
+        abstract: "Lint a policy directory, request and break-glass rules: unknown keys, bad globs and durations, unknown groups, unsatisfiable approvals.",
         discussion: "Prints file:line:column messages. Exits 1 when there is any error, 0 when only warnings or nothing."
     )
 
@@ -30,8 +30,15 @@ struct PolicyCheck: AsyncParsableCommand {
             if errors > 0 {
                 throw CLIFailure.refused("\(errors) error\(errors == 1 ? "" : "s") in \(directory)")
             }
-            print("\(directory): policy is valid (\(diagnostics.count) warning\(diagnostics.count == 1 ? "" : "s")).")
+            let counts = (try? PolicyDirectory.load(url)).map { loaded in
+                "\(plural(loaded.policy.rules.count, "rule")), \(plural(loaded.policy.breakGlass.count, "break-glass rule")), "
+            } ?? ""
+            print("\(directory): policy is valid (\(counts)\(plural(diagnostics.count, "warning"))).")
         }
+    }
+
+    private func plural(_ count: Int, _ noun: String) -> String {
+        "\(count) \(noun)\(count == 1 ? "" : "s")"
     }
 }
 
@@ -39,7 +46,10 @@ struct PolicyTest: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "test",
         abstract: "Run the policy test cases kept in DIR/tests/*.yaml against the policy in DIR.",
-        discussion: "Each case files a request, applies approvals in order and compares the outcome with `expect`. Exits 1 if any case fails."
+        discussion: """
+            Each case files a request and applies approvals in order, or breaks glass (`break_glass:`), and compares the outcome \
+            with `expect` (and the deciding rule with `expect_rule`). Exits 1 if any case fails.
+            """
     )
 
     @Argument(help: "Policy directory.") var directory = "policies"
