@@ -14,15 +14,19 @@
 #     8 concurrent approvers;
 #  8. SSH certificates issued per second in process beside a bare Ed25519 signing loop, one core;
 #  9. the deploy gate, POST /v1/deploys/check, with wrk beside nginx and /healthz, then again with
-#     a million more requests in the database.
+#     a million more requests in the database;
+# 10. the session recorder, countersign record uploading to a live countersignd: a 200 MB cat through
+#     it beside script (to a file, and to /dev/null: the pty alone) and asciinema rec, then the
+#     latency of one keystroke's echo through it beside the bare pty (bench/pty_bench.py drives both).
 # PostgreSQL (the newest under /usr/lib/postgresql) and nginx are started here, on 127.0.0.1 at
 # free ports, and stopped on exit. Results: bench/results.txt (appended with a timestamp).
 #
 # scripts/bench.sh [PART...] runs only the parts named, in the order above: store, postgres,
-# read-path (3 and 4), gateways, webauthn, approval, certificates, deploy-check, fuzz. With no PART, all.
+# read-path (3 and 4), gateways, webauthn, approval, certificates, deploy-check, recorder, fuzz. With no
+# PART, all.
 set -euo pipefail
 cd "$(dirname "$0")/.."
-all_parts="store postgres read-path gateways webauthn approval certificates deploy-check fuzz"
+all_parts="store postgres read-path gateways webauthn approval certificates deploy-check recorder fuzz"
 parts=${*:-$all_parts}
 for part in $parts; do
   case " $all_parts " in *" $part "*) ;; *) echo "unknown part $part (parts: $all_parts)" >&2; exit 2 ;; esac
@@ -30,7 +34,8 @@ done
 wants() { case " $parts " in *" $1 "*) return 0 ;; *) return 1 ;; esac; }
 # Release builds keep to their own folder: the debug one stays as make test left it.
 release=(-c release --scratch-path .build-release)
-if wants read-path || wants gateways || wants deploy-check; then swift build "${release[@]}" --product countersignd; fi
+if wants read-path || wants gateways || wants deploy-check || wants recorder; then swift build "${release[@]}" --product countersignd; fi
+if wants recorder; then swift build "${release[@]}" --product countersign; fi
 if wants store; then swift build "${release[@]}" --product countersign-bench-store; fi
 if wants postgres; then swift build "${release[@]}" --product countersign-bench-store-postgres; fi
 if wants webauthn; then
@@ -339,6 +344,155 @@ rows=$(sqlite3 "$work/gate/countersign.sqlite" 'SELECT count(*) FROM requests')
     { name[NR] = $1; rps[NR] = $2; p50[NR] = $3; p99[NR] = $4; bad[NR] = $5; if ($1 == "nginx") nginx = $2; if ($1 == "healthz") healthz = $2; if ($1 == "check") check = $2 }
     END { for (i = 1; i <= NR; i++) printf "deploy_check target=%s requests_per_second=%.0f p50_ms=%.2f p99_ms=%.2f non_2xx=%d ratio_to_nginx=%.2f ratio_to_healthz=%.2f ratio_to_small_db=%.2f\n", name[i], rps[i], p50[i], p99[i], bad[i], rps[i] / nginx, rps[i] / healthz, rps[i] / check }' "$work/gate_path"
   echo "deploy_check_goal check ratio_to_nginx>=0.25; check_1m ratio_to_small_db>=0.80"
+} | tee -a "$out"
+kill "$started_pid"
+fi
+
+if wants recorder; then
+rec="$work/recorder"
+mkdir -p "$rec/spool" "$rec/asciinema"
+# 200 MB of base64 lines (76 columns): text, as a log dump prints it; read once so that every
+# contender finds it in the page cache.
+head -c 150000000 /dev/urandom | base64 >"$rec/output.txt"
+truncate -s 200000000 "$rec/output.txt"
+cat "$rec/output.txt" >/dev/null
+# Every byte a contender's terminal must show: the session's pty turns each LF into CR LF.
+terminal_bytes=$(( $(stat -c %s "$rec/output.txt") + $(wc -l <"$rec/output.txt") ))
+# The example policies with a recorded SSH rule first, as the end-to-end tests have it (what is
+# typed is recorded too, as for break-glass).
+cp -r policies "$rec/policies"
+awk '{ print } /^rules:$/ && !done { done = 1
+  print "  - name: recorded-ssh\n    kind: ssh\n    match: { host: \"rec-*.prod.internal\" }\n    requesters: [engineering]"
+  print "    approvals: [{ count: 1, group: sre }]\n    hardware_key: false\n    certificate: { lifetime: 30m, record: true, record_input: true }" }' \
+  policies/ssh.yaml >"$rec/policies/ssh.yaml"
+# The last --policies is the one taken. The forced command only goes into the certificates (no
+# sshd here runs it): the script starts the recorder itself, pointed at this gateway.
+start_gateway "$rec/gateway.out" --data-dir "$rec/data" --policies "$rec/policies" \
+  --recorder-command "$bin/countersign record --gateway http://127.0.0.1:8080 --spool-dir $rec/spool"
+rec_url=$started_url
+rec_bob=$(login "$rec_url" bob)
+rec_id=$(curl -sf -H 'Content-Type: application/json' -H "Authorization: Bearer $rec_bob" \
+  -d '{"kind":"ssh","host":"rec-1.prod.internal","login":"deploy","duration_seconds":1800,"reason":"Benchmark the session recorder","ticket":"CHG-3"}' \
+  "$rec_url/v1/requests" | python3 -c 'import json,sys; print(json.load(sys.stdin)["id"])')
+curl -sf -X POST -H "Authorization: Bearer $(login "$rec_url" dave)" "$rec_url/v1/requests/$rec_id/approve" >/dev/null
+export TERM=xterm-256color ASCIINEMA_CONFIG_HOME="$rec/asciinema"
+
+# recorded COMMAND PTY_BENCH_ARG...: countersign record on the driver's terminal as sshd runs it
+# (SSH_USER_AUTH names the certificate, SSH_ORIGINAL_COMMAND is COMMAND), for a new certificate of
+# bob's request, so a recording of its own; fails unless the recorder says the gateway holds it
+# complete. The spool is removed afterwards, the gateway's copy kept.
+recorded() {
+  local command=$1 recording
+  shift
+  rm -f "$rec/key" "$rec/key.pub"
+  ssh-keygen -q -t ed25519 -N '' -C bench -f "$rec/key"
+  recording=$(python3 -c 'import json,sys; print(json.dumps({"public_key": open(sys.argv[1]).read().strip()}))' "$rec/key.pub" |
+    curl -sf -H 'Content-Type: application/json' -H "Authorization: Bearer $rec_bob" -d @- "$rec_url/v1/requests/$rec_id/ssh-certificate" |
+    python3 -c 'import json,sys; view = json.load(sys.stdin); open(sys.argv[1], "w").write("publickey " + " ".join(view["certificate"].split()[:2]) + "\n"); print(view["recording_id"])' "$rec/auth")
+  SSH_USER_AUTH="$rec/auth" SSH_ORIGINAL_COMMAND="$command" \
+    python3 bench/pty_bench.py "$@" "$bin/countersign" record --gateway "$rec_url" --spool-dir "$rec/spool"
+  # The session's state file, beside its spool: <recording id>[.<session>].state.
+  if ! cat "$rec/spool/$recording"*.state 2>/dev/null | grep -q '"complete":true'; then
+    echo "recording $recording is not complete on the gateway: $(cat "$rec/spool/$recording"*.state 2>&1)" >&2
+    exit 1
+  fi
+  rm -f "$rec/spool/$recording"*
+}
+# throughput NAME: one timed cat of the file by contender NAME on a fresh terminal; appends the
+# seconds until it ended to $rec/seconds.NAME, and for the recorder the seconds until the last
+# byte was shown (the rest is its final upload) to $rec/seconds.recorder_shown.
+throughput() {
+  local file="$rec/output.txt"
+  # What the last contender left to write back would otherwise slow this one's syncs.
+  sync
+  case $1 in
+    recorder) recorded "cat $file" throughput ;;
+    script_file) python3 bench/pty_bench.py throughput script -q -c "cat $file" "$rec/script.log" ;;
+    pty_alone) python3 bench/pty_bench.py throughput script -q -c "cat $file" /dev/null ;;
+    asciinema) python3 bench/pty_bench.py throughput asciinema rec -q --overwrite -c "cat $file" "$rec/asciinema.cast" ;;
+    terminal_only) python3 bench/pty_bench.py throughput cat "$file" ;;
+  esac >"$rec/run.out"
+  rm -f "$rec/script.log" "$rec/asciinema.cast"
+  # asciinema 2.2 stops reading when its command exits, so the last KB still in its pty never
+  # reach the terminal; it is timed all the same. Every other contender shows every byte.
+  local shown least=$terminal_bytes
+  shown=$(sed -n 's/.* bytes=\([0-9]*\) .*/\1/p' "$rec/run.out")
+  [ "$1" != asciinema ] || least=$((terminal_bytes - 1048576))
+  if [ -z "$shown" ] || [ "$shown" -lt "$least" ] || [ "$shown" -gt "$terminal_bytes" ]; then
+    echo "$1 showed $(cat "$rec/run.out"), not the $terminal_bytes bytes of the file" >&2
+    exit 1
+  fi
+  sed -n 's/^seconds=\([0-9.]*\) .*/\1/p' "$rec/run.out" >>"$rec/seconds.$1"
+  [ "$1" != recorder ] || sed -n 's/.* shown_seconds=\([0-9.]*\)$/\1/p' "$rec/run.out" >>"$rec/seconds.recorder_shown"
+}
+last() { tail -1 "$rec/seconds.$1"; }
+median() { sort -n | awk '{ v[NR] = $1 } END { printf "%.3f", NR % 2 ? v[(NR + 1) / 2] : (v[NR / 2] + v[NR / 2 + 1]) / 2 }'; }
+ratio() { awk -v a="$1" -v b="$2" 'BEGIN { printf "%.3f", a / b }'; }
+# met VALUE <=|>= GOAL: yes or no.
+met() { awk -v v="$1" -v op="$2" -v goal="$3" 'BEGIN { print ((op == "<=" ? v <= goal : v >= goal) ? "yes" : "no") }'; }
+contenders=(recorder script_file pty_alone asciinema terminal_only)
+rounds=5
+{
+  echo "-- session recorder: cat of a 200 MB file ($terminal_bytes bytes on the terminal) on a fresh pty driven by bench/pty_bench.py"
+  echo "   (each contender makes its own pty for cat and relays it to that one), $rounds rounds in rotating order; countersign record"
+  echo "   spools and uploads to a live countersignd on the same $(nproc) cores. recorder_s: until the session ended (the recorder"
+  echo "   exits once the gateway holds the whole recording), recorder_shown_s: until its last byte was shown; ratios of seconds,"
+  echo "   each the median of the rounds' ratios"
+  for round in $(seq "$rounds"); do
+    line="round=$round"
+    for n in $(seq 0 $(( ${#contenders[@]} - 1 ))); do
+      name=${contenders[$(( (n + round - 1) % ${#contenders[@]} ))]}
+      throughput "$name"
+      line="$line ${name}_s=$(last "$name")"
+    done
+    echo "recorder_throughput $line recorder_shown_s=$(last recorder_shown)"
+    for measured in recorder recorder_shown; do
+      echo "$(ratio "$(last "$measured")" "$(last script_file)")" >>"$rec/ratio.$measured.script"
+      echo "$(ratio "$(last "$measured")" "$(last pty_alone)")" >>"$rec/ratio.$measured.pty"
+      echo "$(ratio "$(last asciinema)" "$(last "$measured")")" >>"$rec/ratio.$measured.asciinema"
+    done
+  done
+  medians=""
+  for name in "${contenders[@]}" recorder_shown; do medians="$medians ${name}_s=$(median <"$rec/seconds.$name")"; done
+  echo "recorder_throughput_median$medians recorder_mb_per_s=$(awk -v s="$(median <"$rec/seconds.recorder")" 'BEGIN { printf "%.0f", 200 / s }')"
+  for measured in recorder recorder_shown; do
+    over_script=$(median <"$rec/ratio.$measured.script")
+    over_pty=$(median <"$rec/ratio.$measured.pty")
+    asciinema_over=$(median <"$rec/ratio.$measured.asciinema")
+    echo "${measured}_ratios ${measured}_over_script=$over_script ${measured}_over_pty_alone=$over_pty asciinema_over_${measured}=$asciinema_over" \
+      "goals: over_script<=1.00:$(met "$over_script" "<=" 1.00) over_pty_alone<=1.20:$(met "$over_pty" "<=" 1.20) asciinema_over>=1.50:$(met "$asciinema_over" ">=" 1.50)"
+  done
+
+  # One keystroke's echo: the program puts its terminal in raw mode and echoes each byte itself,
+  # as a shell's line editor does; bare on the driver's pty, under the recorder (two more hops
+  # through it), and under script to /dev/null (the same hops through a plain relay).
+  echo_count=2000
+  # dd writes each byte as it reads it (head would hold them in stdio's buffer).
+  echo_program="stty raw -echo; printf READY; dd bs=1 count=$((echo_count + 200)) status=none"
+  echo "-- keystroke echo: one byte written, its echo awaited, $echo_count times after 200 to warm up; $rounds rounds; p50/p99 in microseconds"
+  for round in $(seq "$rounds"); do
+    sync
+    python3 bench/pty_bench.py echo "$echo_count" sh -c "$echo_program" >"$rec/echo.bare"
+    recorded "$echo_program" echo "$echo_count" >"$rec/echo.recorder"
+    python3 bench/pty_bench.py echo "$echo_count" script -q -c "$echo_program" /dev/null >"$rec/echo.script"
+    line="round=$round"
+    for name in bare recorder script; do
+      read -r p50 p99 _ < <(sed 's/[a-z0-9_]*=//g' "$rec/echo.$name")
+      echo "$p50" >>"$rec/p50.$name"
+      echo "$p99" >>"$rec/p99.$name"
+      line="$line ${name}_p50_us=$p50 ${name}_p99_us=$p99"
+    done
+    echo "recorder_echo $line"
+  done
+  for q in p50 p99; do
+    bare=$(median <"$rec/$q.bare")
+    recorder=$(median <"$rec/$q.recorder")
+    script=$(median <"$rec/$q.script")
+    echo "recorder_echo_median_$q bare_us=$bare recorder_us=$recorder script_us=$script" \
+      "recorder_added_us=$(awk -v a="$recorder" -v b="$bare" 'BEGIN { printf "%.1f", a - b }')" \
+      "script_added_us=$(awk -v a="$script" -v b="$bare" 'BEGIN { printf "%.1f", a - b }')" \
+      "recorder_over_bare=$(ratio "$recorder" "$bare") recorder_over_script=$(ratio "$recorder" "$script")"
+  done
 } | tee -a "$out"
 kill "$started_pid"
 fi
