@@ -178,6 +178,7 @@ let package = Package(
             dependencies: [
                 "CountersignCore", "CountersignPolicyFiles", "CountersignStore", "CountersignSQLite", "CountersignPostgres", "PAMAuth", "CountersignAPI",
                 "WebAuthn", "ApprovalVerification", "CountersignWeb", "Keyring", "CountersignSSH", "DeployTokens", "Asciicast", "SecureFiles",
+                "Notifications",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "Metrics", package: "swift-metrics"),
@@ -192,7 +193,7 @@ let package = Package(
         .executableTarget(
             name: "countersignd",
             dependencies: [
-                "CountersignServer", "CountersignSQLite", "CountersignPostgres", "CountersignPolicyFiles",
+                "CountersignServer", "CountersignSQLite", "CountersignPostgres", "CountersignPolicyFiles", "Notifications",
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ],

@@ -9,6 +9,7 @@ import Hummingbird
 import Keyring
 import CountersignWeb
 import Logging
+import Notifications
 import ServiceLifecycle
 import WebAuthn
 
@@ -24,6 +25,8 @@ public struct Gateway: Sendable {
     let sweeper: ExpirySweeper
     let checkpoints: CheckpointService
     let reloader: PolicyReloader
+    /// Delivers the outbox; `wake()` it after committing a page so it leaves at once.
+    public let dispatcher: OutboxDispatcher
 
     /// The (method, path) of every route the server registers.
     public var registeredRoutes: [(method: String, path: String)] {
@@ -33,6 +36,8 @@ public struct Gateway: Sendable {
     public func sweepExpired() async { await sweeper.sweep() }
     public func writeCheckpoint() async { await checkpoints.checkpoint() }
     @discardableResult public func reloadPolicies() async -> Bool { await reloader.reload() }
+    /// One delivery pass of the outbox, as the running service makes them.
+    @discardableResult public func dispatchNotifications() async -> OutboxDispatcher.Pass { await dispatcher.dispatchDue() }
 }
 
 /// The configured store, and the services it needs running (first in the group, so they stop
@@ -99,6 +104,7 @@ public func buildGateway(
     let keyring = FileKeyring(directory: configuration.dataDirectory.path)
     let signingKey = try keyring.signingKey(for: .auditCheckpoint)
     let metrics = GatewayMetrics()
+    metrics.expectOutboxChannels(configuration.notifications.names)
     let directory = MembershipDirectory(policies: policies, useSystemGroups: configuration.useSystemGroups)
     let verifier = passwordVerifier ?? PAMPasswordVerifier(service: configuration.pamService, configDirectory: configuration.pamConfigDirectory)
 
@@ -169,12 +175,16 @@ public func buildGateway(
         attemptRetention: configuration.longestAttemptWindow, metrics: metrics, logger: logger
     )
     let checkpoints = CheckpointService(store: store, signingKey: signingKey, clock: clock, interval: .seconds(configuration.checkpointInterval), metrics: metrics, logger: logger)
+    let outbox = OutboxDispatchService(
+        store: store, configuration: configuration.notifications, clock: clock,
+        source: configuration.publicURL ?? "countersignd on \(configuration.host):\(configuration.port)", logger: logger
+    )
     let application = Application(
         router: router,
         server: .gateway(limits: configuration.connections),
         configuration: .init(address: .hostname(configuration.host, port: configuration.port), serverName: "countersignd"),
         services: storeServices + [
-            sweeper, checkpoints, PolicyReloadService(reloader: reloader),
+            sweeper, checkpoints, PolicyReloadService(reloader: reloader), outbox,
             LoginRefusalAuditService(sessions: sessions, clock: clock, interval: .seconds(5)),
         ],
         onServerRunning: { channel in await onServerRunning(channel.localAddress?.port ?? configuration.port) },
@@ -182,6 +192,6 @@ public func buildGateway(
     )
     return Gateway(
         application: application, store: store, policies: policies, metrics: metrics, routes: routes.routes,
-        sweeper: sweeper, checkpoints: checkpoints, reloader: reloader
+        sweeper: sweeper, checkpoints: checkpoints, reloader: reloader, dispatcher: outbox.dispatcher
     )
 }

@@ -1,6 +1,7 @@
 import CountersignSQLite
 import CountersignStore
 import Foundation
+import Notifications
 
 /// Everything `countersignd` is told at start. Tests build the same value with a temporary data
 /// directory and port 0, and get the very same application.
@@ -41,6 +42,10 @@ public struct GatewayConfiguration: Sendable {
     /// `force-command`, e.g. `/usr/local/bin/countersign record --gateway https://countersign.example.com`.
     /// Without it, such a request's certificates are refused (503 `recorder_unconfigured`).
     public var recorderCommand: String?
+    /// Where each notification channel a policy names sends, with its secret (`--notifications`).
+    /// Without it the outbox is still delivered, and a message for a channel nobody configured dies
+    /// by name: audited, never silently dropped.
+    public var notifications = NotificationConfiguration(channels: [])
     /// Where the recordings' chunks are kept; gateways sharing one database must share it too.
     public var recordingsDirectory: URL { dataDirectory.appendingPathComponent("recordings", isDirectory: true) }
 

@@ -16,10 +16,14 @@ public final class GatewayMetrics: Sendable {
     private let checkpoints: Counter
     private let integrityViolations: Counter
     private let exportedAuditEvents = Mutex(0)
+    private let outboxChannels = Mutex<Set<ChannelName>>([])
 
     private static var logins: MetricNameDescriptor { MetricNameDescriptor(namespace: "countersign", metricName: "logins", unitName: "total", helpText: "Login attempts by outcome.") }
     private static var reloads: MetricNameDescriptor { MetricNameDescriptor(namespace: "countersign", metricName: "policy_reloads", unitName: "total", helpText: "Policy loads and reloads by result.") }
     private static var requests: MetricNameDescriptor { MetricNameDescriptor(namespace: "countersign", metricName: "requests", unitName: "", helpText: "Requests by kind and state.") }
+    private static var outbox: MetricNameDescriptor {
+        MetricNameDescriptor(namespace: "countersign", metricName: "outbox_messages", unitName: "", helpText: "Notifications waiting to be delivered (pending) and given up (dead), per channel.")
+    }
     private static var recordings: MetricNameDescriptor {
         MetricNameDescriptor(namespace: "countersign", metricName: "recordings", unitName: "", helpText: "Session recordings not known whole: streaming, or in alarm (incomplete, missing).")
     }
@@ -41,6 +45,8 @@ public final class GatewayMetrics: Sendable {
     func policyReloaded(succeeded: Bool) { (succeeded ? policyReloadsSucceeded : policyReloadsFailed).increment() }
     func checkpointWritten() { checkpoints.increment() }
     func integrityViolationFound() { integrityViolations.increment() }
+    /// The configured channels have outbox gauges from the start, at 0 until something waits or dies.
+    func expectOutboxChannels(_ channels: [ChannelName]) { outboxChannels.withLock { $0.formUnion(channels) } }
 
     /// The text exposition, with request gauges read fresh from the store so they can never drift
     /// from what is stored (a restart or a second writer would skew in-memory counts).
@@ -49,7 +55,11 @@ public final class GatewayMetrics: Sendable {
     /// back counts none.
     /// `recordingStates`: the states of the recordings not known whole, now; the gauge counts
     /// those streaming and those in alarm (incomplete, missing), each state from 0.
-    func exposition(requestCounts: [RequestCount], committedAuditEvents: Int, recordingStates: [RecordingState] = []) -> [UInt8] {
+    /// `outbox`: the outbox's pending and dead messages per channel; a channel seen once keeps its
+    /// gauges (at 0 when it empties), so an alert on dead letters does not go quiet by disappearing.
+    func exposition(
+        requestCounts: [RequestCount], committedAuditEvents: Int, recordingStates: [RecordingState] = [], outbox: [ChannelName: OutboxTally] = [:]
+    ) -> [UInt8] {
         let unexported = exportedAuditEvents.withLock { exported in
             defer { exported = max(exported, committedAuditEvents) }
             return max(0, committedAuditEvents - exported)
@@ -65,6 +75,15 @@ public final class GatewayMetrics: Sendable {
         for state in [RecordingState.streaming, .incomplete, .missing] {
             registry.makeGauge(descriptor: Self.recordings, labels: [("state", state.rawValue)])
                 .set(Double(recordingStates.filter { $0 == state }.count))
+        }
+        let channels = outboxChannels.withLock { seen in
+            seen.formUnion(outbox.keys)
+            return seen
+        }
+        for channel in channels {
+            let tally = outbox[channel] ?? OutboxTally(pending: 0, dead: 0)
+            registry.makeGauge(descriptor: Self.outbox, labels: [("channel", channel.rawValue), ("state", "pending")]).set(Double(tally.pending))
+            registry.makeGauge(descriptor: Self.outbox, labels: [("channel", channel.rawValue), ("state", "dead")]).set(Double(tally.dead))
         }
         return registry.emitToBuffer()
     }

@@ -6,6 +6,7 @@ import CountersignSQLite
 import CountersignStore
 import Foundation
 import Logging
+import Notifications
 
 @main
 struct Countersignd: AsyncParsableCommand {
@@ -43,6 +44,9 @@ struct Countersignd: AsyncParsableCommand {
 
     @Option(help: "What sshd runs for a recorded session (the certificate's force-command), e.g. \"/usr/local/bin/countersign record --gateway https://countersign.example.com\". Without it, certificates of requests whose terms record sessions are refused. [env: COUNTERSIGN_RECORDER_COMMAND]")
     var recorderCommand: String?
+
+    @Option(help: "The notification channels' configuration (YAML: where each channel a policy names sends, and its secret; see docs/notifications.md). Without it, notifications for any channel are given up and audited. [env: COUNTERSIGN_NOTIFICATIONS]")
+    var notifications: String?
 
     @Option(help: "How long a login session lasts, e.g. 12h. [env: COUNTERSIGN_SESSION_LIFETIME]")
     var sessionLifetime: String = Environment.value("COUNTERSIGN_SESSION_LIFETIME") ?? "12h"
@@ -112,6 +116,14 @@ struct Countersignd: AsyncParsableCommand {
         configuration.connections = try connectionOptions.limits()
         configuration.database = try databaseLocation()
         configuration.recorderCommand = recorderCommand ?? Environment.value("COUNTERSIGN_RECORDER_COMMAND")
+        if let path = notifications ?? Environment.value("COUNTERSIGN_NOTIFICATIONS") {
+            do {
+                configuration.notifications = try NotificationConfiguration.load(path: path)
+            } catch {
+                // The error names the channel and field, never a secret.
+                throw ValidationError("--notifications: \(error)")
+            }
+        }
         let gateway: Gateway
         do {
             gateway = try await buildGateway(configuration: configuration) { port in

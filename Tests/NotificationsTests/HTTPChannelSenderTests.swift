@@ -144,7 +144,8 @@ struct HTTPChannelSenderTests {
                 return
             }
             #expect(reason.hasPrefix("security-slack: "))
-            #expect(reason.lowercased().contains("refused"), "\(reason)")
+            // Refused, or reset when another test's listener took the freed port meanwhile: either way not reached.
+            #expect(reason.contains("cannot connect"), "\(reason)")
             #expect(!F.leaks(reason))
             #expect(!reason.contains("/services/"))
         }

@@ -57,7 +57,8 @@ struct HealthController {
         let now = clock.now()
         let recordingStates = try await store.unfinishedRecordings(limit: Self.recordingsCounted).map { RecordingRules.state(of: $0, at: now) }
         let body = metrics.exposition(
-            requestCounts: try await store.requestCounts(), committedAuditEvents: store.committedAuditEvents, recordingStates: recordingStates
+            requestCounts: try await store.requestCounts(), committedAuditEvents: store.committedAuditEvents, recordingStates: recordingStates,
+            outbox: try await store.outboxTally()
         )
         return Response(
             status: .ok, headers: [.contentType: "text/plain; version=0.0.4; charset=utf-8"],

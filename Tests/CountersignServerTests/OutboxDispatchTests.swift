@@ -1,0 +1,71 @@
+import CountersignCore
+import CountersignServer
+import Foundation
+import Notifications
+import Testing
+import TestSupport
+
+/// The gateway's own outbox dispatcher, as countersignd runs it: configured from a notifications
+/// file, it delivers what the store holds to a real receiver on 127.0.0.1, gives up by name on a
+/// channel nobody configured, and the metrics count both.
+@Suite("The gateway's outbox dispatcher")
+struct OutboxDispatchTests {
+    static let secret = "a-webhook-secret-of-32-bytes-xyz"
+
+    static func configuration(pointingAt receiver: HTTPReceiver, in directory: URL) throws -> NotificationConfiguration {
+        let file = directory.appendingPathComponent("notifications-\(UUID().uuidString).yaml")
+        try "channels:\n  siem:\n    kind: webhook\n    url: \(receiver.url("/hooks/countersign"))\n    secret_env: TEST_SIEM_HMAC\n"
+            .write(to: file, atomically: true, encoding: .utf8)
+        return try NotificationConfiguration.load(path: file.path, environment: ["TEST_SIEM_HMAC": secret])
+    }
+
+    static func message(to channel: String, at now: Date) throws -> OutboxMessage {
+        let notice = try Notice(
+            action: .inform, dedupKey: "grant-7", summary: "bob broke glass on db-1", severity: .critical, source: "https://countersign.example.com",
+            eventClass: "break-glass", details: ["user": "bob"], time: now
+        )
+        return OutboxMessage(id: .random(), channel: try ChannelName(channel), notice: notice, createdAt: now)
+    }
+
+    @Test("a message for a configured channel reaches its receiver signed; one for an unknown channel dies, audited; /metrics counts them")
+    func deliveries() async throws {
+        let receiver = try await HTTPReceiver.start()
+        let scratch = FileManager.default.temporaryDirectory.appendingPathComponent("countersign-outbox-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: scratch, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: scratch) }
+        let notifications = try Self.configuration(pointingAt: receiver, in: scratch)
+        let harness = try await GatewayHarness.make { $0.notifications = notifications }
+        try await harness.run { api in
+            let now = harness.clock.now()
+            let delivered = try Self.message(to: "siem", at: now)
+            let unknown = try Self.message(to: "nowhere", at: now)
+            try await harness.gateway.store.enqueue([delivered, unknown])
+            harness.gateway.dispatcher.wake()
+            var pass = OutboxDispatcher.Pass()
+            for _ in 0..<50 where try await harness.gateway.store.outboxMessage(delivered.id)?.state == .pending {
+                pass = await harness.gateway.dispatchNotifications()
+                try await Task.sleep(for: .milliseconds(20))
+            }
+            #expect(try await harness.gateway.store.outboxMessage(delivered.id)?.state == .delivered(at: now), "\(pass)")
+            guard case .dead(_, let reason)? = try await harness.gateway.store.outboxMessage(unknown.id)?.state else {
+                Issue.record("the message for an unconfigured channel did not die")
+                return
+            }
+            #expect(reason.contains("nowhere"))
+            let request = try #require(receiver.received.first)
+            #expect(request.method == "POST" && request.path == "/hooks/countersign")
+            #expect(request.header("Countersign-Delivery") == delivered.id.rawValue)
+            let timestamp = try #require(request.header("Countersign-Timestamp"))
+            let signature = try #require(request.header("Countersign-Signature"))
+            #expect(throws: Never.self) { try WebhookSignature.verify(body: request.body, timestamp: timestamp, signature: signature, secret: Array(Self.secret.utf8), now: now) }
+
+            let metrics = String(buffer: try await api.send(.get, "/metrics").body)
+            #expect(metrics.contains(#"countersign_outbox_messages{channel="siem",state="pending"} 0.0"#), "\(metrics)")
+            #expect(metrics.contains(#"countersign_outbox_messages{channel="nowhere",state="dead"} 1.0"#))
+            let erin = try await api.login("erin")
+            let audit = String(buffer: try await api.send(.get, "/v1/audit?limit=200", token: erin).body)
+            #expect(audit.contains("notification.dead_lettered") && !audit.contains(Self.secret))
+        }
+        await receiver.stop()
+    }
+}
