@@ -29,6 +29,10 @@ struct RecordingUploader: Sendable {
         var grace: Duration = .seconds(15)
         /// How often the uploader looks for a new chunk when it has sent them all.
         var idleWait: Duration = .milliseconds(50)
+        /// When chunks wait (a flood of output, a gateway back from an outage), consecutive ones
+        /// go as one upload of at most this many bytes: one round trip and one durable write at
+        /// the gateway instead of one per chunk. 0 sends them one by one.
+        var mergeLimit = RecordingChunk.maximumByteCount
     }
 
     struct Outcome: Sendable, Equatable {
@@ -51,8 +55,8 @@ struct RecordingUploader: Sendable {
     let onProgress: @Sendable (Outcome, _ storedChunks: Int) -> Void
 
     private struct Chunk {
-        /// The ledger's chunk, nil for a heartbeat.
-        var index: Int?
+        /// The ledger's chunks it holds, nil for a heartbeat.
+        var indices: Range<Int>?
         var bytes: [UInt8]
         var lostBytes: Int
         var exitStatus: Int32?
@@ -66,6 +70,7 @@ struct RecordingUploader: Sendable {
         var delay = policy.firstRetry
         var lastStored = clock.nanoseconds()
         var moves = 0
+        var pending: Chunk?
         while true {
             guard let destination = target else {
                 switch await gateway.start(startBody) {
@@ -88,21 +93,26 @@ struct RecordingUploader: Sendable {
                 }
                 continue
             }
-            guard let chunk = nextToSend(&nextChunk, &lostBytes, lastStored: lastStored) else {
+            // A call not answered is made again with the very same bytes, however many chunks were
+            // cut meanwhile: the gateway may have stored it, and other bytes under its number
+            // would be a conflict.
+            guard let chunk = pending ?? nextToSend(&nextChunk, &lostBytes, lastStored: lastStored) else {
                 try? await Task.sleep(for: policy.idleWait)
                 continue
             }
+            pending = chunk
             let answer = await gateway.upload(
                 to: destination, sequence: outcome.nextSequence, chunk.bytes, lostBytes: chunk.lostBytes, exitStatus: chunk.exitStatus
             )
             switch answer {
             case .stored:
+                pending = nil
                 delay = policy.firstRetry
                 lastStored = clock.nanoseconds()
                 moves = 0
-                if let index = chunk.index {
-                    ledger.stored(index, as: outcome.nextSequence)
-                    nextChunk = index + 1
+                if let indices = chunk.indices {
+                    for index in indices { ledger.stored(index, as: outcome.nextSequence) }
+                    nextChunk = indices.upperBound
                 }
                 lostBytes = 0
                 outcome.nextSequence += 1
@@ -110,6 +120,7 @@ struct RecordingUploader: Sendable {
                 onProgress(outcome, nextChunk)
                 if outcome.complete { return outcome }
             case .outOfOrder(let expected):
+                pending = nil
                 moves += 1
                 guard moves <= 8 else {
                     outcome.problem = "the gateway keeps asking for other chunks (last: \(expected)); uploads stopped"
@@ -158,24 +169,40 @@ struct RecordingUploader: Sendable {
         }
     }
 
-    /// The next chunk the ledger has to send, skipping (and counting) lost ones; a heartbeat when
-    /// all are sent and the last upload is `heartbeat` old; nil when there is nothing to do yet.
+    /// The next upload: the ledger's next chunk, with those cut after it while they fit in
+    /// `mergeLimit`, skipping (and counting) lost ones; a heartbeat when all are sent and the last
+    /// upload is `heartbeat` old; nil when there is nothing to do yet.
     private func nextToSend(_ nextChunk: inout Int, _ lostBytes: inout Int, lastStored: UInt64) -> Chunk? {
         while let (content, isFinal) = ledger.content(of: nextChunk) {
             let exitStatus = isFinal ? ledger.finish?.exitStatus : nil
             switch content {
             case .bytes(let bytes):
-                return Chunk(index: nextChunk, bytes: bytes, lostBytes: lostBytes, exitStatus: exitStatus)
+                return merged(Chunk(indices: nextChunk..<nextChunk + 1, bytes: bytes, lostBytes: lostBytes, exitStatus: exitStatus))
             case .lost(let length):
                 lostBytes += length
-                if isFinal { return Chunk(index: nextChunk, bytes: [], lostBytes: lostBytes, exitStatus: exitStatus) }
+                if isFinal { return Chunk(indices: nextChunk..<nextChunk + 1, bytes: [], lostBytes: lostBytes, exitStatus: exitStatus) }
                 nextChunk += 1
             }
         }
         if clock.nanoseconds() &- lastStored >= UInt64(policy.heartbeat.nanoseconds) {
-            return Chunk(index: nil, bytes: [], lostBytes: 0, exitStatus: nil)
+            return Chunk(indices: nil, bytes: [], lostBytes: 0, exitStatus: nil)
         }
         return nil
+    }
+
+    /// `chunk` with the chunks cut after it appended, in order, while the whole stays within
+    /// `mergeLimit`; up to a lost one (its size goes with the upload after) or the final one.
+    private func merged(_ chunk: Chunk) -> Chunk {
+        var merged = chunk
+        guard var next = chunk.indices?.upperBound else { return chunk }
+        while merged.exitStatus == nil, let (content, isFinal) = ledger.content(of: next),
+              case .bytes(let bytes) = content, merged.bytes.count + bytes.count <= policy.mergeLimit {
+            merged.bytes += bytes
+            next += 1
+            merged.indices = chunk.indices.map { $0.lowerBound..<next }
+            if isFinal { merged.exitStatus = ledger.finish?.exitStatus }
+        }
+        return merged
     }
 }
 

@@ -113,12 +113,20 @@ struct RecordingUploaderTests {
                 return state.uploads.count - 1
             }
             if let answer = script(call, sequence, self) { return answer }
-            return state.withLock { state in
-                guard let token = expectedToken(for: recording, state), token == target.token.revealed else { return .refused("recording_forbidden") }
-                let stored = state.stored[recording] ?? []
-                if sequence < stored.count { return stored[sequence] == bytes ? .stored(nextSequence: stored.count) : .refused("chunk_conflict") }
-                guard sequence == stored.count else { return .outOfOrder(nextSequence: stored.count) }
-                state.stored[recording] = stored + [bytes]
+            return takeUpload(call)
+        }
+
+        /// The gateway's own answer to upload number `call`, what it stores kept: a script that
+        /// loses the answer of a stored upload calls it first.
+        @discardableResult
+        func takeUpload(_ call: Int) -> GatewayAnswer {
+            state.withLock { state in
+                let upload = state.uploads[call]
+                guard let token = expectedToken(for: upload.recording, state), token == upload.token else { return .refused("recording_forbidden") }
+                let stored = state.stored[upload.recording] ?? []
+                if upload.sequence < stored.count { return stored[upload.sequence] == upload.bytes ? .stored(nextSequence: stored.count) : .refused("chunk_conflict") }
+                guard upload.sequence == stored.count else { return .outOfOrder(nextSequence: stored.count) }
+                state.stored[upload.recording] = stored + [upload.bytes]
                 return .stored(nextSequence: stored.count + 1)
             }
         }
@@ -130,11 +138,13 @@ struct RecordingUploaderTests {
         RecordingCredentials(recordingID: RecorderFixtures.recording, uploadToken: .generate(), recordsInput: false)
     }
 
+    /// `mergeLimit` 0 by default: the cases read one upload per chunk; the merging has its own.
     static func uploader(
-        _ setup: Setup, _ gateway: ScriptedGateway, grace: Duration = .seconds(60), session: RecordingSessionID = .random(),
+        _ setup: Setup, _ gateway: ScriptedGateway, grace: Duration = .seconds(60), session: RecordingSessionID = .random(), mergeLimit: Int = 0,
         onProgress: @escaping @Sendable (RecordingUploader.Outcome, Int) -> Void = { _, _ in }
     ) -> RecordingUploader {
         var policy = RecordingUploader.Policy()
+        policy.mergeLimit = mergeLimit
         policy.firstRetry = .milliseconds(5)
         policy.retryCap = .milliseconds(20)
         policy.grace = grace
@@ -252,5 +262,55 @@ struct RecordingUploaderTests {
         let outcome = await Self.uploader(setup, gateway, grace: .milliseconds(200)).run()
         #expect(!outcome.complete && outcome.problem == "connection refused")
     }
-}
 
+    @Test("chunks that wait go as one upload each up to the merge limit, in order, the last with final: the gateway holds the spool's bytes")
+    func backlogMerged() async throws {
+        var setup = try Setup()
+        defer { setup.remove() }
+        Self.session(&setup, chunks: 40, status: 3)
+        let chunks = setup.ledger.count
+        let gateway = ScriptedGateway()
+        let limit = 256
+        let outcome = await Self.uploader(setup, gateway, mergeLimit: limit).run()
+        #expect(outcome.complete)
+        #expect(gateway.stored.flatMap { $0 } == (try setup.spoolBytes()))
+        #expect(gateway.uploads.count < chunks / 4, "\(gateway.uploads.count) uploads for \(chunks) chunks")
+        #expect(gateway.uploads.dropFirst().allSatisfy { $0.bytes.count <= limit }, "only the header chunk may stand alone above the limit")
+        #expect(gateway.uploads.map(\.sequence) == Array(0..<gateway.uploads.count))
+        #expect(gateway.uploads.map(\.exitStatus) == Array(repeating: nil, count: gateway.uploads.count - 1) + [3])
+    }
+
+    @Test("an upload not answered is retried with the very same bytes, though more chunks were cut meanwhile")
+    func retriedUploadIsTheSame() async throws {
+        var setup = try Setup()
+        defer { setup.remove() }
+        for number in 0..<3 {
+            setup.output("line \(number)\r\n")
+            setup.clock.advance(milliseconds: 300)
+            setup.recording.cutIfDue()
+        }
+        let cutMore = Mutex<Setup?>(setup)
+        // The first upload of chunk 1 is stored, but its answer is lost; before the retry, the
+        // session prints more and ends.
+        let gateway = ScriptedGateway(uploads: { call, sequence, gateway in
+            guard sequence == 1, call == 1 else { return nil }
+            gateway.takeUpload(call)
+            cutMore.withLock { pending in
+                guard var more = pending else { return }
+                for number in 3..<10 {
+                    more.output("more \(number)\r\n")
+                    more.clock.advance(milliseconds: 300)
+                    more.recording.cutIfDue()
+                }
+                more.recording.finish(exitStatus: 0)
+                pending = nil
+            }
+            return .retryLater("the answer was lost")
+        })
+        let outcome = await Self.uploader(setup, gateway, mergeLimit: 1 << 20).run()
+        #expect(outcome.complete, "\(outcome)")
+        let ones = gateway.uploads.filter { $0.sequence == 1 }
+        #expect(ones.count == 2 && ones[0].bytes == ones[1].bytes, "the retry sent what the lost call sent, not a bigger merge")
+        #expect(gateway.stored.flatMap { $0 } == (try setup.spoolBytes()))
+    }
+}
