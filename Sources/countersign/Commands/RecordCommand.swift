@@ -25,13 +25,16 @@ struct RecordCommand: ParsableCommand {
             (`ssh host cmd`, scp) the command runs on pipes and its output and error are recorded. The exit status \
             is the session's (128 plus the signal that ended it).
 
-            Every event is written first to SPOOL-DIR/<recording id>.cast (asciicast v2, mode 0600; the directory is \
-            made 0700 if missing: on a shared host create it 1733 or per user), fsynced once a second, and uploaded \
-            in chunks of at most 250 ms or 64 KiB. If the spool cannot be created the session is refused (exit 1); \
-            if it fails later the session goes on and is uploaded from memory. When the gateway cannot be reached, \
-            recording goes on and the chunks are sent when it answers again; at the end the recorder waits up to \
-            --upload-grace seconds for it, and what is not sent stays in the spool (SPOOL-DIR/<id>.state says how far \
-            the upload got).
+            Each run is one session under the certificate, with a session id of its own: the gateway records it in \
+            the certificate's recording (the first session) or in one of its own (a later one). Every event is \
+            written first to SPOOL-DIR/<certificate's recording id>.<session>.cast (asciicast v2, mode 0600; the \
+            directory is made 0700 if missing: on a shared host create it 1733 or per user), fsynced once a second, \
+            and uploaded in chunks of at most 250 ms or 64 KiB, consecutive waiting chunks together up to 1 MiB. If \
+            the spool cannot be created the session is refused (exit 1); if it fails later the session goes on and \
+            is uploaded from memory. When the gateway cannot be reached, recording goes on and the chunks are sent \
+            when it answers again; at the end the recorder waits up to --upload-grace seconds for it, and what is \
+            not sent stays in the spool (the .state file beside it names the recording the gateway gave the session \
+            and how far the upload got).
             """
     )
 
