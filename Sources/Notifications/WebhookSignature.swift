@@ -56,45 +56,13 @@ public enum WebhookSignature {
         let age = now.timeIntervalSince1970 - Double(seconds)
         if age > window { throw Failure(code: .expired) }
         if -age > window { throw Failure(code: .fromTheFuture) }
-        let candidates = signature.split(separator: ",").compactMap { entry -> [UInt8]? in
-            let parts = entry.trimmingCharacters(in: .whitespaces).split(separator: "=", maxSplits: 1)
-            guard parts.count == 2, parts[0] == scheme else { return nil }
-            return hexBytes(parts[1])
-        }
+        let candidates = SignatureHeader.codes(in: signature, scheme: scheme)
         guard !candidates.isEmpty else { throw Failure(code: .malformedSignature) }
-        let message = signedBytes(timestamp, body)
-        let key = SymmetricKey(data: secret)
-        // Every candidate is checked, each in constant time: how long this takes says nothing about
-        // how much of any of them was right.
-        let matches = candidates.reduce(false) { found, candidate in
-            HMAC<SHA256>.isValidAuthenticationCode(candidate, authenticating: message, using: key) || found
-        }
+        let matches = SignatureHeader.matches(candidates, message: signedBytes(timestamp, body), keys: [SymmetricKey(data: secret)])
         guard matches else { throw Failure(code: .mismatch) }
     }
 
     static func signedBytes(_ timestamp: String, _ body: [UInt8]) -> [UInt8] {
         Array(timestamp.utf8) + [UInt8(ascii: ".")] + body
-    }
-
-    /// The 32 bytes that 64 hex digits spell, or nil.
-    static func hexBytes(_ text: Substring) -> [UInt8]? {
-        let digits = Array(text.utf8)
-        guard digits.count == 2 * SHA256.byteCount else { return nil }
-        var bytes: [UInt8] = []
-        bytes.reserveCapacity(SHA256.byteCount)
-        for index in stride(from: 0, to: digits.count, by: 2) {
-            guard let high = hexValue(digits[index]), let low = hexValue(digits[index + 1]) else { return nil }
-            bytes.append(high << 4 | low)
-        }
-        return bytes
-    }
-
-    private static func hexValue(_ digit: UInt8) -> UInt8? {
-        switch digit {
-        case UInt8(ascii: "0")...UInt8(ascii: "9"): digit - UInt8(ascii: "0")
-        case UInt8(ascii: "a")...UInt8(ascii: "f"): digit - UInt8(ascii: "a") + 10
-        case UInt8(ascii: "A")...UInt8(ascii: "F"): digit - UInt8(ascii: "A") + 10
-        default: nil
-        }
     }
 }

@@ -1,5 +1,6 @@
 import Crypto
 import Foundation
+import Notifications
 
 /// The paging service telling the gateway that an incident was resolved: a PagerDuty webhook
 /// (v3, "Generic Webhooks"), whose `incident.resolved` event ends every break-glass grant made for
@@ -64,45 +65,7 @@ struct IncidentWebhook: Equatable, Sendable {
     }
 
     static func verify(_ body: [UInt8], header: String, secrets: [SymmetricKey]) -> Bool {
-        let signatures = header.split(separator: ",").compactMap { part -> [UInt8]? in
-            let trimmed = part.trimmingCharacters(in: .whitespaces)
-            guard trimmed.hasPrefix("v1=") else { return nil }
-            return Self.hexBytes(trimmed.dropFirst(3))
-        }
-        for secret in secrets {
-            let expected = Array(HMAC<SHA256>.authenticationCode(for: body, using: secret))
-            // Every signature is compared whole, in constant time: nothing is learnt from how long a comparison took.
-            if signatures.contains(where: { Self.constantTimeEqual($0, expected) }) { return true }
-        }
-        return false
-    }
-
-    private static func constantTimeEqual(_ lhs: [UInt8], _ rhs: [UInt8]) -> Bool {
-        guard lhs.count == rhs.count else { return false }
-        return zip(lhs, rhs).reduce(UInt8(0)) { $0 | ($1.0 ^ $1.1) } == 0
-    }
-
-    private static func hexBytes(_ text: Substring) -> [UInt8]? {
-        let digits = Array(text.utf8)
-        guard digits.count == 64 else { return nil }
-        var bytes: [UInt8] = []
-        bytes.reserveCapacity(32)
-        var index = 0
-        while index < digits.count {
-            guard let high = hexValue(digits[index]), let low = hexValue(digits[index + 1]) else { return nil }
-            bytes.append(high << 4 | low)
-            index += 2
-        }
-        return bytes
-    }
-
-    private static func hexValue(_ digit: UInt8) -> UInt8? {
-        switch digit {
-        case UInt8(ascii: "0")...UInt8(ascii: "9"): digit - UInt8(ascii: "0")
-        case UInt8(ascii: "a")...UInt8(ascii: "f"): digit - UInt8(ascii: "a") + 10
-        case UInt8(ascii: "A")...UInt8(ascii: "F"): digit - UInt8(ascii: "A") + 10
-        default: nil
-        }
+        SignatureHeader.matches(SignatureHeader.codes(in: header), message: body, keys: secrets)
     }
 
     private static func parseTime(_ text: String) -> Date? {
