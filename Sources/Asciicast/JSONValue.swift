@@ -38,7 +38,7 @@ enum JSONValue: Equatable {
     }
 }
 
-private struct JSONParser {
+struct JSONParser {
     let bytes: [UInt8]
     var index = 0
 
@@ -194,6 +194,59 @@ private struct JSONParser {
         }
         guard let text = String(validating: decoded, as: UTF8.self) else { throw fail("a string that is not UTF-8") }
         return text
+    }
+
+    /// Passes over a string from its opening quote, checking it as `string()` does (valid
+    /// escapes, no lone surrogate, no raw control character, the raw bytes UTF-8) without
+    /// decoding it: what the gateway needs of an event's data. Raw runs are checked one by one: an
+    /// escape starts with an ASCII byte, so a UTF-8 sequence never spans one.
+    mutating func skipString() throws(AsciicastFormatError) {
+        index += 1
+        var runStart = index
+        while true {
+            guard index < bytes.count else { throw fail("a string is not closed") }
+            let byte = bytes[index]
+            if byte == UInt8(ascii: "\"") {
+                try checkUTF8(runStart..<index)
+                index += 1
+                return
+            }
+            if byte < 0x20 { throw fail("a raw control character in a string") }
+            if byte != UInt8(ascii: "\\") {
+                index += 1
+                continue
+            }
+            try checkUTF8(runStart..<index)
+            index += 1
+            guard index < bytes.count else { throw fail("a string is not closed") }
+            let escape = bytes[index]
+            index += 1
+            switch escape {
+            case UInt8(ascii: "\""), UInt8(ascii: "\\"), UInt8(ascii: "/"), UInt8(ascii: "b"), UInt8(ascii: "f"), UInt8(ascii: "n"),
+                 UInt8(ascii: "r"), UInt8(ascii: "t"):
+                break
+            case UInt8(ascii: "u"):
+                let code = try hex4()
+                if (0xD800...0xDBFF).contains(code) {
+                    guard index + 1 < bytes.count, bytes[index] == UInt8(ascii: "\\"), bytes[index + 1] == UInt8(ascii: "u") else {
+                        throw fail("a lone surrogate")
+                    }
+                    index += 2
+                    guard (0xDC00...0xDFFF).contains(try hex4()) else { throw fail("a lone surrogate") }
+                } else if (0xDC00...0xDFFF).contains(code) {
+                    throw fail("a lone surrogate")
+                }
+            default:
+                throw fail("an unknown escape")
+            }
+            runStart = index
+        }
+    }
+
+    private func checkUTF8(_ run: Range<Int>) throws(AsciicastFormatError) {
+        // ASCII, by far the most of a terminal's output, needs no decoding.
+        guard bytes[run].contains(where: { $0 >= 0x80 }) else { return }
+        guard String(validating: bytes[run], as: UTF8.self) != nil else { throw fail("a string that is not UTF-8") }
     }
 
     mutating func hex4() throws(AsciicastFormatError) -> UInt32 {

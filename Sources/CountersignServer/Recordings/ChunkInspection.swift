@@ -23,8 +23,7 @@ enum ChunkInspection {
                         startsWithHeader = true
                         continue
                     }
-                    let event = try AsciicastEvent(jsonLine: line)
-                    let time = event.time.microseconds
+                    let time = try AsciicastEvent.time(ofJSONLine: line).microseconds
                     if let last, time < last { throw AsciicastFormatError(.timeWentBack, "an event goes back in time", line: lineNumber) }
                     first = first ?? time
                     last = time
