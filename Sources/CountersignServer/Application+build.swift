@@ -110,12 +110,12 @@ public func buildGateway(
 
     let reloader = PolicyReloader(
         policies: policies, store: store, clock: clock, metrics: metrics, logger: logger,
-        directoryName: configuration.policyDirectory.lastPathComponent
+        directoryName: configuration.policyDirectory.lastPathComponent, configuredChannels: Set(configuration.notifications.names)
     )
     // The policy in force at start is audited like any reload; if that cannot be written the
     // gateway does not start (fail closed).
     let initial = policies.current
-    try await reloader.audit(.policyLoaded, ["fingerprint": initial.fingerprint, "rules": String(initial.policy.rules.count), "trigger": "start"])
+    try await reloader.audit(.policyLoaded, reloader.loadedDetails(initial, trigger: "start"))
     metrics.policyReloaded(succeeded: true)
 
     let sessions = SessionAuthority(

@@ -1,3 +1,4 @@
+import CountersignAPI
 import CountersignCore
 import CountersignServer
 import Foundation
@@ -65,6 +66,24 @@ struct OutboxDispatchTests {
             let erin = try await api.login("erin")
             let audit = String(buffer: try await api.send(.get, "/v1/audit?limit=200", token: erin).body)
             #expect(audit.contains("notification.dead_lettered") && !audit.contains(Self.secret))
+        }
+        await receiver.stop()
+    }
+
+    @Test("break-glass rules paging channels the gateway does not configure still load, and the load's audit event names them")
+    func unconfiguredChannels() async throws {
+        let receiver = try await HTTPReceiver.start()
+        let scratch = FileManager.default.temporaryDirectory.appendingPathComponent("countersign-outbox-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: scratch, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: scratch) }
+        let notifications = try Self.configuration(pointingAt: receiver, in: scratch)
+        let harness = try await GatewayHarness.make { $0.notifications = notifications }
+        try await harness.run { api in
+            let erin = try await api.login("erin")
+            let page = try api.decode(AuditPageView.self, try await api.send(.get, "/v1/audit", token: erin))
+            let loaded = try #require(page.events.first { $0.action == "policy.loaded" })
+            #expect(loaded.details["break_glass_rules"] == "2")
+            #expect(loaded.details["unconfigured_channels"] == "database-break-glass:oncall-pagerduty, database-break-glass:security-slack, production-break-glass:oncall-pagerduty")
         }
         await receiver.stop()
     }

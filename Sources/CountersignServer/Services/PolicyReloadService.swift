@@ -25,6 +25,9 @@ struct PolicyReloader: Sendable {
     let metrics: GatewayMetrics
     let logger: Logger
     let directoryName: String
+    /// The channels `--notifications` configures: a break-glass rule paging another one is loaded
+    /// (break-glass must work with paging down) but said loudly, since its pages would be given up.
+    let configuredChannels: Set<ChannelName>
 
     /// Loads the directory; the new policy takes effect only once its load is audited (fail
     /// closed: an unaudited policy change must not happen).
@@ -43,7 +46,7 @@ struct PolicyReloader: Sendable {
             return false
         }
         do {
-            try await audit(.policyLoaded, ["fingerprint": loaded.fingerprint, "rules": String(loaded.policy.rules.count), "trigger": "reload"])
+            try await audit(.policyLoaded, loadedDetails(loaded, trigger: "reload"))
         } catch {
             metrics.policyReloaded(succeeded: false)
             logger.error("policy reload not audited; the previous policy stays in force", metadata: ["error": "\(error)"])
@@ -53,6 +56,25 @@ struct PolicyReloader: Sendable {
         metrics.policyReloaded(succeeded: true)
         logger.notice("policy reloaded", metadata: ["fingerprint": "\(loaded.fingerprint)", "rules": "\(loaded.policy.rules.count)"])
         return true
+    }
+
+    /// What the `policy.loaded` event says of `loaded`; an unconfigured channel is also logged as an error.
+    func loadedDetails(_ loaded: LoadedPolicy, trigger: String) -> [String: String] {
+        var details = [
+            "fingerprint": loaded.fingerprint, "rules": String(loaded.policy.rules.count),
+            "break_glass_rules": String(loaded.policy.breakGlass.count), "trigger": trigger,
+        ]
+        let unconfigured = loaded.policy.breakGlass.flatMap { rule in
+            rule.channels.filter { !configuredChannels.contains($0) }.map { "\(rule.name):\($0)" }
+        }
+        if !unconfigured.isEmpty {
+            details["unconfigured_channels"] = String(unconfigured.joined(separator: ", ").prefix(AuditEvent.maximumFieldLength))
+            logger.error(
+                "break-glass rules page channels --notifications does not configure: their pages will be given up (and audited) until it does",
+                metadata: ["channels": "\(unconfigured.joined(separator: ", "))"]
+            )
+        }
+        return details
     }
 
     func audit(_ action: AuditAction, _ details: [String: String]) async throws {
