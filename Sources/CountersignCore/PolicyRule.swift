@@ -41,6 +41,9 @@ public struct PolicyRule: Hashable, Sendable {
     /// Whether one approval covers one rollout only: the deploy gate's `--consume` spends it.
     /// Deploy rules only.
     public let singleUse: Bool
+    /// Where its requests' everyday news goes: a new request for its reviewers, the decision, a
+    /// revocation (`RequestNotices`). Channel names only; the gateway's configuration says where.
+    public let notify: [ChannelName]
     public let source: SourceLocation?
 
     public static func attributeNames(for kind: RequestKind) -> Set<String> {
@@ -54,7 +57,7 @@ public struct PolicyRule: Hashable, Sendable {
         name: String, kind: RequestKind, match: [String: Glob], requesters: Set<String>,
         requirement: ApprovalRequirement, pendingLifetimeSeconds: Int, maximumAccessSeconds: Int,
         reasonRule: ReasonRule, certificateTerms: CertificateTerms = .standard, repository: RepositoryLinks? = nil,
-        singleUse: Bool = false, source: SourceLocation? = nil
+        singleUse: Bool = false, notify: [ChannelName] = [], source: SourceLocation? = nil
     ) throws(DomainError) {
         try FieldRules.checkName(name, field: "rule name")
         let unknown = Set(match.keys).subtracting(Self.attributeNames(for: kind))
@@ -100,7 +103,11 @@ public struct PolicyRule: Hashable, Sendable {
         self.reasonRule = reasonRule
         self.certificateTerms = certificateTerms
         self.repository = repository
+        guard Set(notify).count == notify.count else {
+            throw DomainError(.invalidField, "rule \(name): notify names a channel twice")
+        }
         self.singleUse = singleUse
+        self.notify = notify
         self.source = source
     }
 

@@ -142,27 +142,7 @@ enum BreakGlassFile {
         return keyTouch
     }
 
-    /// Channel names only: where each one sends, and with which secret, is the gateway's
-    /// notification configuration, so a policy change cannot redirect a page.
     private static func parseChannels(_ node: Node, log: inout DiagnosticLog) -> [ChannelName]? {
-        guard let entries = log.textList(node, "page") else { return nil }
-        guard !entries.isEmpty else {
-            log.error(.badValue, at: SourcePosition(of: node), "page must name at least one channel: break-glass is never silent")
-            return nil
-        }
-        var channels: [ChannelName] = []
-        for (text, position) in entries {
-            do {
-                let channel = try ChannelName(text)
-                if channels.contains(channel) {
-                    log.error(.badValue, at: position, "page names channel \(text) twice")
-                } else {
-                    channels.append(channel)
-                }
-            } catch {
-                log.error(.badValue, at: position, "page: '\(text)': \(error.message)")
-            }
-        }
-        return channels
+        log.channels(node, "page", emptyRefusal: "page must name at least one channel: break-glass is never silent")
     }
 }

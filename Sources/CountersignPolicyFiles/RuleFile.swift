@@ -24,7 +24,7 @@ enum RuleFile {
 
     static let ruleKeys = [
         "name", "description", "kind", "match", "requesters", "approvals",
-        "hardware_key", "pending_ttl", "max_duration", "reason", "certificate", "repository", "single_use",
+        "hardware_key", "pending_ttl", "max_duration", "reason", "certificate", "repository", "single_use", "notify",
     ]
     static let requiredRuleKeys = ["name", "kind", "requesters", "approvals"]
 
@@ -109,16 +109,18 @@ enum RuleFile {
             singleUse = log.boolean(node, "single_use")
         }
 
+        let notify = fields.present("notify").map { log.channels($0, "notify") } ?? []
+
         guard log.errorCount == errorsBefore, let name, let kind, let requesters, let clauses,
               let hardwareKey, let pending, let maximumAccess, let reasonRule, let certificateTerms, repositoryRead,
-              let singleUse
+              let singleUse, let notify
         else { return nil }
         do {
             let requirement = try ApprovalRequirement(clauses: clauses.map(\.clause), hardwareKeyRequired: hardwareKey)
             let rule = try PolicyRule(
                 name: name, kind: kind, match: match, requesters: Set(requesters.map(\.group)),
                 requirement: requirement, pendingLifetimeSeconds: pending, maximumAccessSeconds: maximumAccess,
-                reasonRule: reasonRule, certificateTerms: certificateTerms, repository: repository, singleUse: singleUse,
+                reasonRule: reasonRule, certificateTerms: certificateTerms, repository: repository, singleUse: singleUse, notify: notify,
                 source: SourceLocation(file: log.file, line: fields.position.line)
             )
             return ParsedRule(

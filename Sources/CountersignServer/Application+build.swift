@@ -121,7 +121,13 @@ public func buildGateway(
     let sessions = SessionAuthority(
         store: store, verifier: verifier, directory: directory, clock: clock, configuration: configuration, metrics: metrics, logger: logger
     )
-    let desk = RequestDesk(store: store, recentReads: RecentStoreReads(), policies: policies, directory: directory, clock: clock, metrics: metrics)
+    // Where notices say they come from: the gateway's page, or its address when it has no public URL.
+    let source = configuration.publicURL ?? "countersignd on \(configuration.host):\(configuration.port)"
+    let outbox = OutboxDispatchService(store: store, configuration: configuration.notifications, clock: clock, source: source, logger: logger)
+    let newsroom = RequestNewsroom(policies: policies, publicURL: configuration.publicURL, source: source, dispatcher: outbox.dispatcher)
+    let desk = RequestDesk(
+        store: store, recentReads: RecentStoreReads(), policies: policies, directory: directory, clock: clock, metrics: metrics, newsroom: newsroom
+    )
 
     let alarm = IntegrityAlarm(store: store, clock: clock, metrics: metrics, logger: logger)
     let router = Router(context: GatewayContext.self)
@@ -175,10 +181,6 @@ public func buildGateway(
         attemptRetention: configuration.longestAttemptWindow, metrics: metrics, logger: logger
     )
     let checkpoints = CheckpointService(store: store, signingKey: signingKey, clock: clock, interval: .seconds(configuration.checkpointInterval), metrics: metrics, logger: logger)
-    let outbox = OutboxDispatchService(
-        store: store, configuration: configuration.notifications, clock: clock,
-        source: configuration.publicURL ?? "countersignd on \(configuration.host):\(configuration.port)", logger: logger
-    )
     let application = Application(
         router: router,
         server: .gateway(limits: configuration.connections),

@@ -220,12 +220,18 @@ final class HardwareKeyDesk: Sendable {
         try await requireNotThrottled(caller)
         let approved: AccessRequest
         do {
+            let newsroom = requests.newsroom
             approved = try await store.approveWithKey(challengeID: body.ceremonyId, approver: caller.name, at: now) { request, approval, keys in
-                Self.decide(
+                switch Self.decide(
                     request: request, expected: id, approval: approval, keys: keys, response: response, caller: caller,
                     userHandle: handle, relyingParty: relyingParty, at: now
-                )
+                ) {
+                case .approved(let change, let usedKey): .approved(newsroom.announcing(change, at: now), usedKey: usedKey)
+                case let other: other
+                }
             }
+            // A key approval that completes its request announces the decision: send it now.
+            if approved.state == .approved { requests.newsroom.send() }
         } catch let error as any DecisionRefusal {
             try await store.record(Self.refusals(of: caller), at: now)
             throw error

@@ -2,6 +2,7 @@ import CountersignAPI
 import CountersignCore
 import CountersignStore
 import Foundation
+import Synchronization
 
 /// The request operations behind the API: the policy admits, the core rules decide, the store
 /// commits the change with its audit events. Nothing here decides a rule of its own.
@@ -13,6 +14,7 @@ struct RequestDesk: Sendable {
     let directory: MembershipDirectory
     let clock: any WallClock
     let metrics: GatewayMetrics
+    let newsroom: RequestNewsroom
 
     func create(_ body: CreateRequestBody, by caller: Actor) async throws -> AccessRequest {
         let draft = try RequestDraftParser.draft(from: body)
@@ -29,15 +31,22 @@ struct RequestDesk: Sendable {
             throw error
         }
         let request = admission.request(id: RequestID.random(), requester: caller.name, draft: draft, at: now)
-        let stored = try await store.createRequest(RequestRules.create(request))
+        let creation = newsroom.announcing(RequestRules.create(request), at: now)
+        let stored = try await store.createRequest(creation)
+        if !creation.notifications.isEmpty { newsroom.send() }
         return stored
     }
 
     func act(on id: RequestID, _ action: RequestAction) async throws -> AccessRequest {
         let now = clock.now()
+        let newsroom = newsroom
+        let announced = Mutex(false)
         let updated = try await store.update(id, at: now) { request in
-            try RequestRules.apply(action, to: request, at: now)
+            let change = newsroom.announcing(try RequestRules.apply(action, to: request, at: now), at: now)
+            announced.withLock { $0 = !change.notifications.isEmpty }
+            return change
         }
+        if announced.withLock({ $0 }) { newsroom.send() }
         return updated
     }
 

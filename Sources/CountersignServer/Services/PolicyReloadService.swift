@@ -25,8 +25,8 @@ struct PolicyReloader: Sendable {
     let metrics: GatewayMetrics
     let logger: Logger
     let directoryName: String
-    /// The channels `--notifications` configures: a break-glass rule paging another one is loaded
-    /// (break-glass must work with paging down) but said loudly, since its pages would be given up.
+    /// The channels `--notifications` configures: a rule naming another one is loaded (break-glass
+    /// must work with paging down) but said loudly, since its pages and notices would be given up.
     let configuredChannels: Set<ChannelName>
 
     /// Loads the directory; the new policy takes effect only once its load is audited (fail
@@ -64,13 +64,14 @@ struct PolicyReloader: Sendable {
             "fingerprint": loaded.fingerprint, "rules": String(loaded.policy.rules.count),
             "break_glass_rules": String(loaded.policy.breakGlass.count), "trigger": trigger,
         ]
-        let unconfigured = loaded.policy.breakGlass.flatMap { rule in
-            rule.channels.filter { !configuredChannels.contains($0) }.map { "\(rule.name):\($0)" }
+        let named = loaded.policy.breakGlass.map { ($0.name, $0.channels) } + loaded.policy.rules.map { ($0.name, $0.notify) }
+        let unconfigured = named.flatMap { rule, channels in
+            channels.filter { !configuredChannels.contains($0) }.map { "\(rule):\($0)" }
         }
         if !unconfigured.isEmpty {
             details["unconfigured_channels"] = String(unconfigured.joined(separator: ", ").prefix(AuditEvent.maximumFieldLength))
             logger.error(
-                "break-glass rules page channels --notifications does not configure: their pages will be given up (and audited) until it does",
+                "rules name channels --notifications does not configure: their pages and notices will be given up (and audited) until it does",
                 metadata: ["channels": "\(unconfigured.joined(separator: ", "))"]
             )
         }
