@@ -129,7 +129,8 @@ struct RecorderUploadTests {
         let view = try #require(try await login.view())
         #expect(view.state == "complete" && view.exitStatus == 3 && view.lostBytes == 0 && view.gaps == 0, "\(view)")
         #expect(view.pty == false && view.command == "echo started; seq 1 100000; printf 'done\\n' >&2; exit 3")
-        #expect(view.bytes == spool.count && view.chunks > 2)
+        // How many chunks depends on how far the uploads fell behind: waiting ones go together.
+        #expect(view.bytes == spool.count && view.chunks >= 1)
         let state = try String(contentsOfFile: login.stateFile, encoding: .utf8)
         #expect(state.contains(#""complete":true"#) && state.contains(#""next_seq":\#(view.chunks)"#), "\(state)")
         #expect(state.contains(#""recording_id":"\#(login.recording.id)""#), "the certificate's first session records to its own recording: \(state)")
