@@ -144,8 +144,8 @@ struct HTTPChannelSenderTests {
                 return
             }
             #expect(reason.hasPrefix("security-slack: "))
-            // Refused, or reset when another test's listener took the freed port meanwhile: either way not reached.
-            #expect(reason.contains("cannot connect"), "\(reason)")
+            // Refused, reset, or silent when another test's receiver took the freed port meanwhile:
+            // whichever, retried, and the reason names the channel, not its URL.
             #expect(!F.leaks(reason))
             #expect(!reason.contains("/services/"))
         }
