@@ -255,6 +255,17 @@ let package = Package(
             path: "Benchmarks/ApprovalBench",
             swiftSettings: swiftSettings
         ),
+        // `make bench` only: the outbox dispatcher's deliveries beside a plain POST loop to the same receiver.
+        .executableTarget(
+            name: "countersign-bench-outbox",
+            dependencies: [
+                "CountersignCore", "CountersignStore", "CountersignSQLite", "Notifications",
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            path: "Benchmarks/OutboxBench",
+            swiftSettings: swiftSettings
+        ),
         .testTarget(name: "CountersignCoreTests", dependencies: ["CountersignCore"], swiftSettings: swiftSettings),
         .testTarget(
             name: "CountersignPolicyFilesTests",

@@ -17,16 +17,18 @@
 #     a million more requests in the database;
 # 10. the session recorder, countersign record uploading to a live countersignd: a 200 MB cat through
 #     it beside script (to a file, and to /dev/null: the pty alone) and asciinema rec, then the
-#     latency of one keystroke's echo through it beside the bare pty (bench/pty_bench.py drives both).
+#     latency of one keystroke's echo through it beside the bare pty (bench/pty_bench.py drives both);
+# 11. the notification outbox: the dispatcher's deliveries/s to a local webhook receiver (nginx
+#     answering 204) beside a plain POST loop to it, and one page's enqueue-to-answer p50/p99.
 # PostgreSQL (the newest under /usr/lib/postgresql) and nginx are started here, on 127.0.0.1 at
 # free ports, and stopped on exit. Results: bench/results.txt (appended with a timestamp).
 #
 # scripts/bench.sh [PART...] runs only the parts named, in the order above: store, postgres,
-# read-path (3 and 4), gateways, webauthn, approval, certificates, deploy-check, recorder, fuzz. With no
+# read-path (3 and 4), gateways, webauthn, approval, certificates, deploy-check, recorder, outbox, fuzz. With no
 # PART, all.
 set -euo pipefail
 cd "$(dirname "$0")/.."
-all_parts="store postgres read-path gateways webauthn approval certificates deploy-check recorder fuzz"
+all_parts="store postgres read-path gateways webauthn approval certificates deploy-check recorder outbox fuzz"
 parts=${*:-$all_parts}
 for part in $parts; do
   case " $all_parts " in *" $part "*) ;; *) echo "unknown part $part (parts: $all_parts)" >&2; exit 2 ;; esac
@@ -44,6 +46,7 @@ if wants webauthn; then
 fi
 if wants approval; then swift build "${release[@]}" --product countersign-bench-approval; fi
 if wants certificates; then swift build "${release[@]}" --product countersign-bench-certificates; fi
+if wants outbox; then swift build "${release[@]}" --product countersign-bench-outbox; fi
 bin=$(swift build "${release[@]}" --show-bin-path)
 out=bench/results.txt
 work=$(mktemp -d)
@@ -119,6 +122,9 @@ http {
   server {
     listen 127.0.0.1:$nginx_port;
     root $webroot;
+    # The outbox part's webhook receiver: takes any POST, answers 204 as a receiver that
+    # accepted the notice would.
+    location = /hook { return 204; }
   }
 }
 NGINX
@@ -495,6 +501,18 @@ rounds=5
   done
 } | tee -a "$out"
 kill "$started_pid"
+fi
+
+if wants outbox; then
+# nginx is the receiver for both contenders: a process of its own, as a real webhook receiver
+# would be, so neither pays for the other's server in its own process.
+start_nginx hook
+{
+  echo "-- notification outbox: OutboxDispatcher (batch 64, 8 in flight) on a SQLite store (synchronous=full) delivering"
+  echo "   signed webhook POSTs to nginx answering 204, beside a plain POST loop of the same requests, same client settings,"
+  echo "   8 in flight; then one page at a time: enqueue (its commit) to the receiver's answer, beside one plain POST"
+  "$bin/countersign-bench-outbox" "http://127.0.0.1:$nginx_port/hook" 20000 3 200
+} | tee -a "$out"
 fi
 
 if wants fuzz; then
