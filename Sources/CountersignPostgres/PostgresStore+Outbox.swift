@@ -22,13 +22,21 @@ extension PostgresStore: OutboxStore {
         }
     }
 
-    public func settle(_ settled: DeliveryRules.Settlement, claimedUntil: Date, enqueueing: [OutboxMessage]) async throws -> Bool {
-        let (recorded, appended) = try await transaction { connection -> (Bool, Int) in
-            guard try await OutboxRows.persistSettlement(of: settled.message, claimedUntil: claimedUntil, on: connection, logger: logger) else {
-                return (false, 0)
+    public func settle(_ attempts: [SettledAttempt]) async throws -> [Bool] {
+        guard !attempts.isEmpty else { return [] }
+        let (recorded, appended) = try await transaction { connection -> ([Bool], Int) in
+            var recorded: [Bool] = []
+            var appended = 0
+            for attempt in attempts {
+                guard try await OutboxRows.persistSettlement(of: attempt.settlement.message, claimedUntil: attempt.claimedUntil, on: connection, logger: logger) else {
+                    recorded.append(false)
+                    continue
+                }
+                try await OutboxRows.insert(attempt.enqueueing, on: connection, logger: logger)
+                appended += try await append(attempt.settlement.events, on: connection).count
+                recorded.append(true)
             }
-            try await OutboxRows.insert(enqueueing, on: connection, logger: logger)
-            return (true, try await append(settled.events, on: connection).count)
+            return (recorded, appended)
         }
         auditTally.add(appended)
         return recorded

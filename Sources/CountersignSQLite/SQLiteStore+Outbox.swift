@@ -24,12 +24,15 @@ extension SQLiteStore {
         }
     }
 
-    public func settle(_ settled: DeliveryRules.Settlement, claimedUntil: Date, enqueueing: [OutboxMessage]) async throws -> Bool {
-        try await write { db in
-            guard try OutboxRows.persistSettlement(of: settled.message, claimedUntil: claimedUntil, in: db) else { return false }
-            try OutboxRows.insert(enqueueing, in: db)
-            _ = try appendAudit(settled.events, in: db)
-            return true
+    public func settle(_ attempts: [SettledAttempt]) async throws -> [Bool] {
+        guard !attempts.isEmpty else { return [] }
+        return try await write { db in
+            try attempts.map { attempt in
+                guard try OutboxRows.persistSettlement(of: attempt.settlement.message, claimedUntil: attempt.claimedUntil, in: db) else { return false }
+                try OutboxRows.insert(attempt.enqueueing, in: db)
+                _ = try appendAudit(attempt.settlement.events, in: db)
+                return true
+            }
         }
     }
 

@@ -73,6 +73,7 @@ public final class OutboxDispatcher: Sendable {
     let jitter: @Sendable () -> Double
     let settings: Settings
     let logger: Logger
+    private let committer: SettlementCommitter
     private let wakes: AsyncStream<Void>
     private let wakeUp: AsyncStream<Void>.Continuation
 
@@ -89,6 +90,7 @@ public final class OutboxDispatcher: Sendable {
         self.settings = settings
         self.logger = logger
         self.jitter = jitter
+        committer = SettlementCommitter(store: store)
         // One pending wake is enough however many arrive during a pass: the next pass sees them all.
         (wakes, wakeUp) = AsyncStream.makeStream(of: Void.self, bufferingPolicy: .bufferingNewest(1))
     }
@@ -217,14 +219,13 @@ public final class OutboxDispatcher: Sendable {
             pass.unrecorded = 1
             return pass
         }
-        do {
-            if try await store.settle(settlement, claimedUntil: claimedUntil, enqueueing: announcements) {
-                if !announcements.isEmpty { wake() }
-            } else {
-                pass.unrecorded = 1
-                logger.warning("notification's claim had lapsed; another dispatcher holds it", metadata: metadata)
-            }
-        } catch {
+        switch await committer.record(SettledAttempt(settlement, claimedUntil: claimedUntil, enqueueing: announcements)) {
+        case .success(true):
+            if !announcements.isEmpty { wake() }
+        case .success(false):
+            pass.unrecorded = 1
+            logger.warning("notification's claim had lapsed; another dispatcher holds it", metadata: metadata)
+        case .failure(let error):
             pass.unrecorded = 1
             metadata["error"] = "\(error)"
             logger.error("cannot record a notification's attempt; it is retried once its claim lapses", metadata: metadata)

@@ -7,6 +7,9 @@ import Testing
 
 @Suite("The outbox contract on SQLite")
 struct OutboxContractOnSQLiteTests {
+    @Test("several attempts settle in one call, each on its own claim")
+    func together() async throws { try await withSQLiteStore(OutboxStoreContract.attemptsSettleTogether) }
+
     @Test("a change's notifications commit with it")
     func unitOfWork() async throws { try await withSQLiteStore(OutboxStoreContract.aChangeCommitsItsNotifications) }
 

@@ -6,6 +6,9 @@ import Testing
 
 @Suite("The outbox on PostgreSQL", .timeLimit(.minutes(1)))
 struct OutboxOnPostgresTests {
+    @Test("several attempts settle in one call, each on its own claim")
+    func together() async throws { try await withPostgresStore { try await OutboxStoreContract.attemptsSettleTogether($0) } }
+
     @Test("a change's notifications commit with it")
     func unitOfWork() async throws { try await withPostgresStore { try await OutboxStoreContract.aChangeCommitsItsNotifications($0) } }
 

@@ -140,6 +140,33 @@ enum OutboxStoreContract {
 
     // MARK: Settlements
 
+    /// Several attempts in one call, as a dispatcher's group commit makes it: each recorded or not
+    /// on its own claim, in one transaction, with its events and announcements.
+    static func attemptsSettleTogether(_ store: some OutboxStore & AuditLog) async throws {
+        let clock = ManualClock()
+        let start = clock.now()
+        let (delivered, stale, refused) = (try message(at: start), try message(at: start), try message(on: slack, at: start))
+        try await store.enqueue([delivered, stale, refused])
+        let claimed = try await store.claimDueMessages(at: start, limit: 10)
+        clock.advance(by: 1)
+        let success = DeliveryRules.settle(try held(delivered.id, in: claimed), .delivered, at: clock.now(), jitter: 0.5)
+        let late = DeliveryRules.settle(try held(stale.id, in: claimed), .delivered, at: clock.now(), jitter: 0.5)
+        let refusal = DeliveryRules.settle(try held(refused.id, in: claimed), .rejected(reason: "400"), at: clock.now(), jitter: 0.5)
+        let announcements = DeliveryRules.deadLetterNotices(for: refusal.message, on: [pager, slack], at: clock.now(), source: source)
+        let recorded = try await store.settle([
+            SettledAttempt(success, claimedUntil: try claimOf(delivered.id, in: claimed), enqueueing: []),
+            SettledAttempt(late, claimedUntil: start, enqueueing: [try message(at: start)]),
+            SettledAttempt(refusal, claimedUntil: try claimOf(refused.id, in: claimed), enqueueing: announcements),
+        ])
+        #expect(recorded == [true, false, true])
+        #expect(try await store.outboxMessage(delivered.id) == success.message)
+        #expect(try await store.outboxMessage(stale.id)?.state == .pending, "the attempt whose claim is not the one held changes nothing")
+        #expect(try await store.outboxMessage(refused.id) == refusal.message)
+        #expect(try await store.outboxMessage(try #require(announcements.first).id) == announcements.first)
+        #expect(try await store.auditRecords(after: 0, limit: 100).map(\.event) == refusal.events)
+        #expect(try await store.settle([]) == [])
+    }
+
     static func settlementsRecordWhatTheRulesDecided(_ store: some OutboxStore & AuditLog) async throws {
         let clock = ManualClock()
         let start = clock.now()

@@ -101,8 +101,8 @@ final class CountingOutboxStore: OutboxStore {
         return try await store.claimDueMessages(at: now, limit: limit)
     }
 
-    func settle(_ settled: DeliveryRules.Settlement, claimedUntil: Date, enqueueing: [OutboxMessage]) async throws -> Bool {
-        try await store.settle(settled, claimedUntil: claimedUntil, enqueueing: enqueueing)
+    func settle(_ attempts: [SettledAttempt]) async throws -> [Bool] {
+        try await store.settle(attempts)
     }
 
     func outboxMessage(_ id: OutboxID) async throws -> OutboxMessage? { try await store.outboxMessage(id) }

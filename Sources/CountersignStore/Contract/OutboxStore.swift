@@ -15,11 +15,13 @@ public protocol OutboxStore: Sendable {
     /// of them until its claim lapses.
     func claimDueMessages(at now: Date, limit: Int) async throws -> [OutboxMessage]
 
-    /// One attempt's end, in one transaction: `settled` (as `DeliveryRules.settle` made it) replaces
-    /// the message, its events are appended and `enqueueing` is committed, only if the message is
-    /// still held under the claim `claimedUntil` (a dispatcher that overran its lease finds another
-    /// one holds the message, and changes nothing). Whether it was recorded.
-    func settle(_ settled: DeliveryRules.Settlement, claimedUntil: Date, enqueueing: [OutboxMessage]) async throws -> Bool
+    /// Attempts' ends, in one transaction (a dispatcher records what finished while its last commit
+    /// was syncing together, one durable write for many deliveries): for each, in order, its
+    /// settlement (as `DeliveryRules.settle` made it) replaces the message, its events are appended
+    /// and its `enqueueing` committed, only if the message is still held under the claim
+    /// `claimedUntil` (a dispatcher that overran its lease finds another one holds the message,
+    /// and that attempt changes nothing). Whether each was recorded.
+    func settle(_ attempts: [SettledAttempt]) async throws -> [Bool]
 
     func outboxMessage(_ id: OutboxID) async throws -> OutboxMessage?
 
@@ -28,6 +30,28 @@ public protocol OutboxStore: Sendable {
 
     /// How many messages wait and how many died, per channel: the metrics' figures.
     func outboxTally() async throws -> [ChannelName: OutboxTally]
+}
+
+extension OutboxStore {
+    /// One attempt's end (`settle(_:)` of one).
+    public func settle(_ settled: DeliveryRules.Settlement, claimedUntil: Date, enqueueing: [OutboxMessage]) async throws -> Bool {
+        try await settle([SettledAttempt(settled, claimedUntil: claimedUntil, enqueueing: enqueueing)]).first ?? false
+    }
+}
+
+/// One delivery attempt's end, as a dispatcher hands it to the store.
+public struct SettledAttempt: Sendable {
+    public let settlement: DeliveryRules.Settlement
+    /// The claim the dispatcher held the message under.
+    public let claimedUntil: Date
+    /// What the attempt causes (a dead letter's announcements).
+    public let enqueueing: [OutboxMessage]
+
+    public init(_ settlement: DeliveryRules.Settlement, claimedUntil: Date, enqueueing: [OutboxMessage]) {
+        self.settlement = settlement
+        self.claimedUntil = claimedUntil
+        self.enqueueing = enqueueing
+    }
 }
 
 public struct OutboxTally: Hashable, Sendable {
