@@ -135,18 +135,26 @@ public final class OutboxDispatcher: Sendable {
         var total = Pass()
         total.claimed = claimed.count
         let chains = Self.chains(claimed)
-        await withTaskGroup(of: Pass.self) { group in
+        // A send slot is freed as soon as its answer is in: recording the attempt goes on beside
+        // the next sends (`SettlementCommitter` groups them), and the pass ends once all are recorded.
+        var recording: [Task<Pass, Never>] = []
+        await withTaskGroup(of: (Pass, [Task<Pass, Never>]).self) { group in
             var running = 0
             for chain in chains {
-                if running == settings.concurrency, let done = await group.next() {
+                if running == settings.concurrency, let (done, settling) = await group.next() {
                     total = total + done
+                    recording += settling
                     running -= 1
                 }
                 group.addTask { await self.deliver(chain) }
                 running += 1
             }
-            for await done in group { total = total + done }
+            for await (done, settling) in group {
+                total = total + done
+                recording += settling
+            }
         }
+        for settled in recording { total = total + (await settled.value) }
         return total
     }
 
@@ -169,8 +177,10 @@ public final class OutboxDispatcher: Sendable {
         }
     }
 
-    private func deliver(_ chain: [OutboxMessage]) async -> Pass {
+    /// Sends a chain's messages in turn until one is not delivered; the recordings of their attempts, under way.
+    private func deliver(_ chain: [OutboxMessage]) async -> (Pass, [Task<Pass, Never>]) {
         var pass = Pass()
+        var recording: [Task<Pass, Never>] = []
         for (index, message) in chain.enumerated() {
             let outcome: DeliveryOutcome
             if let sender = senders[message.channel] {
@@ -178,13 +188,13 @@ public final class OutboxDispatcher: Sendable {
             } else {
                 outcome = .rejected(reason: "no channel named \(message.channel) is configured on this gateway")
             }
-            pass = pass + (await settle(message, outcome))
+            recording.append(Task { await self.settle(message, outcome) })
             guard case .delivered = outcome else {
                 pass.heldBack += chain.count - index - 1
                 break
             }
         }
-        return pass
+        return (pass, recording)
     }
 
     private func settle(_ message: OutboxMessage, _ outcome: DeliveryOutcome) async -> Pass {
