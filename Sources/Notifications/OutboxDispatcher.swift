@@ -204,28 +204,34 @@ public final class OutboxDispatcher: Sendable {
         let announcements = settlement.died
             ? DeliveryRules.deadLetterNotices(for: settlement.message, on: senders.keys.sorted(), at: now, source: settings.source)
             : []
-        var metadata: Logger.Metadata = [
-            "channel": "\(message.channel)", "message": "\(message.id)", "dedup_key": "\(message.notice.dedupKey)",
-            "attempt": "\(settlement.message.attempts)",
-        ]
+        // Built only when a line is written: a delivery's debug line is not, at the usual level.
+        func facts() -> Logger.Metadata {
+            [
+                "channel": "\(message.channel)", "message": "\(message.id)", "dedup_key": "\(message.notice.dedupKey)",
+                "attempt": "\(settlement.message.attempts)",
+            ]
+        }
+        var metadata = Logger.Metadata()
         switch outcome {
         case .delivered:
             pass.delivered = 1
-            logger.debug("notification delivered", metadata: metadata)
+            logger.debug("notification delivered", metadata: facts())
         case .retryable(let reason, _) where !settlement.died:
             pass.retrying = 1
+            metadata = facts()
             metadata["reason"] = "\(reason)"
             metadata["next_attempt"] = "\(NoticeTime.iso8601(settlement.message.nextAttemptAt))"
             logger.warning("notification not delivered, will retry", metadata: metadata)
         case .retryable(let reason, _), .rejected(let reason):
             pass.died = 1
+            metadata = facts()
             metadata["reason"] = "\(reason)"
             metadata["announced_on"] = "\(announcements.map(\.channel.rawValue).joined(separator: ","))"
             logger.error("notification dead-lettered", metadata: metadata)
         }
         guard let claimedUntil = message.claimedUntil else {
             // A store hands out only claimed messages; one without a claim cannot be settled safely.
-            logger.error("claimed notification without a claim", metadata: metadata)
+            logger.error("claimed notification without a claim", metadata: facts().merging(metadata) { $1 })
             pass.unrecorded = 1
             return pass
         }
@@ -234,11 +240,11 @@ public final class OutboxDispatcher: Sendable {
             if !announcements.isEmpty { wake() }
         case .success(false):
             pass.unrecorded = 1
-            logger.warning("notification's claim had lapsed; another dispatcher holds it", metadata: metadata)
+            logger.warning("notification's claim had lapsed; another dispatcher holds it", metadata: facts().merging(metadata) { $1 })
         case .failure(let error):
             pass.unrecorded = 1
             metadata["error"] = "\(error)"
-            logger.error("cannot record a notification's attempt; it is retried once its claim lapses", metadata: metadata)
+            logger.error("cannot record a notification's attempt; it is retried once its claim lapses", metadata: facts().merging(metadata) { $1 })
         }
         return pass
     }

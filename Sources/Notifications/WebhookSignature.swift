@@ -1,3 +1,4 @@
+import CountersignCore
 import Crypto
 import Foundation
 
@@ -42,7 +43,7 @@ public enum WebhookSignature {
     /// The header's value for `body` sent at `timestamp`.
     public static func sign(body: [UInt8], timestamp: Int64, secret: [UInt8]) -> String {
         let code = HMAC<SHA256>.authenticationCode(for: signedBytes(String(timestamp), body), using: SymmetricKey(data: secret))
-        return scheme + "=" + code.map { String(format: "%02x", $0) }.joined()
+        return scheme + "=" + Array(code).hexString
     }
 
     /// Whether `body`, with the `Countersign-Timestamp` and `Countersign-Signature` headers as
