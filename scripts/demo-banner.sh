@@ -28,6 +28,9 @@ cat <<TXT
     key? DevTools > More tools > WebAuthn: add a virtual authenticator), approve on /reviews.
     countersign audit verify-approvals && countersign audit tail && countersign audit verify
 
+  The example break-glass rules page channels (oncall-pagerduty, security-slack) that this demo
+  does not configure (--notifications, docs/notifications.md): the gateway says so once at start.
+
   Stop with Ctrl-C (a final signed audit checkpoint is written).
 
 TXT
