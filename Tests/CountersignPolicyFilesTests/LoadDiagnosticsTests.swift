@@ -18,6 +18,19 @@ struct BadPolicy: CustomTestStringConvertible, Sendable {
 @Suite("Loading refuses bad policy files, naming the code and the line")
 struct LoadDiagnosticsTests {
     static let cases: [BadPolicy] = [
+        BadPolicy(label: "a notify channel name with capitals", file: "ssh.yaml", text: NotifyFileTests.rule("""
+                notify:
+                  - Security-Slack   # <--
+            """), code: .badValue),
+        BadPolicy(label: "a notify channel named twice", file: "ssh.yaml", text: NotifyFileTests.rule("""
+                notify:
+                  - siem
+                  - siem   # <--
+            """), code: .badValue),
+        BadPolicy(label: "a URL where a notify channel name goes", file: "ssh.yaml", text: NotifyFileTests.rule("""
+                notify:
+                  - https://hooks.slack.com/services/T0/B0/x   # <--
+            """), code: .badValue),
         BadPolicy(label: "unknown top-level key", file: "deploy.yaml", text: """
             rules:
               - name: staging

@@ -28,15 +28,33 @@ struct OutboxDispatchTests {
         return OutboxMessage(id: .random(), channel: try ChannelName(channel), notice: notice, createdAt: now)
     }
 
-    @Test("a message for a configured channel reaches its receiver signed; one for an unknown channel dies, audited; /metrics counts them")
-    func deliveries() async throws {
+    /// A gateway whose one channel, `siem`, is a webhook to a fresh receiver on 127.0.0.1; its
+    /// policies the example ones, or what `policies` writes in the scratch folder.
+    static func withReceivingGateway(
+        policies: ((URL) throws -> URL)? = nil, _ configure: @escaping (inout GatewayConfiguration) -> Void = { _ in },
+        _ body: (GatewayHarness, HTTPReceiver) async throws -> Void
+    ) async throws {
         let receiver = try await HTTPReceiver.start()
         let scratch = FileManager.default.temporaryDirectory.appendingPathComponent("countersign-outbox-\(UUID().uuidString)")
         try FileManager.default.createDirectory(at: scratch, withIntermediateDirectories: true)
         defer { try? FileManager.default.removeItem(at: scratch) }
-        let notifications = try Self.configuration(pointingAt: receiver, in: scratch)
-        let harness = try await GatewayHarness.make { $0.notifications = notifications }
-        try await harness.run { api in
+        let notifications = try configuration(pointingAt: receiver, in: scratch)
+        let harness = try await GatewayHarness.make(policies: try policies?(scratch)) {
+            $0.notifications = notifications
+            configure(&$0)
+        }
+        do {
+            try await body(harness, receiver)
+        } catch {
+            await receiver.stop()
+            throw error
+        }
+        await receiver.stop()
+    }
+
+    @Test("a message for a configured channel reaches its receiver signed; one for an unknown channel dies, audited; /metrics counts them")
+    func deliveries() async throws {
+        try await Self.withReceivingGateway { harness, receiver in try await harness.run { api in
             let now = harness.clock.now()
             let delivered = try Self.message(to: "siem", at: now)
             let unknown = try Self.message(to: "nowhere", at: now)
@@ -67,25 +85,17 @@ struct OutboxDispatchTests {
             let erin = try await api.login("erin")
             let audit = String(buffer: try await api.send(.get, "/v1/audit?limit=200", token: erin).body)
             #expect(audit.contains("notification.dead_lettered") && !audit.contains(Self.secret))
-        }
-        await receiver.stop()
+        } }
     }
 
     @Test("break-glass rules paging channels the gateway does not configure still load, and the load's audit event names them")
     func unconfiguredChannels() async throws {
-        let receiver = try await HTTPReceiver.start()
-        let scratch = FileManager.default.temporaryDirectory.appendingPathComponent("countersign-outbox-\(UUID().uuidString)")
-        try FileManager.default.createDirectory(at: scratch, withIntermediateDirectories: true)
-        defer { try? FileManager.default.removeItem(at: scratch) }
-        let notifications = try Self.configuration(pointingAt: receiver, in: scratch)
-        let harness = try await GatewayHarness.make { $0.notifications = notifications }
-        try await harness.run { api in
+        try await Self.withReceivingGateway { harness, _ in try await harness.run { api in
             let erin = try await api.login("erin")
             let page = try api.decode(AuditPageView.self, try await api.send(.get, "/v1/audit", token: erin))
             let loaded = try #require(page.events.first { $0.action == "policy.loaded" })
             #expect(loaded.details["break_glass_rules"] == "2")
             #expect(loaded.details["unconfigured_channels"] == "database-break-glass:oncall-pagerduty, database-break-glass:security-slack, production-break-glass:oncall-pagerduty")
-        }
-        await receiver.stop()
+        } }
     }
 }

@@ -41,58 +41,45 @@ struct RequestNoticesTests {
 
     @Test("filed, approved by two, revoked: three notices on the rule's channel, each once, none for the first approval")
     func lifecycle() async throws {
-        let receiver = try await HTTPReceiver.start()
-        let scratch = FileManager.default.temporaryDirectory.appendingPathComponent("countersign-notices-\(UUID().uuidString)")
-        try FileManager.default.createDirectory(at: scratch, withIntermediateDirectories: true)
-        defer { try? FileManager.default.removeItem(at: scratch) }
-        let notifications = try OutboxDispatchTests.configuration(pointingAt: receiver, in: scratch)
-        let harness = try await GatewayHarness.make(policies: try Self.policies(in: scratch)) {
-            $0.notifications = notifications
-            $0.publicURL = "https://countersign.example.com"
-        }
-        try await harness.run { api in
-            let alice = try await api.login("alice")
-            let bob = try await api.login("bob")
-            let dave = try await api.login("dave")
-            let erin = try await api.login("erin")
-            let filed = try await api.filePaymentsDeploy(as: alice)
-            try await Self.deliverAll(harness)
-            _ = try await api.act("approve", filed.id, token: bob)
-            try await Self.deliverAll(harness)
-            #expect(try Self.notices(receiver).count == 1, "the first of two approvals says nothing")
-            _ = try await api.act("approve", filed.id, token: dave)
-            // Delivered before the revocation: notices of different events go out side by side.
-            try await Self.deliverAll(harness)
-            #expect(try await api.act("revoke", filed.id, token: erin, reason: "Rolled back instead").status == .ok)
-            try await Self.deliverAll(harness)
+        try await OutboxDispatchTests.withReceivingGateway(policies: Self.policies(in:), { $0.publicURL = "https://countersign.example.com" }) { harness, receiver in
+            try await harness.run { api in
+                let alice = try await api.login("alice")
+                let bob = try await api.login("bob")
+                let dave = try await api.login("dave")
+                let erin = try await api.login("erin")
+                let filed = try await api.filePaymentsDeploy(as: alice)
+                try await Self.deliverAll(harness)
+                _ = try await api.act("approve", filed.id, token: bob)
+                try await Self.deliverAll(harness)
+                #expect(try Self.notices(receiver).count == 1, "the first of two approvals says nothing")
+                _ = try await api.act("approve", filed.id, token: dave)
+                // Delivered before the revocation: notices of different events go out side by side.
+                try await Self.deliverAll(harness)
+                #expect(try await api.act("revoke", filed.id, token: erin, reason: "Rolled back instead").status == .ok)
+                try await Self.deliverAll(harness)
 
-            let notices = try Self.notices(receiver)
-            #expect(notices.map(\.dedupKey) == ["request:\(filed.id):created", "request:\(filed.id):approved", "request:\(filed.id):revoked"])
-            let created = try #require(notices.first)
-            #expect(created.summary.contains("New deploy request \(filed.id) by alice") && created.summary.contains("1 from payments-owners"))
-            #expect(created.details["reviewers"] == "payments-owners, sre" && created.details["service"] == "payments-api" && created.details["ticket"] == "CHG-1042")
-            #expect(created.link == "https://countersign.example.com/requests/\(filed.id)")
-            #expect(notices[1].summary.contains("Approved") && notices[1].details["approvers"] == "bob, dave")
-            #expect(notices[2].summary.contains("Revoked") && notices[2].details["revoked_by"] == "erin" && notices[2].details["approvers"] == "bob, dave")
+                let notices = try Self.notices(receiver)
+                #expect(notices.map(\.dedupKey) == ["request:\(filed.id):created", "request:\(filed.id):approved", "request:\(filed.id):revoked"])
+                let created = try #require(notices.first)
+                #expect(created.summary.contains("New deploy request \(filed.id) by alice") && created.summary.contains("1 from payments-owners"))
+                #expect(created.details["reviewers"] == "payments-owners, sre" && created.details["service"] == "payments-api" && created.details["ticket"] == "CHG-1042")
+                #expect(created.link == "https://countersign.example.com/requests/\(filed.id)")
+                #expect(notices[1].summary.contains("Approved") && notices[1].details["approvers"] == "bob, dave")
+                #expect(notices[2].summary.contains("Revoked") && notices[2].details["revoked_by"] == "erin" && notices[2].details["approvers"] == "bob, dave")
+            }
         }
-        await receiver.stop()
     }
 
     @Test("a rule that names no channel announces nothing")
     func silentRule() async throws {
-        let receiver = try await HTTPReceiver.start()
-        let scratch = FileManager.default.temporaryDirectory.appendingPathComponent("countersign-notices-\(UUID().uuidString)")
-        try FileManager.default.createDirectory(at: scratch, withIntermediateDirectories: true)
-        defer { try? FileManager.default.removeItem(at: scratch) }
-        let notifications = try OutboxDispatchTests.configuration(pointingAt: receiver, in: scratch)
-        let harness = try await GatewayHarness.make { $0.notifications = notifications }
-        try await harness.run { api in
-            let alice = try await api.login("alice")
-            _ = try await api.filePaymentsDeploy(as: alice)
-            try await Self.deliverAll(harness)
-            #expect(try await harness.gateway.store.outboxMessages(channel: nil, pendingOnly: false, limit: 10).isEmpty)
+        try await OutboxDispatchTests.withReceivingGateway { harness, receiver in
+            try await harness.run { api in
+                let alice = try await api.login("alice")
+                _ = try await api.filePaymentsDeploy(as: alice)
+                try await Self.deliverAll(harness)
+                #expect(try await harness.gateway.store.outboxMessages(channel: nil, pendingOnly: false, limit: 10).isEmpty)
+            }
+            #expect(receiver.received.isEmpty)
         }
-        #expect(receiver.received.isEmpty)
-        await receiver.stop()
     }
 }
