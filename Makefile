@@ -49,14 +49,11 @@ run: build
 	  --public-url http://localhost:$(lastword $(subst :, ,$(LISTEN))) \
 	  --recorder-command "$$(pwd)/$(BIN)/countersign record --gateway http://$(LISTEN)"
 
-# Swift tests, the server's own deadlines (SlowClientTests) alone after the rest: under the whole
-# suite's load their one-second limits were seen to go unserved for twenty seconds (cause not yet
-# found); then the reviewer pages in headless Chromium (screenshots: test-artifacts/browser/), then
-# every API operation against the served openapi.yaml (Schemathesis, fixed seed).
+# Swift tests, then the reviewer pages in headless Chromium (screenshots: test-artifacts/browser/),
+# then every API operation against the served openapi.yaml (Schemathesis, fixed seed).
 test: deps browser-deps contract-deps
 	$(SWIFT) build --build-tests
-	$(SWIFT) test --skip-build --skip SlowClientTests
-	$(SWIFT) test --skip-build --filter SlowClientTests
+	$(SWIFT) test --skip-build
 	cd Tests/Browser && ../../$(BROWSER_VENV)/bin/python -m unittest -v test_reviewer_pages test_recording_player
 	$(CONTRACT_RUN)
 

@@ -49,6 +49,10 @@ public struct ChildProcess: Sendable {
         posix_spawn_file_actions_init(&actions)
         defer { posix_spawn_file_actions_destroy(&actions) }
         posix_spawn_file_actions_addopen(&actions, 0, input, O_RDONLY, 0)
+        // Nothing else of this process goes with the child: a long-lived one (a PostgreSQL cluster,
+        // an sshd) holding a copy of an in-process gateway's socket keeps the connection open
+        // after the gateway closed it, and a test waiting for the close waits in vain.
+        guard closeFrom(&actions, 3) == 0 else { throw Failure(description: "cannot arrange for \(command.first ?? "a child") to close inherited descriptors") }
         posix_spawn_file_actions_addopen(&actions, 1, output, O_WRONLY | O_CREAT | O_TRUNC, 0o644)
         if let error {
             posix_spawn_file_actions_addopen(&actions, 2, error, O_WRONLY | O_CREAT | O_TRUNC, 0o644)
@@ -96,3 +100,8 @@ public struct ChildProcess: Sendable {
         kill(pid, SIGTERM)
     }
 }
+
+/// glibc's `posix_spawn_file_actions_addclosefrom_np` (2.34 and later), which the Glibc module
+/// leaves out: the child closes every descriptor from `lowest` on before it runs.
+@_silgen_name("posix_spawn_file_actions_addclosefrom_np")
+private func closeFrom(_ actions: UnsafeMutablePointer<posix_spawn_file_actions_t>, _ lowest: Int32) -> Int32
