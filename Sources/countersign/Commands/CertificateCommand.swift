@@ -1,7 +1,6 @@
 import ArgumentParser
 import CountersignAPI
 import Foundation
-import SecureFiles
 
 struct Certificate: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
@@ -23,24 +22,20 @@ struct Certificate: AsyncParsableCommand {
     func run() async throws {
         try await reportingFailures {
             let fresh = try await FreshCertificate.take(for: id, from: try gateway.client())
-            let base = URL(fileURLWithPath: out).appendingPathComponent("countersign-\(fresh.request.id)").path
-            let privateKeyFile = try fresh.privateKeyFile()
-            do {
-                try SecureFiles.createDirectory(out, mode: 0o700)
-                try SecureFiles.writeNew(base, bytes: Array(privateKeyFile.utf8), mode: 0o600)
-                try SecureFiles.writeNew(base + ".pub", bytes: Array((fresh.publicKeyLine + "\n").utf8), mode: 0o644)
-                try SecureFiles.writeNew(base + "-cert.pub", bytes: Array((fresh.issued.certificate + "\n").utf8), mode: 0o644)
-            } catch let error as SecureFileError {
-                throw CLIFailure.input("could not write to \(out): \(error.message)")
-            }
-            let issued = fresh.issued
+            let base = try fresh.write(to: out)
             if output.json {
-                try JSONOutput.print(issued)
+                try JSONOutput.print(fresh.issued)
             } else {
-                print("Wrote \(base) and its certificate \(base)-cert.pub")
-                print("Certificate serial \(issued.serial) for \(issued.principals.joined(separator: ", ")), valid until \(TextFormat.time(issued.validBefore))")
-                print("Connect with: ssh -i \(base) \(fresh.login)@\(fresh.host)")
+                Self.describe(fresh, writtenTo: base)
             }
         }
+    }
+
+    /// What was written where, and how to connect with it.
+    static func describe(_ fresh: FreshCertificate, writtenTo base: String) {
+        let issued = fresh.issued
+        print("Wrote \(base) and its certificate \(base)-cert.pub")
+        print("Certificate serial \(issued.serial) for \(issued.principals.joined(separator: ", ")), valid until \(TextFormat.time(issued.validBefore))")
+        print("Connect with: ssh -i \(base) \(fresh.login)@\(fresh.host)")
     }
 }

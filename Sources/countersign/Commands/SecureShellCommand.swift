@@ -25,21 +25,26 @@ struct SecureShell: AsyncParsableCommand {
 
     func run() async throws {
         try await reportingFailures {
-            let fresh = try await FreshCertificate.take(for: id, from: try gateway.client())
-            let key = try MemoryFile(name: "countersign-key", contents: fresh.privateKeyFile())
-            let certificate = try MemoryFile(name: "countersign-cert", contents: fresh.issued.certificate + "\n")
-            let arguments = [
-                ssh, "-i", key.path, "-o", "CertificateFile=\(certificate.path)",
-                // Only this key: an agent's or the config's keys would be offered first and could
-                // use up the server's MaxAuthTries.
-                "-o", "IdentitiesOnly=yes", "-o", "IdentityAgent=none",
-                "\(fresh.login)@\(fresh.host)",
-            ] + sshArguments
-            Terminal.printError(
-                "Certificate serial \(fresh.issued.serial) for \(fresh.login)@\(fresh.host), valid until \(TextFormat.time(fresh.issued.validBefore))"
-            )
-            throw Self.run(arguments)
+            try Self.connect(try await FreshCertificate.take(for: id, from: try gateway.client()), program: ssh, arguments: sshArguments)
         }
+    }
+
+    /// Runs `program` as LOGIN@HOST with `fresh`'s key and certificate in memory files, then
+    /// exits with its status; returns only by throwing, when it cannot be run.
+    static func connect(_ fresh: FreshCertificate, program: String, arguments sshArguments: [String]) throws(CLIFailure) -> Never {
+        let key = try MemoryFile(name: "countersign-key", contents: fresh.privateKeyFile())
+        let certificate = try MemoryFile(name: "countersign-cert", contents: fresh.issued.certificate + "\n")
+        let arguments = [
+            program, "-i", key.path, "-o", "CertificateFile=\(certificate.path)",
+            // Only this key: an agent's or the config's keys would be offered first and could
+            // use up the server's MaxAuthTries.
+            "-o", "IdentitiesOnly=yes", "-o", "IdentityAgent=none",
+            "\(fresh.login)@\(fresh.host)",
+        ] + sshArguments
+        Terminal.printError(
+            "Certificate serial \(fresh.issued.serial) for \(fresh.login)@\(fresh.host), valid until \(TextFormat.time(fresh.issued.validBefore))"
+        )
+        throw run(arguments)
     }
 
     /// Runs ssh in the foreground and waits for it, holding the memory files ssh reads through

@@ -22,27 +22,36 @@ struct Wait: AsyncParsableCommand {
 
     func run() async throws {
         try await reportingFailures {
-            let client = try gateway.client()
             let deadline = timeout.flatMap(PolicyDuration.seconds).map { Date().addingTimeInterval(TimeInterval($0)) }
             let live = Terminal.standardOutputIsTerminal && !output.json
-            while true {
-                let request = try await client.get("/v1/requests/\(PathSegment.encode(id))", as: RequestView.self)
-                if request.state != "pending" {
-                    if live { print("\r\u{1b}[K", terminator: "") }
-                    try output.json ? JSONOutput.print(request) : print("Request \(request.id) is \(request.state): \(request.requirement.summary)")
-                    guard request.state == "approved" else { throw CLIFailure.refused("request \(request.id) was not approved (\(request.state))") }
-                    return
-                }
-                if live {
-                    print("\r\u{1b}[KWaiting for \(request.id): \(request.requirement.summary)", terminator: "")
-                    fflush(nil)
-                }
-                if let deadline, Date() >= deadline {
-                    if live { print("") }
-                    throw CLIFailure.timeout("request \(request.id) is still pending after \(timeout ?? "")")
-                }
-                try? await Task.sleep(for: .seconds(interval))
+            guard let request = try await Self.decision(of: id, from: try gateway.client(), every: interval, until: deadline, live: live) else {
+                throw CLIFailure.timeout("request \(id) is still pending after \(timeout ?? "")")
             }
+            try output.json ? JSONOutput.print(request) : print("Request \(request.id) is \(request.state): \(request.requirement.summary)")
+            guard request.state == "approved" else { throw CLIFailure.refused("request \(request.id) was not approved (\(request.state))") }
+        }
+    }
+
+    /// Asks for request `id` every `interval` seconds until it is pending no more, and answers it
+    /// then; nil when `deadline` passes first. `live`: a status line on the terminal meanwhile.
+    static func decision(
+        of id: String, from client: GatewayClient, every interval: Double, until deadline: Date?, live: Bool
+    ) async throws(CLIFailure) -> RequestView? {
+        while true {
+            let request = try await client.get("/v1/requests/\(PathSegment.encode(id))", as: RequestView.self)
+            if request.state != "pending" {
+                if live { print("\r\u{1b}[K", terminator: "") }
+                return request
+            }
+            if live {
+                print("\r\u{1b}[KWaiting for \(request.id): \(request.requirement.summary)", terminator: "")
+                fflush(nil)
+            }
+            if let deadline, Date() >= deadline {
+                if live { print("") }
+                return nil
+            }
+            try? await Task.sleep(for: .seconds(interval))
         }
     }
 }

@@ -12,6 +12,9 @@ struct CLIFailure: Error, CustomStringConvertible {
 
     let kind: Kind
     let message: String
+    /// The gateway's error code when the failure is its answer, for a command that tells one
+    /// refusal from another.
+    var apiCode: String? = nil
 
     static func refused(_ message: String) -> CLIFailure { CLIFailure(kind: .refused, message: message) }
     static func input(_ message: String) -> CLIFailure { CLIFailure(kind: .input, message: message) }

@@ -108,6 +108,12 @@ struct GatewayClient {
 
     static func failure(status: HTTPResponseStatus, body: Data, server: String) -> CLIFailure {
         let apiError = try? APICoding.makeDecoder().decode(APIErrorBody.self, from: body)
+        var failure = failure(status: status, apiError: apiError, server: server)
+        failure.apiCode = apiError?.error.code
+        return failure
+    }
+
+    private static func failure(status: HTTPResponseStatus, apiError: APIErrorBody?, server: String) -> CLIFailure {
         let message = apiError.map { "\($0.error.message) [\($0.error.code)]" } ?? "HTTP \(status.code) \(status.reasonPhrase)"
         switch status.code {
         case 400, 413, 415:

@@ -16,7 +16,7 @@ enum TextFormat {
         switch request.kind {
         case "deploy":
             "\(request.target.service ?? "?") to \(request.target.environment ?? "?") at \(request.target.commit ?? "?")"
-        case "ssh":
+        case "ssh", "break_glass":
             "\(request.target.login ?? "?")@\(request.target.host ?? "?") for \(request.target.durationSeconds.map(duration) ?? "?")"
         default:
             request.kind
