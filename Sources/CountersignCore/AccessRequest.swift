@@ -36,6 +36,8 @@ public struct AccessRequest: Hashable, Sendable {
     public let pendingExpiresAt: Date
     /// How long access lasts once approved.
     public let accessDurationSeconds: Int
+    /// A break-glass grant's paging and review terms; nil for every other kind.
+    public let breakGlassTerms: BreakGlassTerms?
 
     public internal(set) var state: RequestState
     public internal(set) var updatedAt: Date
@@ -47,13 +49,17 @@ public struct AccessRequest: Hashable, Sendable {
     public internal(set) var closeReason: String?
     /// When deploy tooling (or the requester) first said the rollout started.
     public internal(set) var rolloutStart: RolloutStart?
+    /// A break-glass grant's review after the fact, once made; made once.
+    public internal(set) var breakGlassReview: BreakGlassReview?
+    /// When an unreviewed grant past its review window was paged again.
+    public internal(set) var reviewEscalatedAt: Date?
 
     public var kind: RequestKind { target.kind }
 
     public init(
         id: RequestID, requester: Username, draft: RequestDraft, createdAt: Date,
         ruleName: String, requirement: ApprovalRequirement, certificateTerms: CertificateTerms = .standard,
-        singleUse: Bool = false, pendingExpiresAt: Date, accessDurationSeconds: Int
+        singleUse: Bool = false, pendingExpiresAt: Date, accessDurationSeconds: Int, breakGlassTerms: BreakGlassTerms? = nil
     ) {
         self.id = id
         self.requester = requester
@@ -67,6 +73,7 @@ public struct AccessRequest: Hashable, Sendable {
         self.singleUse = singleUse
         self.pendingExpiresAt = pendingExpiresAt.truncatedToMilliseconds
         self.accessDurationSeconds = accessDurationSeconds
+        self.breakGlassTerms = breakGlassTerms
         self.state = .pending
         self.updatedAt = self.createdAt
         self.approvals = []
@@ -80,7 +87,8 @@ public struct AccessRequest: Hashable, Sendable {
         restoring id: RequestID, requester: Username, target: RequestTarget, reason: String, ticket: String,
         createdAt: Date, ruleName: String, requirement: ApprovalRequirement, certificateTerms: CertificateTerms, singleUse: Bool,
         pendingExpiresAt: Date, accessDurationSeconds: Int, state: RequestState, updatedAt: Date, approvals: [Approval],
-        denial: Denial?, accessExpiresAt: Date?, closedBy: Username?, closeReason: String?, rolloutStart: RolloutStart?
+        denial: Denial?, accessExpiresAt: Date?, closedBy: Username?, closeReason: String?, rolloutStart: RolloutStart?,
+        breakGlassTerms: BreakGlassTerms? = nil, breakGlassReview: BreakGlassReview? = nil, reviewEscalatedAt: Date? = nil
     ) {
         self.id = id
         self.requester = requester
@@ -94,6 +102,9 @@ public struct AccessRequest: Hashable, Sendable {
         self.singleUse = singleUse
         self.pendingExpiresAt = pendingExpiresAt
         self.accessDurationSeconds = accessDurationSeconds
+        self.breakGlassTerms = breakGlassTerms
+        self.breakGlassReview = breakGlassReview
+        self.reviewEscalatedAt = reviewEscalatedAt
         self.state = state
         self.updatedAt = updatedAt
         self.approvals = approvals

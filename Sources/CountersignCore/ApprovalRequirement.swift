@@ -31,6 +31,15 @@ public struct ApprovalRequirement: Hashable, Sendable, Codable {
         self.hardwareKeyRequired = hardwareKeyRequired
     }
 
+    /// No one's approval: a break-glass grant without an agreement clause is active at once.
+    /// Nobody can review under it, for it names no group.
+    public static let noneNeeded = ApprovalRequirement(unchecked: [], hardwareKeyRequired: false)
+
+    private init(unchecked clauses: [ApprovalClause], hardwareKeyRequired: Bool) {
+        self.clauses = clauses
+        self.hardwareKeyRequired = hardwareKeyRequired
+    }
+
     /// Groups whose members may review (approve or deny) under this requirement.
     public var reviewerGroups: Set<String> { Set(clauses.map(\.group)) }
 

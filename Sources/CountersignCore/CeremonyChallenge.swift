@@ -10,6 +10,8 @@ public struct CeremonyChallenge: Hashable, Sendable {
         /// `navigator.credentials.get` with these random bytes, answered by one of the user's
         /// other keys, to remove the key `credentialID`.
         case keyRemoval(challenge: [UInt8], credentialID: [UInt8])
+        /// A touch that says something other than an approval: breaking glass, a review's verdict.
+        case statement(StatementChallenge)
     }
 
     /// The most challenges one user may hold open at once: a page reloaded in a loop cannot
@@ -37,6 +39,7 @@ public struct CeremonyChallenge: Hashable, Sendable {
         switch purpose {
         case .registration(let challenge), .keyRemoval(let challenge, _): challenge
         case .approval(let approval): approval.bytes
+        case .statement(let statement): statement.bytes
         }
     }
 

@@ -33,6 +33,9 @@ public struct Policy: Hashable, Sendable {
 
     /// Decides whether `requester` may file `draft`, and on which terms.
     public func admit(_ draft: RequestDraft, from requester: Actor) throws(DomainError) -> Admission {
+        guard draft.target.kind != .breakGlass else {
+            throw DomainError(.invalidField, "break-glass is not filed as a request: it is asked with `countersign break-glass` (POST /v1/break-glass)")
+        }
         guard let rule = matchingRule(for: draft.target) else {
             throw DomainError(.noMatchingRule, "no policy rule matches this \(draft.target.kind) request (\(Self.describe(draft.target))); requests are denied by default")
         }
@@ -53,7 +56,7 @@ public struct Policy: Hashable, Sendable {
                 throw DomainError(.policyRefused, "rule \(rule.name)\(at): access may last at most \(Self.describe(seconds: rule.maximumAccessSeconds))")
             }
             accessSeconds = ssh.durationSeconds
-        case .deploy:
+        case .deploy, .breakGlass:
             accessSeconds = rule.maximumAccessSeconds
         }
         return Admission(rule: rule, accessDurationSeconds: accessSeconds)

@@ -50,6 +50,8 @@ public struct PolicyRule: Hashable, Sendable {
         switch kind {
         case .deploy: ["service", "environment"]
         case .ssh: ["host", "login"]
+        // Break-glass rules are rules of their own (`BreakGlassRule`); no request rule matches a grant.
+        case .breakGlass: []
         }
     }
 

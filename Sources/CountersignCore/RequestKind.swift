@@ -1,8 +1,14 @@
-/// What is being asked for. Break-glass joins as a third kind later; everything that switches on
-/// the kind is exhaustive so the compiler names each place it must be handled.
+/// What is being asked for. Everything that switches on the kind is exhaustive, so the compiler
+/// names each place a new kind must be handled.
 public enum RequestKind: String, Hashable, Sendable, CaseIterable, Codable, CustomStringConvertible {
     case deploy
     case ssh
+    /// SSH access granted at once in an incident (`BreakGlassRules`): never filed as a request
+    /// nor matched by a request rule; its target is an SSH target and its ticket the incident.
+    case breakGlass = "break_glass"
+
+    /// The kinds a requester files for review and request rules decide.
+    public static let requestable: [RequestKind] = [.deploy, .ssh]
 
     public var description: String { rawValue }
 }
@@ -11,11 +17,21 @@ public enum RequestKind: String, Hashable, Sendable, CaseIterable, Codable, Cust
 public enum RequestTarget: Hashable, Sendable {
     case deploy(DeployTarget)
     case ssh(SSHTarget)
+    case breakGlass(SSHTarget)
 
     public var kind: RequestKind {
         switch self {
         case .deploy: .deploy
         case .ssh: .ssh
+        case .breakGlass: .breakGlass
+        }
+    }
+
+    /// The host and login of SSH access, asked for or broken into.
+    public var sshTarget: SSHTarget? {
+        switch self {
+        case .deploy: nil
+        case .ssh(let target), .breakGlass(let target): target
         }
     }
 
@@ -26,7 +42,7 @@ public enum RequestTarget: Hashable, Sendable {
         switch self {
         case .deploy(let target):
             ["service": target.service, "environment": target.environment, "commit": target.commit.description]
-        case .ssh(let target):
+        case .ssh(let target), .breakGlass(let target):
             ["host": target.host, "login": target.login, "duration_seconds": String(target.durationSeconds)]
         }
     }
@@ -43,18 +59,19 @@ public enum RequestTarget: Hashable, Sendable {
             self = .deploy(try DeployTarget(
                 service: field("service"), environment: field("environment"), commit: try ArtifactReference(field("commit"))
             ))
-        case .ssh:
+        case .ssh, .breakGlass:
             guard let seconds = Int(field("duration_seconds")), String(seconds) == field("duration_seconds") else {
                 throw DomainError(.invalidField, "duration_seconds must be a whole number")
             }
-            self = .ssh(try SSHTarget(host: field("host"), login: field("login"), durationSeconds: seconds))
+            let target = try SSHTarget(host: field("host"), login: field("login"), durationSeconds: seconds)
+            self = kind == .ssh ? .ssh(target) : .breakGlass(target)
         }
     }
 
     public static func fieldNames(of kind: RequestKind) -> [String] {
         switch kind {
         case .deploy: ["service", "environment", "commit"]
-        case .ssh: ["host", "login", "duration_seconds"]
+        case .ssh, .breakGlass: ["host", "login", "duration_seconds"]
         }
     }
 

@@ -86,6 +86,7 @@ public enum RequestRules {
             || actor.name == request.requester
             || !request.requirement.reviewerGroups.isDisjoint(with: actor.groups)
             || request.approvals.contains { $0.approver == actor.name }
+            || !(request.breakGlassTerms?.reviewers ?? []).isDisjoint(with: actor.groups)
     }
 
     /// Auditors and admins see every request.
@@ -170,6 +171,7 @@ public enum RequestRules {
     }
 
     private static func cancel(_ request: AccessRequest, by actor: Actor, at now: Date) throws(DomainError) -> RequestChange {
+        try refuseBreakGlass(request)
         guard actor.name == request.requester else {
             throw DomainError(.forbidden, "only the requester can cancel a request")
         }
@@ -182,6 +184,7 @@ public enum RequestRules {
     }
 
     private static func revoke(_ request: AccessRequest, by actor: Actor, reason: String, at now: Date) throws(DomainError) -> RequestChange {
+        try refuseBreakGlass(request)
         guard actor.name == request.requester || actor.groups.contains(WellKnownGroup.admins) else {
             throw DomainError(.forbidden, "only the requester or an admin can revoke an approved request")
         }
@@ -204,6 +207,13 @@ public enum RequestRules {
         next.state = .expired
         next.updatedAt = now.truncatedToMilliseconds
         return RequestChange(request: next, events: [event(.requestExpired, next, actor: AuditEvent.systemActor, at: now, ["was": was.rawValue])])
+    }
+
+    /// A grant ends with the resolve of its pages (`BreakGlassRules.end`), never as a bare request.
+    private static func refuseBreakGlass(_ request: AccessRequest) throws(DomainError) {
+        guard request.kind != .breakGlass else {
+            throw DomainError(.invalidState, "\(request.id) is a break-glass grant: end it with `countersign break-glass end` (POST /v1/break-glass/{id}/end)")
+        }
     }
 
     /// The request must be in `state` and not past the deadline of that state.

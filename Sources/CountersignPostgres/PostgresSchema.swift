@@ -23,6 +23,7 @@ enum PostgresSchema {
         ("v11-recordings", recordings),
         ("v12-recording-sessions", recordingSessions),
         ("v13-outbox", outbox),
+        ("v14-break-glass", breakGlass),
     ]
 
     /// Times are BIGINT milliseconds since the epoch, the precision the core hashes them at, so a
@@ -80,8 +81,16 @@ enum PostgresSchema {
         "CREATE INDEX sessions_by_expiry ON sessions (expires_at)",
     ]
 
-    static func migrate(_ client: PostgresClient, logger: Logger) async throws {
-        for migration in migrations {
+    /// Applies the migrations not yet applied, up to and including `last` (all of them when nil:
+    /// a gateway always migrates to the end; tests stop earlier to write rows as an older release
+    /// would have).
+    static func migrate(_ client: PostgresClient, upTo last: String? = nil, logger: Logger) async throws {
+        var end = migrations.count
+        if let last {
+            guard let index = migrations.firstIndex(where: { $0.id == last }) else { throw StoreError(.schemaMismatch, "there is no migration \(last)") }
+            end = index + 1
+        }
+        for migration in migrations.prefix(end) {
             try await client.withConnection { connection in
                 try await connection.query("BEGIN", logger: logger)
                 do {

@@ -4,9 +4,13 @@ import Foundation
 import PostgresNIO
 
 extension PostgresStore: OutboxStore {
-    public func enqueue(_ messages: [OutboxMessage]) async throws {
-        guard !messages.isEmpty else { return }
-        try await transaction { connection in try await OutboxRows.insert(messages, on: connection, logger: logger) }
+    public func enqueue(_ messages: [OutboxMessage], events: [AuditEvent]) async throws {
+        guard !messages.isEmpty || !events.isEmpty else { return }
+        let appended = try await transaction { connection in
+            try await OutboxRows.insert(messages, on: connection, logger: logger)
+            return try await append(events, on: connection).count
+        }
+        auditTally.add(appended)
     }
 
     public func claimDueMessages(at now: Date, limit: Int) async throws -> [OutboxMessage] {

@@ -74,7 +74,9 @@ extension PostgresStore: RequestStore {
         return request
     }
 
-    public func expireDue(at now: Date, limit: Int) async throws -> [AccessRequest] {
+    public func expireDue(
+        at now: Date, limit: Int, announce: @Sendable (RequestChange) throws -> [OutboxMessage]
+    ) async throws -> [AccessRequest] {
         guard limit > 0 else { return [] }
         let passedDeadline = ExpiryDeadline.latestPassed(at: now)
         let (expired, records) = try await transaction { connection in
@@ -114,7 +116,16 @@ extension PostgresStore: RequestStore {
                         continue
                     }
                     let change = try RequestRules.apply(.expire, to: current, at: now)
-                    records += try await commit(change, replacing: current, on: connection)
+                    let announcements: [OutboxMessage]
+                    do {
+                        announcements = try announce(change)
+                    } catch {
+                        // Left to expire once it can be announced, like a tampered request: one
+                        // grant whose resolve cannot be made must not hold back every other expiry.
+                        passedOver.append(rawID)
+                        continue
+                    }
+                    records += try await commit(change.announcing(announcements), replacing: current, on: connection)
                     expired.append(change.request)
                 }
             }

@@ -44,24 +44,30 @@ struct RequestListing {
     }
 
     /// `RequestRules.belongs(_:to:)` in SQL, as on SQLite: reviewer groups are read from the
-    /// requirement snapshot, approvers from the approvals table. Nil when the audience sees everything.
+    /// requirement snapshot, approvers from the approvals table, a grant's reviewers from its
+    /// terms. Nil when the audience sees everything.
     private mutating func audienceCondition(_ audience: RequestAudience) throws -> String? {
         let actor = audience.actor
         if case .viewer = audience, RequestRules.oversees(actor) { return nil }
         let name = try bind(actor.name.rawValue)
         let groups = actor.groups.sorted()
         var reviews = "FALSE"
+        var reviewsGrant = "FALSE"
         if !groups.isEmpty {
             let reviewerGroups = try bind(groups)
             reviews = """
                 EXISTS (SELECT 1 FROM jsonb_array_elements(requests.requirement::jsonb -> 'clauses') AS clause
                         WHERE clause ->> 'group' = ANY(\(reviewerGroups)))
                 """
+            reviewsGrant = """
+                EXISTS (SELECT 1 FROM break_glass_grants AS g, jsonb_array_elements_text(g.reviewers::jsonb) AS listed (reviewer_group)
+                        WHERE g.request_id = requests.id AND listed.reviewer_group = ANY(\(reviewerGroups)))
+                """
         }
         let approved = "EXISTS (SELECT 1 FROM approvals WHERE approvals.request_id = requests.id AND approvals.approver = \(name))"
         switch audience {
         case .viewer:
-            return "(requester = \(name) OR \(reviews) OR \(approved))"
+            return "(requester = \(name) OR \(reviews) OR \(approved) OR \(reviewsGrant))"
         case .reviewer:
             return "(state = 'pending' AND requester <> \(name) AND \(reviews) AND NOT \(approved))"
         }

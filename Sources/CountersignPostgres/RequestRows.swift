@@ -4,9 +4,10 @@ import Foundation
 import Logging
 import PostgresNIO
 
-/// Requests and their approvals as rows of `requests`, `approvals` and `approval_evidence`; what
-/// the columns mean, and how they become domain values again, is `StoredRequest` and
-/// `StoredApproval`, shared with SQLite.
+/// Requests and their approvals as rows of `requests`, `approvals` and `approval_evidence` (and a
+/// grant's terms in `break_glass_grants`, `BreakGlassRows`); what the columns mean, and how they
+/// become domain values again, is `StoredRequest`, `StoredApproval` and `StoredBreakGlassGrant`,
+/// shared with SQLite.
 enum RequestRows {
     static let columns = """
         id, kind, requester, target, reason, ticket,
@@ -15,30 +16,43 @@ enum RequestRows {
         single_use, rollout_started_at, rollout_started_by
         """
 
-    /// Inserts a new request; false when its id is taken. ON CONFLICT rather than a read first:
-    /// two gateways creating the same id at once still see exactly one succeed.
+    /// `columns` named by table, for statements that join requests with another table.
+    static let qualifiedColumns = columns.split(separator: ",")
+        .map { "requests." + $0.trimmingCharacters(in: .whitespacesAndNewlines) }
+        .joined(separator: ", ")
+
+    /// Inserts a new request as it is given, in whatever state its rules made it (a break-glass
+    /// grant is approved from birth), with its grant's row when it is one; false when its id is
+    /// taken. ON CONFLICT rather than a read first: two gateways creating the same id at once
+    /// still see exactly one succeed.
     static func insert(_ request: AccessRequest, on connection: PostgresConnection, logger: Logger) async throws -> Bool {
         let stored = try StoredRequest(request)
+        let grant = try StoredBreakGlassGrant.created(request)
         let inserted = try await PostgresStore.count(connection.query("""
-            INSERT INTO requests (id, kind, requester, target, reason, ticket, created_at, content_digest, rule_name,
-                requirement, pending_expires_at, access_duration_seconds, state, updated_at, certificate_terms, single_use)
+            INSERT INTO requests (\(unescaped: columns))
             VALUES (\(stored.id), \(stored.kind), \(stored.requester), \(stored.target), \(stored.reason), \(stored.ticket),
                 \(stored.createdAt), \(Data(stored.contentDigest)), \(stored.ruleName), \(stored.requirement),
                 \(stored.pendingExpiresAt), \(stored.accessDurationSeconds), \(stored.state), \(stored.updatedAt),
-                \(stored.certificateTerms), \(stored.singleUse))
+                \(stored.accessExpiresAt), \(stored.deniedBy), \(stored.denialReason), \(stored.deniedAt), \(stored.closedBy),
+                \(stored.closeReason), \(stored.certificateTerms), \(stored.singleUse), \(stored.rolloutStartedAt), \(stored.rolloutStartedBy))
             ON CONFLICT (id) DO NOTHING RETURNING 1
             """, logger: logger))
         guard inserted == 1 else { return false }
+        if let grant {
+            try await BreakGlassRows.insert(grant, on: connection, logger: logger)
+        }
         try await persistProgress(of: request, from: nil, on: connection, logger: logger)
         return true
     }
 
-    /// Writes what may change after creation. Approvals are only ever added (`StoredApproval.added`).
+    /// Writes what may change after creation. Approvals are only ever added (`StoredApproval.added`);
+    /// a grant's review and escalation are made once (`StoredBreakGlassGrant.changed`).
     static func persistProgress(
         of request: AccessRequest, from previous: AccessRequest?, on connection: PostgresConnection, logger: Logger
     ) async throws {
         let added = try StoredApproval.added(to: request, from: previous)
-        if previous != nil {
+        if let previous {
+            let grant = try StoredBreakGlassGrant.changed(request, from: previous)
             let stored = try StoredRequest(request)
             try await connection.query("""
                 UPDATE requests SET state = \(stored.state), updated_at = \(stored.updatedAt),
@@ -48,6 +62,9 @@ enum RequestRows {
                     rollout_started_by = \(stored.rolloutStartedBy)
                 WHERE id = \(stored.id)
                 """, logger: logger)
+            if let grant {
+                try await BreakGlassRows.persistProgress(of: grant, on: connection, logger: logger)
+            }
         }
         for approval in added {
             try await connection.query("""
@@ -85,7 +102,10 @@ enum RequestRows {
         }
         guard !stored.isEmpty else { return [] }
         let approvals = try StoredApproval.restoreByRequest(try await approvals(of: stored.map(\.id), on: connection, logger: logger))
-        return try stored.map { row throws(StoreError) in try row.restore(approvals: approvals[row.id] ?? []) }
+        // Only grants have a row there: a page without one costs no further query.
+        let grantIDs = stored.filter { $0.kind == RequestKind.breakGlass.rawValue }.map(\.id)
+        let grants = grantIDs.isEmpty ? [:] : StoredBreakGlassGrant.byRequest(try await BreakGlassRows.grants(of: grantIDs, on: connection, logger: logger))
+        return try stored.map { row throws(StoreError) in try row.restore(approvals: approvals[row.id] ?? [], grant: grants[row.id]) }
     }
 
     /// Approvals with their evidence, if any (a hardware-key approval has exactly one row of it).

@@ -3,8 +3,9 @@ import CountersignCore
 import Foundation
 import GRDB
 
-/// Requests and their approvals as rows of `requests` and `approvals`; what the columns mean, and
-/// how they become domain values again, is `StoredRequest` and `StoredApproval`, shared by every
+/// Requests and their approvals as rows of `requests` and `approvals` (and a grant's terms in
+/// `break_glass_grants`, `BreakGlassRows`); what the columns mean, and how they become domain
+/// values again, is `StoredRequest`, `StoredApproval` and `StoredBreakGlassGrant`, shared by every
 /// backend.
 enum RequestRows {
     static let columns = """
@@ -14,27 +15,38 @@ enum RequestRows {
         single_use, rollout_started_at, rollout_started_by
         """
 
+    /// `columns` named by table, for statements that join requests with another table.
+    static let qualifiedColumns = columns.split(separator: ",")
+        .map { "requests." + $0.trimmingCharacters(in: .whitespacesAndNewlines) }
+        .joined(separator: ", ")
+
+    /// Inserts a new request as it is given, in whatever state its rules made it (a break-glass
+    /// grant is approved from birth), with its grant's row when it is one.
     static func insert(_ request: AccessRequest, in db: Database) throws {
         let stored = try StoredRequest(request)
+        let grant = try StoredBreakGlassGrant.created(request)
         try db.executeCached(
-            sql: """
-                INSERT INTO requests (id, kind, requester, target, reason, ticket, created_at, content_digest, rule_name,
-                    requirement, pending_expires_at, access_duration_seconds, state, updated_at, certificate_terms, single_use)
-                VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
-                """,
+            sql: "INSERT INTO requests (\(columns)) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
             arguments: [
                 stored.id, stored.kind, stored.requester, stored.target, stored.reason, stored.ticket, stored.createdAt,
                 Data(stored.contentDigest), stored.ruleName, stored.requirement, stored.pendingExpiresAt,
-                stored.accessDurationSeconds, stored.state, stored.updatedAt, stored.certificateTerms, stored.singleUse,
+                stored.accessDurationSeconds, stored.state, stored.updatedAt, stored.accessExpiresAt, stored.deniedBy,
+                stored.denialReason, stored.deniedAt, stored.closedBy, stored.closeReason, stored.certificateTerms, stored.singleUse,
+                stored.rolloutStartedAt, stored.rolloutStartedBy,
             ]
         )
+        if let grant {
+            try BreakGlassRows.insert(grant, in: db)
+        }
         try persistProgress(of: request, from: nil, in: db)
     }
 
-    /// Writes what may change after creation. Approvals are only ever added (`StoredApproval.added`).
+    /// Writes what may change after creation. Approvals are only ever added (`StoredApproval.added`);
+    /// a grant's review and escalation are made once (`StoredBreakGlassGrant.changed`).
     static func persistProgress(of request: AccessRequest, from previous: AccessRequest?, in db: Database) throws {
         let added = try StoredApproval.added(to: request, from: previous)
-        if previous != nil {
+        if let previous {
+            let grant = try StoredBreakGlassGrant.changed(request, from: previous)
             let stored = try StoredRequest(request)
             try db.executeCached(
                 sql: """
@@ -48,6 +60,9 @@ enum RequestRows {
                     stored.deniedAt, stored.closedBy, stored.closeReason, stored.rolloutStartedAt, stored.rolloutStartedBy, stored.id,
                 ]
             )
+            if let grant {
+                try BreakGlassRows.persistProgress(of: grant, in: db)
+            }
         }
         for approval in added {
             try db.executeCached(
@@ -97,7 +112,12 @@ enum RequestRows {
         let approvals = try StoredApproval.restoreByRequest(
             stored.count == 1 ? approvals(of: first.id, in: db) : approvals(of: stored.map(\.id), in: db)
         )
-        return try stored.map { request throws(StoreError) in try request.restore(approvals: approvals[request.id] ?? []) }
+        // Only grants have a row there: a page without one costs no further query.
+        let grantIDs = stored.filter { $0.kind == RequestKind.breakGlass.rawValue }.map(\.id)
+        let grants = grantIDs.isEmpty ? [:] : StoredBreakGlassGrant.byRequest(try BreakGlassRows.grants(of: grantIDs, in: db))
+        return try stored.map { request throws(StoreError) in
+            try request.restore(approvals: approvals[request.id] ?? [], grant: grants[request.id])
+        }
     }
 
     /// Approvals with their evidence, if any (a hardware-key approval has exactly one row of it).

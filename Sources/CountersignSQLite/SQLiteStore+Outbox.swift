@@ -4,9 +4,12 @@ import Foundation
 import GRDB
 
 extension SQLiteStore {
-    public func enqueue(_ messages: [OutboxMessage]) async throws {
-        guard !messages.isEmpty else { return }
-        try await write { db in try OutboxRows.insert(messages, in: db) }
+    public func enqueue(_ messages: [OutboxMessage], events: [AuditEvent]) async throws {
+        guard !messages.isEmpty || !events.isEmpty else { return }
+        try await write { db in
+            try OutboxRows.insert(messages, in: db)
+            _ = try appendAudit(events, in: db)
+        }
     }
 
     public func claimDueMessages(at now: Date, limit: Int) async throws -> [OutboxMessage] {

@@ -69,7 +69,9 @@ extension SQLiteStore {
         }
     }
 
-    public func expireDue(at now: Date, limit: Int) async throws -> [AccessRequest] {
+    public func expireDue(
+        at now: Date, limit: Int, announce: @Sendable (RequestChange) throws -> [OutboxMessage]
+    ) async throws -> [AccessRequest] {
         guard limit > 0 else { return [] }
         let passedDeadline = ExpiryDeadline.latestPassed(at: now)
         return try await write { db in
@@ -108,7 +110,16 @@ extension SQLiteStore {
                         continue
                     }
                     let change = try RequestRules.apply(.expire, to: current, at: now)
-                    try commit(change, replacing: current, in: db)
+                    let announcements: [OutboxMessage]
+                    do {
+                        announcements = try announce(change)
+                    } catch {
+                        // Left to expire once it can be announced, like a tampered request: one
+                        // grant whose resolve cannot be made must not hold back every other expiry.
+                        passedOver.append(rawID)
+                        continue
+                    }
+                    try commit(change.announcing(announcements), replacing: current, in: db)
                     expired.append(change.request)
                 }
             }
@@ -172,7 +183,8 @@ extension SQLiteStore {
     }
 
     /// `RequestRules.belongs(_:to:)` in SQL: reviewer groups are read from the requirement
-    /// snapshot, approvers from the approvals table. Nil when the audience sees everything.
+    /// snapshot, approvers from the approvals table, a grant's reviewers from its terms. Nil when
+    /// the audience sees everything.
     private static func audienceCondition(_ audience: RequestAudience) -> (String?, StatementArguments) {
         let actor = audience.actor
         let groups = actor.groups.sorted()
@@ -185,7 +197,15 @@ extension SQLiteStore {
         switch audience {
         case .viewer:
             if RequestRules.oversees(actor) { return (nil, []) }
-            return ("(requester = ? OR \(reviews) OR \(approved))", [name] + StatementArguments(groups) + [name])
+            guard !groups.isEmpty else { return ("(requester = ? OR \(approved))", [name, name]) }
+            let reviewsGrant = """
+                EXISTS (SELECT 1 FROM break_glass_grants AS g, json_each(g.reviewers) AS reviewer
+                        WHERE g.request_id = requests.id AND reviewer.value IN (\(placeholders(groups.count))))
+                """
+            return (
+                "(requester = ? OR \(reviews) OR \(approved) OR \(reviewsGrant))",
+                [name] + StatementArguments(groups) + [name] + StatementArguments(groups)
+            )
         case .reviewer:
             return ("(state = 'pending' AND requester <> ? AND \(reviews) AND NOT \(approved))", [name] + StatementArguments(groups) + [name])
         }

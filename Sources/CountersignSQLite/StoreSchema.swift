@@ -22,12 +22,13 @@ enum StoreSchema {
         migrator.registerMigration("v10-recordings", migrate: addRecordings)
         migrator.registerMigration("v11-recording-sessions", migrate: addRecordingSessions)
         migrator.registerMigration("v12-outbox", migrate: addOutbox)
+        migrator.registerMigration("v13-break-glass", migrate: addBreakGlass)
         return migrator
     }
 
     /// The identifier of the last migration: a database whose applied migrations end elsewhere is
     /// of another version.
-    static var currentVersion: String { "v12-outbox" }
+    static var currentVersion: String { "v13-break-glass" }
 
     private static func createVersion1(_ db: Database) throws {
         // Spelled out rather than taken from the enums: a shipped migration must not change

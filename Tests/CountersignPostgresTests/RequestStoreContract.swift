@@ -123,7 +123,8 @@ enum RequestStoreContract {
     }
 
     /// Requests that between them exercise every clause of the audience rules: alice's own, one
-    /// sre reviews, one dba reviews, one bob already approved, one closed.
+    /// sre reviews, one dba reviews, one bob already approved, one closed, a break-glass grant
+    /// security reviews.
     static func audiencesSeeWhatTheCoreAllows(_ store: some RequestStore) async throws {
         let clock = ManualClock()
         let start = clock.now()
@@ -139,11 +140,13 @@ enum RequestStoreContract {
         let bob = try Fixtures.actor("bob", groups: ["sre"])
         requests[3] = try await store.update(requests[3].id, at: now) { try RequestRules.apply(.approve(bob, method: .session), to: $0, at: now) }
         requests[4] = try await store.update(requests[4].id, at: now) { try RequestRules.apply(.cancel(try Fixtures.actor("dave")), to: $0, at: now) }
+        requests.append(try await store.createRequest(try BreakGlassStoreContract.grant(by: "carol", at: start.addingTimeInterval(270))))
         let newestFirst = requests.reversed()
         let actors = [
             try Fixtures.actor("alice", groups: ["payments"]), bob, try Fixtures.actor("carol", groups: ["sre"]),
             try Fixtures.actor("erin", groups: ["auditors"]), try Fixtures.actor("frank", groups: ["admins"]),
             try Fixtures.actor("mallory", groups: []), try Fixtures.actor("dan", groups: ["dba", "payments"]),
+            try Fixtures.actor("gina", groups: ["security"]),
         ]
         for actor in actors {
             for audience in [RequestAudience.viewer(actor), .reviewer(actor)] {

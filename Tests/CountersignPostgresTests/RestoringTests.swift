@@ -30,6 +30,10 @@ struct RestoringTests {
         Damage("a target missing its kind's fields") { $0.target = #"{"service":"payments"}"# },
         Damage("a reason with a control character") { $0.reason = "ship\u{7}it" },
         Damage("a requirement with a zero-approval clause") { $0.requirement = #"{"clauses":[{"count":0,"group":"sre"}],"hardware_key_required":false}"# },
+        Damage("a requirement without a clause on a request that is not a break-glass grant") {
+            $0.requirement = #"{"clauses":[],"hardware_key_required":false}"#
+        },
+        Damage("a requirement without a clause that asks for a key") { $0.requirement = #"{"clauses":[],"hardware_key_required":true}"# },
         Damage("an unknown state") { $0.state = "teleported" },
         Damage("a denial without its reason") { ($0.deniedBy, $0.deniedAt) = ("carol", 1) },
         Damage("a closer who is not a user name") { $0.closedBy = "not a user!" },
@@ -67,29 +71,29 @@ struct RestoringTests {
         let request = try ContractFixtures.ssh(terms: terms, at: Self.now)
         let stored = try StoredRequest(request)
         #expect(stored.certificateTerms?.contains(#""recording":"\#(recording.rawValue)""#) == true)
-        #expect(try stored.restore(approvals: []).certificateTerms == terms)
+        #expect(try stored.restore(approvals: [], grant: nil).certificateTerms == terms)
     }
 
     @Test("a request's columns restore to the request they were taken from")
     func requestRoundTrip() throws {
         let request = try Self.request()
-        #expect(try StoredRequest(request).restore(approvals: []) == request)
+        #expect(try StoredRequest(request).restore(approvals: [], grant: nil) == request)
     }
 
     @Test("an SSH request's certificate terms restore; a row from before terms existed has the standard ones")
     func certificateTermsRoundTrip() throws {
         let request = try ContractFixtures.ssh(at: Self.now)
         var stored = try StoredRequest(request)
-        #expect(try stored.restore(approvals: []).certificateTerms == (try ContractFixtures.certificateTerms))
+        #expect(try stored.restore(approvals: [], grant: nil).certificateTerms == (try ContractFixtures.certificateTerms))
         stored.certificateTerms = nil
-        #expect(try stored.restore(approvals: []).certificateTerms == .standard)
+        #expect(try stored.restore(approvals: [], grant: nil).certificateTerms == .standard)
     }
 
     @Test("a damaged request column is a corrupt row of requests", arguments: damages)
     func damagedRequest(_ damage: Damage) throws {
         var stored = try StoredRequest(try Self.request())
         damage.damage(&stored)
-        let error = #expect(throws: StoreError.self) { _ = try stored.restore(approvals: []) }
+        let error = #expect(throws: StoreError.self) { _ = try stored.restore(approvals: [], grant: nil) }
         #expect(error?.code == .corruptRow)
         #expect(error?.message.hasPrefix("requests row") == true)
     }
@@ -99,7 +103,7 @@ struct RestoringTests {
         let request = try Self.request()
         var stored = try StoredRequest(request)
         stored.reason = "a perfectly valid but different reason"
-        let error = #expect(throws: StoreError.self) { _ = try stored.restore(approvals: []) }
+        let error = #expect(throws: StoreError.self) { _ = try stored.restore(approvals: [], grant: nil) }
         #expect(error?.code == .integrityViolation)
         #expect(error?.subject == request.id.rawValue)
     }

@@ -52,14 +52,14 @@ struct StoredJSONReadingTests {
         let request = try ContractFixtures.deploy(at: Self.now)
         var stored = try StoredRequest(request)
         stored.target = spelling.target
-        #expect(try stored.restore(approvals: []) == request)
+        #expect(try stored.restore(approvals: [], grant: nil) == request)
     }
 
     @Test("a target that is not one JSON object of strings is a corrupt row", arguments: damagedTargets)
     func damagedTarget(_ spelling: Spelling) throws {
         var stored = try Self.stored()
         stored.target = spelling.target
-        let error = #expect(throws: StoreError.self) { _ = try stored.restore(approvals: []) }
+        let error = #expect(throws: StoreError.self) { _ = try stored.restore(approvals: [], grant: nil) }
         #expect(error?.code == .corruptRow)
         #expect(error?.message.contains("target") == true)
     }
@@ -90,7 +90,7 @@ struct StoredJSONReadingTests {
         var stored = try StoredRequest(request)
         let clauses = request.requirement.clauses.map { #"{ "group" : "\#($0.group)", "count" : \#($0.count) }"# }
         stored.requirement = #"{"hardware_key_required": \#(request.requirement.hardwareKeyRequired), "clauses": [\#(clauses.joined(separator: ", "))]}"#
-        #expect(try stored.restore(approvals: []) == request)
+        #expect(try stored.restore(approvals: [], grant: nil) == request)
     }
 
     @Test("a requirement of another shape is a corrupt row", arguments: [
@@ -111,7 +111,7 @@ struct StoredJSONReadingTests {
     func damagedRequirement(_ requirement: String) throws {
         var stored = try Self.stored()
         stored.requirement = requirement
-        let error = #expect(throws: StoreError.self) { _ = try stored.restore(approvals: []) }
+        let error = #expect(throws: StoreError.self) { _ = try stored.restore(approvals: [], grant: nil) }
         #expect(error?.code == .corruptRow)
         #expect(error?.message.contains("requirement") == true)
     }

@@ -17,7 +17,8 @@ struct MigrationTests {
                 var columns: [String: (any DatabaseValueConvertible)?] = [:]
                 switch request.target {
                 case .deploy(let deploy): columns = ["service": deploy.service, "environment": deploy.environment, "commit_ref": deploy.commit.description]
-                case .ssh(let ssh): columns = ["host": ssh.host, "login": ssh.login, "duration_seconds": ssh.durationSeconds]
+                // v2 knew no break-glass: the fixtures never hand it one.
+                case .ssh(let ssh), .breakGlass(let ssh): columns = ["host": ssh.host, "login": ssh.login, "duration_seconds": ssh.durationSeconds]
                 }
                 try db.execute(
                     sql: """
@@ -62,6 +63,72 @@ struct MigrationTests {
             #expect(try await store.requests(RequestQuery(search: "db-1.prod")).map(\.id) == [ssh.id])
             #expect(try await store.requests(RequestQuery(search: "host")).isEmpty)
             #expect(try await store.requests(RequestQuery(search: "0123456789abcdef")).map(\.id) == [deploy.id])
+        }
+    }
+
+    /// The challenges a v12 database holds, one of each purpose it knew.
+    private static func challenges(for request: AccessRequest, at now: Date) throws -> [CeremonyChallenge] {
+        var generator = SystemRandomNumberGenerator()
+        let bob = try Fixtures.user("bob")
+        return [
+            CeremonyChallenge(id: String(repeating: "r", count: 32), user: bob, purpose: .registration(challenge: [UInt8](repeating: 1, count: 32)), issuedAt: now),
+            CeremonyChallenge(
+                id: String(repeating: "k", count: 32), user: bob, purpose: .keyRemoval(challenge: [UInt8](repeating: 2, count: 32), credentialID: [9, 9]),
+                issuedAt: now, usedAt: now
+            ),
+            CeremonyChallenge(
+                id: String(repeating: "a", count: 32), user: bob,
+                purpose: .approval(ApprovalChallenge.issue(for: request, approver: bob, at: now, using: &generator)), issuedAt: now
+            ),
+        ]
+    }
+
+    @Test("v12 requests and ceremony challenges are kept when grants and statement challenges arrive (v13)")
+    func breakGlass() async throws {
+        try await withTemporaryDirectory { directory in
+            let path = directory + "/gateway.sqlite"
+            let now = ManualClock().now()
+            let deploy = try Fixtures.deploy(at: now)
+            let challenges = try Self.challenges(for: deploy, at: now)
+            let queue = try DatabaseQueue(path: path)
+            try StoreSchema.migrator.migrate(queue, upTo: "v12-outbox")
+            try await queue.write { db in
+                try db.execute(sql: "PRAGMA application_id = \(StoreSchema.applicationID)")
+                try RequestRows.insert(deploy, in: db)
+                for challenge in challenges { try KeyRows.insert(challenge, in: db) }
+            }
+            try queue.close()
+
+            let store = try SQLiteStore.open(path: path)
+            #expect(try await store.request(deploy.id) == deploy)
+            for challenge in challenges {
+                #expect(try await store.database.read { db in try KeyRows.challenge(challenge.id, in: db) } == challenge)
+            }
+            let indexes = try await store.database.read { db in
+                try String.fetchAll(db, sql: "SELECT name FROM sqlite_schema WHERE type = 'index' AND tbl_name = 'ceremony_challenges' AND sql IS NOT NULL")
+            }
+            #expect(indexes == ["ceremony_challenges_by_user"])
+            // What v12 could not hold: a grant, and a statement's challenge about it.
+            let grant = try await store.createRequest(try Fixtures.breakGlass(at: now))
+            #expect(try await store.request(grant.id) == grant)
+            var generator = SystemRandomNumberGenerator()
+            let erin = try Fixtures.user("erin")
+            let statement = try StatementChallenge.issue(
+                .breakGlassReview, by: erin, about: grant.id, digest: BreakGlassReview.statementDigest(of: grant, verdict: .justified, notes: ""),
+                at: now, using: &generator
+            )
+            let review = CeremonyChallenge(id: String(repeating: "s", count: 32), user: erin, purpose: .statement(statement), issuedAt: now)
+            try await store.openChallenge(review, at: now)
+            #expect(try await store.database.read { db in try KeyRows.challenge(review.id, in: db) } == review)
+            // The rebuilt table still refuses the shapes no purpose has.
+            await #expect(throws: (any Error).self) {
+                try await store.database.write { db in
+                    try db.execute(sql: """
+                        INSERT INTO ceremony_challenges (id, purpose, username, challenge, issued_at)
+                        VALUES ('\(String(repeating: "x", count: 32))', 'break_glass', 'bob', zeroblob(32), 1)
+                        """)
+                }
+            }
         }
     }
 }

@@ -9,7 +9,8 @@ import Testing
 @Suite("Listing requests for an audience")
 struct RequestAudienceTests {
     /// Requests one minute apart that between them exercise every clause of the rules: alice's
-    /// own, one sre reviews, one dba reviews, one bob already approved, one closed.
+    /// own, one sre reviews, one dba reviews, one bob already approved, one closed, a break-glass
+    /// grant security reviews.
     private func seed(_ scratch: Scratch) async throws -> [AccessRequest] {
         let start = scratch.clock.now()
         var requests = [
@@ -24,6 +25,7 @@ struct RequestAudienceTests {
         let bob = try Fixtures.actor("bob", groups: ["sre"])
         requests[3] = try await scratch.store.update(requests[3].id, at: now) { try RequestRules.apply(.approve(bob, method: .session), to: $0, at: now) }
         requests[4] = try await scratch.store.update(requests[4].id, at: now) { try RequestRules.apply(.cancel(try Fixtures.actor("dave")), to: $0, at: now) }
+        requests.append(try await scratch.store.createRequest(try Fixtures.breakGlass(by: "carol", reviewers: ["security"], at: start.addingTimeInterval(270))))
         return requests
     }
 
@@ -35,6 +37,7 @@ struct RequestAudienceTests {
         try! Fixtures.actor("frank", groups: ["admins"]),
         try! Fixtures.actor("mallory", groups: []),
         try! Fixtures.actor("dan", groups: ["dba", "payments"]),
+        try! Fixtures.actor("gina", groups: ["security"]),
     ]
 
     @Test("the store lists exactly the requests the core's rule lets each audience see", arguments: actors)

@@ -47,30 +47,77 @@ public enum BreakGlassReviewRules {
         }
     }
 
-    public static func reviewDue(grantedAt: Date, under rule: BreakGlassRule) -> Date {
-        grantedAt.addingTimeInterval(TimeInterval(rule.reviewWindowSeconds))
+    public static func reviewDue(of grant: AccessRequest) -> Date? {
+        grant.breakGlassTerms.map { grant.createdAt.addingTimeInterval(TimeInterval($0.reviewWindowSeconds)) }
     }
 
-    public static func isOverdue(grantedAt: Date, reviewed: Bool, under rule: BreakGlassRule, at now: Date) -> Bool {
-        !reviewed && now >= reviewDue(grantedAt: grantedAt, under: rule)
+    public static func isOverdue(_ grant: AccessRequest, at now: Date) -> Bool {
+        guard grant.breakGlassReview == nil, let due = reviewDue(of: grant) else { return false }
+        return now >= due
     }
 
-    /// The escalation of an unreviewed grant past its window, on its rule's channels: one
-    /// incident per grant at the receiver, whatever the number of sweeps that find it overdue.
-    public static func escalation(for facts: BreakGlassRules.GrantFacts, under rule: BreakGlassRule, due: Date, source: String, at now: Date) -> [OutboxMessage] {
-        var details = facts.details
-        details["review_due"] = ISO8601DateFormatter().string(from: due)
-        let notice: Notice
-        do {
-            notice = try Notice(
-                action: .trigger, dedupKey: "\(facts.grant.rawValue):review-overdue",
-                summary: String("Break-glass not reviewed in time: \(facts.user) on \(facts.ask.login)@\(facts.ask.host) (\(facts.ask.incident))".prefix(Notice.maximumSummaryLength)),
-                severity: .error, source: source, component: facts.ask.host, group: facts.ask.login, eventClass: "break-glass-review",
-                link: facts.link, details: details, time: now
-            )
-        } catch {
-            return []
+    /// The unit of work of a review: the grant with its verdict (made once, by an eligible
+    /// reviewer whose key signed this very verdict, verified at the edge), its event, and, when the
+    /// use was not justified, a word on the grant's channels.
+    public static func review(_ grant: AccessRequest, with review: BreakGlassReview, reviewerActor: Actor, link: URL?, source: String) throws(DomainError) -> RequestChange {
+        let terms = try BreakGlassRules.requireGrant(grant)
+        try mayReview(grantOf: grant.requester, actor: reviewerActor, reviewers: terms.reviewers)
+        guard review.reviewer == reviewerActor.name else {
+            throw DomainError(.forbidden, "a review is recorded in its reviewer's own name")
         }
-        return rule.channels.map { OutboxMessage(id: .random(), channel: $0, notice: notice, createdAt: now) }
+        guard grant.breakGlassReview == nil else {
+            throw DomainError(.invalidState, "break-glass grant \(grant.id) has already been reviewed")
+        }
+        guard grant.state != .pending else {
+            throw DomainError(.invalidState, "break-glass grant \(grant.id) still waits on its agreement: there is nothing to review yet")
+        }
+        var next = grant
+        next.breakGlassReview = review
+        next.updatedAt = review.at.truncatedToMilliseconds
+        let event = RequestRules.event(.breakGlassReviewed, next, actor: review.reviewer.rawValue, at: review.at, [
+            "verdict": review.verdict.rawValue, "notes": review.notes, "method": ApprovalMethod.hardwareKey.rawValue,
+            "credential_id": review.evidence.credentialID.hexString, "statement_digest": statementDigest(of: grant, verdict: review.verdict, notes: review.notes).hexString,
+        ])
+        var notifications: [OutboxMessage] = []
+        if review.verdict == .unjustified {
+            var details = BreakGlassRules.details(of: grant, link: link)
+            details["reviewer"] = review.reviewer.rawValue
+            details["notes"] = String(review.notes.prefix(Notice.maximumDetailLength))
+            notifications = try BreakGlassRules.notice(
+                .inform, dedupKey: "\(grant.id.rawValue):review", summary: "Break-glass judged UNJUSTIFIED by \(review.reviewer): \(BreakGlassRules.headline(of: grant))",
+                severity: .error, grant: grant, details: details, link: link, source: source, eventClass: "break-glass-review", at: review.at
+            ).messages(on: terms.channels, at: review.at)
+        }
+        return RequestChange(request: next, events: [event], notifications: notifications)
+    }
+
+    private static func statementDigest(of grant: AccessRequest, verdict: BreakGlassReview.Verdict, notes: String) -> [UInt8] {
+        BreakGlassReview.statementDigest(of: grant, verdict: verdict, notes: notes)
+    }
+
+    /// The escalation of an unreviewed grant past its window, once per grant, on its channels:
+    /// one incident per grant at the receiver (its own dedup key), however many gateways sweep.
+    public static func escalate(_ grant: AccessRequest, link: URL?, source: String, at now: Date) throws(DomainError) -> RequestChange {
+        let terms = try BreakGlassRules.requireGrant(grant)
+        guard isOverdue(grant, at: now), let due = reviewDue(of: grant) else {
+            throw DomainError(.invalidState, "break-glass grant \(grant.id) is reviewed or not yet due")
+        }
+        guard grant.reviewEscalatedAt == nil else {
+            throw DomainError(.invalidState, "break-glass grant \(grant.id) was already escalated")
+        }
+        var next = grant
+        next.reviewEscalatedAt = now.truncatedToMilliseconds
+        var details = BreakGlassRules.details(of: grant, link: link)
+        details["review_due"] = ISO8601DateFormatter().string(from: due)
+        details["reviewers"] = terms.reviewers.sorted().joined(separator: ", ")
+        let pages = try BreakGlassRules.notice(
+            .trigger, dedupKey: "\(grant.id.rawValue):review-overdue",
+            summary: "Break-glass not reviewed in time: \(BreakGlassRules.headline(of: grant))",
+            severity: .error, grant: grant, details: details, link: link, source: source, eventClass: "break-glass-review", at: now
+        ).messages(on: terms.channels, at: now)
+        let event = RequestRules.event(.breakGlassReviewOverdue, next, actor: AuditEvent.systemActor, at: now, [
+            "review_due": String(due.millisecondsSinceEpoch), "channels": terms.channels.map(\.rawValue).joined(separator: ","),
+        ])
+        return RequestChange(request: next, events: [event], notifications: pages)
     }
 }

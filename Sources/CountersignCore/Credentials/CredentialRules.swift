@@ -88,7 +88,7 @@ public enum CredentialRules {
             if terms.recording != .off { details["recording"] = terms.recording.rawValue }
         }
         var recordings: [NewRecording] = []
-        if let recording, case .ssh(let target) = request.target {
+        if let recording, let target = request.target.sshTarget {
             details["recording_id"] = recording.id.rawValue
             recordings.append(NewRecording(
                 recording: Recording(
@@ -110,7 +110,7 @@ public enum CredentialRules {
 
     private static func principal(of target: RequestTarget) -> String {
         switch target {
-        case .ssh(let target): target.login
+        case .ssh(let target), .breakGlass(let target): target.login
         case .deploy(let target): target.service
         }
     }

@@ -10,7 +10,7 @@ public enum CredentialKind: String, Hashable, Sendable, CaseIterable, CustomStri
     /// The one kind a request of `kind` may yield.
     public init(yieldedBy kind: RequestKind) {
         switch kind {
-        case .ssh: self = .sshCertificate
+        case .ssh, .breakGlass: self = .sshCertificate
         case .deploy: self = .deployToken
         }
     }

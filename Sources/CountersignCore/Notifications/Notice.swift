@@ -67,3 +67,10 @@ public struct Notice: Hashable, Sendable {
         self.time = time
     }
 }
+
+extension Notice {
+    /// This notice as one outbox message per channel, each delivered on its own.
+    public func messages(on channels: [ChannelName], at now: Date) -> [OutboxMessage] {
+        channels.map { OutboxMessage(id: .random(), channel: $0, notice: self, createdAt: now) }
+    }
+}

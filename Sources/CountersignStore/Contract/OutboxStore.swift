@@ -7,8 +7,9 @@ import Foundation
 /// `DeliveryRules`; the store makes each step atomic and keeps two dispatchers off one message.
 public protocol OutboxStore: Sendable {
     /// Messages not caused by a request change (a dead letter's announcements, a page about a
-    /// refused break-glass), committed together.
-    func enqueue(_ messages: [OutboxMessage]) async throws
+    /// refused break-glass), committed together with `events` (the refusal's audit row): all of
+    /// them or none.
+    func enqueue(_ messages: [OutboxMessage], events: [AuditEvent]) async throws
 
     /// Up to `limit` messages due at `now` (`DeliveryRules.isDue`), the longest due first, each
     /// claimed (`DeliveryRules.claim`) in the same transaction: no other dispatcher is handed one
@@ -33,6 +34,10 @@ public protocol OutboxStore: Sendable {
 }
 
 extension OutboxStore {
+    public func enqueue(_ messages: [OutboxMessage]) async throws {
+        try await enqueue(messages, events: [])
+    }
+
     /// One attempt's end (`settle(_:)` of one).
     public func settle(_ settled: DeliveryRules.Settlement, claimedUntil: Date, enqueueing: [OutboxMessage]) async throws -> Bool {
         try await settle([SettledAttempt(settled, claimedUntil: claimedUntil, enqueueing: enqueueing)]).first ?? false

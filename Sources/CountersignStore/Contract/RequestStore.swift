@@ -31,9 +31,11 @@ public protocol RequestStore: Sendable {
     ) async throws -> AccessRequest
 
     /// Expires up to `limit` requests whose pending lifetime or access window has ended by `now`,
-    /// each with its audit event, and returns them. A request whose content fails its digest is
-    /// passed over: it stays unusable, and must not keep the others from expiring.
-    func expireDue(at now: Date, limit: Int) async throws -> [AccessRequest]
+    /// each with its audit event and what `announce` makes of its change (a break-glass grant's
+    /// resolve) in its unit of work, and returns them. A request whose content fails its digest,
+    /// or whose announcement cannot be made, is passed over: it stays unusable, and must not keep
+    /// the others from expiring.
+    func expireDue(at now: Date, limit: Int, announce: @Sendable (RequestChange) throws -> [OutboxMessage]) async throws -> [AccessRequest]
 
     /// Requests per kind and state, zeros included, for the metrics gauges.
     func requestCounts() async throws -> [RequestCount]

@@ -4,13 +4,16 @@ import CountersignCore
 /// which of the optional columns are set (the schema's CHECKs hold the same shape).
 public struct StoredChallenge: Sendable {
     public var id: String
-    /// `registration`, `approval` or `key_removal`.
+    /// `registration`, `approval`, `key_removal`, or a statement's kind (`break_glass`,
+    /// `break_glass_review`).
     public var purpose: String
     public var username: String
     /// The random bytes of a registration or key-removal challenge.
     public var challenge: [UInt8]?
     public var targetCredentialID: [UInt8]?
+    /// The request an approval is of, or the grant a review is about.
     public var requestID: String?
+    /// An approval's request content digest, or a statement's own digest.
     public var contentDigest: [UInt8]?
     public var nonce: [UInt8]?
     public var issuedAt: Int64
@@ -33,20 +36,23 @@ public struct StoredChallenge: Sendable {
     }
 
     public init(_ challenge: CeremonyChallenge) {
-        let (purpose, random, target): (String, [UInt8]?, [UInt8]?)
-        var approval: ApprovalChallenge?
+        var random: [UInt8]?, target: [UInt8]?, requestID: String?, digest: [UInt8]?, nonce: [UInt8]?
+        let purpose: String
         switch challenge.purpose {
         case .registration(let bytes):
-            (purpose, random, target) = ("registration", bytes, nil)
+            (purpose, random) = ("registration", bytes)
         case .keyRemoval(let bytes, let credentialID):
             (purpose, random, target) = ("key_removal", bytes, credentialID)
-        case .approval(let answered):
-            (purpose, random, target) = ("approval", nil, nil)
-            approval = answered
+        case .approval(let approval):
+            (purpose, requestID, digest, nonce) = ("approval", approval.requestID.rawValue, approval.contentDigest, approval.nonce)
+        case .statement(let statement):
+            // The person and time are the challenge's own columns: a statement is issued to the
+            // one who answers it, when the challenge is.
+            (purpose, requestID, digest, nonce) = (statement.statement.rawValue, statement.requestID?.rawValue, statement.digest, statement.nonce)
         }
         self.init(
             id: challenge.id, purpose: purpose, username: challenge.user.rawValue, challenge: random, targetCredentialID: target,
-            requestID: approval?.requestID.rawValue, contentDigest: approval?.contentDigest, nonce: approval?.nonce,
+            requestID: requestID, contentDigest: digest, nonce: nonce,
             issuedAt: challenge.issuedAt.millisecondsSinceEpoch, usedAt: challenge.usedAt?.millisecondsSinceEpoch
         )
     }
@@ -75,8 +81,15 @@ public struct StoredChallenge: Sendable {
             restored = .approval(try row.build("approval challenge") { () throws(DomainError) in
                 try ApprovalChallenge(requestID: requestID, contentDigest: digest, approver: user, nonce: nonce, issuedAt: issuedAt)
             })
-        default:
-            throw row.corrupt("unknown purpose")
+        case let name:
+            guard let statement = StatementChallenge.Statement(rawValue: name) else { throw row.corrupt("unknown purpose") }
+            let requestID = try requestID.map { raw throws(StoreError) in try row.domain(raw, "request_id", RequestID.init) }
+            let digest = try row.bytes(try required(contentDigest, "content_digest"), "content_digest", count: 32)
+            let nonce = try row.bytes(try required(nonce, "nonce"), "nonce", count: 32)
+            guard challenge == nil, targetCredentialID == nil else { throw row.corrupt("a statement challenge with random bytes or a key to remove") }
+            restored = .statement(try row.build("statement challenge") { () throws(DomainError) in
+                try StatementChallenge(statement: statement, person: user, requestID: requestID, digest: digest, nonce: nonce, issuedAt: issuedAt)
+            })
         }
         return CeremonyChallenge(id: id, user: user, purpose: restored, issuedAt: issuedAt, usedAt: row.time(usedAt))
     }

@@ -86,10 +86,11 @@ public struct StoredRequest: Sendable {
         )
     }
 
-    /// Rebuilds the request with its approvals through the same checks as at creation: a damaged
-    /// row is `corrupt_row`, and content that no longer matches its digest is
-    /// `integrity_violation` naming the request.
-    public func restore(approvals: [Approval]) throws(StoreError) -> AccessRequest {
+    /// Rebuilds the request with its approvals and, for a break-glass grant, its grant's row
+    /// (`grant`, which every `break_glass` request has and no other), through the same checks as
+    /// at creation: a damaged row is `corrupt_row`, and content that no longer matches its digest
+    /// is `integrity_violation` naming the request.
+    public func restore(approvals: [Approval], grant: StoredBreakGlassGrant?) throws(StoreError) -> AccessRequest {
         let row = RowRestorer(table: "requests", key: id)
         let id = try row.domain(id, "id", RequestID.init)
         let kind = try row.domain(kind, "kind") { text throws(DomainError) in
@@ -133,15 +134,28 @@ public struct StoredRequest: Sendable {
         guard let accessDuration = Int(exactly: accessDurationSeconds) else {
             throw row.corrupt("access_duration_seconds is out of range")
         }
+        let requirement = try row.build("requirement", storedRequirement.requirement)
+        let breakGlass = try grant.map { grant throws(StoreError) in try grant.restore(createdAt: createdAt) }
+        switch (kind == .breakGlass, breakGlass == nil) {
+        case (true, true): throw row.corrupt("a break-glass grant without its break_glass_grants row")
+        case (false, false): throw row.corrupt("a \(kind) request with a break_glass_grants row")
+        default: break
+        }
+        // Only a grant that needs nobody's agreement goes without a clause: on any other request
+        // an empty requirement would let it be approved by no one.
+        if requirement.clauses.isEmpty, kind != .breakGlass {
+            throw row.corrupt("requirement: a \(kind) request without an approval clause")
+        }
         let request = AccessRequest(
             restoring: id, requester: try row.domain(requester, "requester", Username.init), target: draft.target,
             reason: draft.reason, ticket: draft.ticket, createdAt: row.time(createdAt), ruleName: ruleName,
-            requirement: try row.build("requirement", storedRequirement.requirement), certificateTerms: certificateTerms,
+            requirement: requirement, certificateTerms: certificateTerms,
             singleUse: singleUse, pendingExpiresAt: row.time(pendingExpiresAt), accessDurationSeconds: accessDuration,
             state: state, updatedAt: row.time(updatedAt), approvals: approvals, denial: denial,
             accessExpiresAt: row.time(accessExpiresAt),
             closedBy: try closedBy.map { text throws(StoreError) in try row.domain(text, "closed_by", Username.init) },
-            closeReason: closeReason, rolloutStart: rolloutStart
+            closeReason: closeReason, rolloutStart: rolloutStart,
+            breakGlassTerms: breakGlass?.terms, breakGlassReview: breakGlass?.review, reviewEscalatedAt: breakGlass?.escalatedAt
         )
         // Approvals are bound to the content digest: content edited behind the gateway's back must
         // not be shown as what reviewers approved.

@@ -66,6 +66,9 @@ public struct StoredRequirement: Codable, Sendable {
     }
 
     public func requirement() throws(DomainError) -> ApprovalRequirement {
+        // The one requirement without a clause, as `ApprovalRequirement.noneNeeded` writes it;
+        // which requests may carry it is the request's to check.
+        if clauses.isEmpty, !hardwareKeyRequired { return .noneNeeded }
         var built: [ApprovalClause] = []
         for clause in clauses {
             built.append(try ApprovalClause(count: clause.count, group: clause.group))

@@ -47,11 +47,36 @@ enum Fixtures {
             pendingExpiresAt: now.addingTimeInterval(pendingFor), accessDurationSeconds: accessSeconds
         )
     }
+
+    /// A break-glass grant as a gateway makes it (admitted, then granted: approved at once, paged
+    /// on one channel), reviewed by `reviewers`.
+    static func breakGlass(
+        by user: String = "bob", reviewers: Set<String> = ["security"], minutes: Int = 10, at now: Date, id: RequestID = .random()
+    ) throws -> RequestChange {
+        let rule = try BreakGlassRule(
+            name: "database-break-glass", host: try Glob("db-*.prod.example.com"), login: try Glob("postgres"), onCall: ["sre"],
+            incidentPattern: try TicketPattern("^INC-[0-9]+$"), keyTouch: .never, channels: [try ChannelName("oncall-pagerduty")],
+            reviewers: reviewers
+        )
+        let ask = try BreakGlassAsk(
+            host: "db-1.prod.example.com", login: "postgres", incident: "INC-7", reason: "the primary is down", durationSeconds: minutes * 60
+        )
+        let actor = try actor(user, groups: ["sre"])
+        let admission = try BreakGlassRules.admit(ask, by: actor, under: [rule], hasUsableKey: false, keyTouched: false, at: now)
+        return try BreakGlassRules.grant(ask, admission, id: id, to: actor.name, link: nil, source: "countersign-test", at: now)
+    }
 }
 
 extension RequestStore {
     /// Most tests file a request as the gateway does: with the events the core's rule gives it.
     func createRequest(_ request: AccessRequest) async throws -> AccessRequest {
         try await createRequest(RequestRules.create(request))
+    }
+}
+
+extension RequestStore {
+    /// Expiry of requests whose change announces nothing (none of them a break-glass grant).
+    func expireDue(at now: Date, limit: Int) async throws -> [AccessRequest] {
+        try await expireDue(at: now, limit: limit, announce: { _ in [] })
     }
 }
