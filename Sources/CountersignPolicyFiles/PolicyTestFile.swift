@@ -85,16 +85,16 @@ enum PolicyTestFile {
         if case .mapping(let mapping) = node,
            let kindNode = mapping.first(where: { $0.key.string == "kind" })?.value,
            let text = log.text(kindNode, "kind") {
-            kind = RequestKind(rawValue: text)
+            kind = RequestKind(rawValue: text).flatMap { RequestKind.requestable.contains($0) ? $0 : nil }
             if kind == nil {
-                log.error(.badValue, at: SourcePosition(of: kindNode), "kind must be one of \(RequestKind.allCases.map(\.rawValue).joined(separator: ", ")), not '\(text)'")
+                log.error(.badValue, at: SourcePosition(of: kindNode), "kind must be one of \(RequestKind.requestable.map(\.rawValue).joined(separator: ", ")), not '\(text)'")
             }
         }
-        let specific = kind.map { requestKeys[$0] ?? [] } ?? RequestKind.allCases.flatMap { requestKeys[$0] ?? [] }
+        let specific = kind.map { requestKeys[$0] ?? [] } ?? RequestKind.requestable.flatMap { requestKeys[$0] ?? [] }
         let required: [String] = switch kind {
         case .deploy: ["service", "environment"]
         case .ssh: ["host", "login", "duration"]
-        case nil: []
+        case .breakGlass, nil: []
         }
         let what = kind.map { "\($0.withArticle) request" } ?? "a request"
         guard let fields = log.fields(of: node, what, allowed: commonRequestKeys + specific, required: ["kind", "requester", "reason"] + required) else { return nil }
@@ -137,7 +137,7 @@ enum PolicyTestFile {
                     .ssh(try SSHTarget(host: host, login: login, durationSeconds: duration))
                 }
             }
-        case nil:
+        case .breakGlass, nil:
             break
         }
         guard log.errorCount == errorsBefore, let requester, let reason, let target else { return nil }

@@ -6,6 +6,7 @@ extension RequestKind {
         switch self {
         case .deploy: "a deploy"
         case .ssh: "an ssh"
+        case .breakGlass: "a break-glass"
         }
     }
 }

@@ -73,9 +73,9 @@ enum RuleFile {
         }
         var kind: RequestKind?
         if let node = fields.present("kind"), let text = log.text(node, "kind") {
-            kind = RequestKind(rawValue: text)
+            kind = RequestKind(rawValue: text).flatMap { RequestKind.requestable.contains($0) ? $0 : nil }
             if kind == nil {
-                log.error(.badValue, at: SourcePosition(of: node), "kind must be one of \(RequestKind.allCases.map(\.rawValue).joined(separator: ", ")), not '\(text)'")
+                log.error(.badValue, at: SourcePosition(of: node), "kind must be one of \(RequestKind.requestable.map(\.rawValue).joined(separator: ", ")), not '\(text)'\(text == RequestKind.breakGlass.rawValue ? " (break-glass rules go under break_glass:)" : "")")
             }
         }
         let match = fields.present("match").map { parseMatch($0, kind: kind, log: &log) } ?? [:]
@@ -139,7 +139,7 @@ enum RuleFile {
     private static func parseMatch(_ node: Node, kind: RequestKind?, log: inout DiagnosticLog) -> [String: Glob] {
         // With an unknown kind, any attribute is let through: the kind's own error says enough.
         let allowed = kind.map { PolicyRule.attributeNames(for: $0).sorted() }
-            ?? RequestKind.allCases.flatMap { PolicyRule.attributeNames(for: $0) }.sorted()
+            ?? RequestKind.requestable.flatMap { PolicyRule.attributeNames(for: $0) }.sorted()
         let what = kind.map { "the match of \($0.withArticle) rule" } ?? "a match"
         guard let fields = log.fields(of: node, what, allowed: allowed) else { return [:] }
         var globs: [String: Glob] = [:]

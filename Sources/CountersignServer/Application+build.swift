@@ -158,6 +158,15 @@ public func buildGateway(
     // the gateway here rather than at the first certificate.
     _ = try certificateAuthority.keys().signer(at: clock.now())
     SSHCertificateController(authority: certificateAuthority, requests: desk, bodyLimit: configuration.maximumBodySize).register(on: routes)
+    let pageWatch = PageWatch(
+        store: store, wait: configuration.breakGlassPageWait, channels: configuration.notifications.names, newsroom: newsroom,
+        metrics: metrics, clock: clock, logger: logger
+    )
+    let breakGlass = BreakGlassDesk(store: store, requests: desk, keys: keys, authority: certificateAuthority, pages: pageWatch, clock: clock, logger: logger)
+    BreakGlassController(
+        desk: breakGlass, webhookSecrets: configuration.notifications.incidentWebhookSecrets.map { SymmetricKey(data: Data($0.revealed.utf8)) },
+        bodyLimit: configuration.maximumBodySize, metrics: metrics, logger: logger
+    ).register(on: routes)
     let tokenIssuer = DeployTokenIssuer(store: store, keyring: keyring, issuer: relyingParty?.origin ?? DeployTokenIssuer.unnamedIssuer, clock: clock)
     // The token key likewise: made, or its files checked, at start.
     _ = try tokenIssuer.signer(at: clock.now())
@@ -178,7 +187,7 @@ public func buildGateway(
 
     let sweeper = ExpirySweeper(
         store: store, clock: clock, interval: .seconds(configuration.expirySweepInterval),
-        attemptRetention: configuration.longestAttemptWindow, metrics: metrics, logger: logger
+        attemptRetention: configuration.longestAttemptWindow, metrics: metrics, newsroom: newsroom, logger: logger
     )
     let checkpoints = CheckpointService(store: store, signingKey: signingKey, clock: clock, interval: .seconds(configuration.checkpointInterval), metrics: metrics, logger: logger)
     let application = Application(

@@ -46,6 +46,10 @@ public struct GatewayConfiguration: Sendable {
     /// Without it the outbox is still delivered, and a message for a channel nobody configured dies
     /// by name: audited, never silently dropped.
     public var notifications = NotificationConfiguration(channels: [])
+    /// How long breaking glass waits for its pages to arrive before it returns the credential
+    /// anyway (`--break-glass-page-wait`): long enough for a page to be in the on-call's hands
+    /// first, short enough for an incident.
+    public var breakGlassPageWait: Duration = .seconds(5)
     /// Where the recordings' chunks are kept; gateways sharing one database must share it too.
     public var recordingsDirectory: URL { dataDirectory.appendingPathComponent("recordings", isDirectory: true) }
 

@@ -24,6 +24,15 @@ public final class GatewayMetrics: Sendable {
     private static var outbox: MetricNameDescriptor {
         MetricNameDescriptor(namespace: "countersign", metricName: "outbox_messages", unitName: "", helpText: "Notifications waiting to be delivered (pending) and given up (dead), per channel.")
     }
+    private static var refusedWebhooks: MetricNameDescriptor {
+        MetricNameDescriptor(namespace: "countersign", metricName: "incident_webhooks_refused", unitName: "total", helpText: "Incident webhooks refused: unsigned, forged, stale or malformed.")
+    }
+    private static var undeliveredPages: MetricNameDescriptor {
+        MetricNameDescriptor(
+            namespace: "countersign", metricName: "break_glass_pages_undelivered", unitName: "total",
+            helpText: "Break-glass pages not delivered by the time the credential was returned, per channel (the outbox keeps retrying them)."
+        )
+    }
     private static var recordings: MetricNameDescriptor {
         MetricNameDescriptor(namespace: "countersign", metricName: "recordings", unitName: "", helpText: "Session recordings not known whole: streaming, or in alarm (incomplete, missing).")
     }
@@ -45,6 +54,12 @@ public final class GatewayMetrics: Sendable {
     func policyReloaded(succeeded: Bool) { (succeeded ? policyReloadsSucceeded : policyReloadsFailed).increment() }
     func checkpointWritten() { checkpoints.increment() }
     func integrityViolationFound() { integrityViolations.increment() }
+    func incidentWebhookRefused(_ code: String) {
+        registry.makeCounter(descriptor: Self.refusedWebhooks, labels: [("code", code)]).increment()
+    }
+    func breakGlassPageUndelivered(on channel: ChannelName) {
+        registry.makeCounter(descriptor: Self.undeliveredPages, labels: [("channel", channel.rawValue)]).increment()
+    }
     /// The configured channels have outbox gauges from the start, at 0 until something waits or dies.
     func expectOutboxChannels(_ channels: [ChannelName]) { outboxChannels.withLock { $0.formUnion(channels) } }
 

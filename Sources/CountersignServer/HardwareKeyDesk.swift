@@ -309,7 +309,7 @@ final class HardwareKeyDesk: Sendable {
     /// Only ever passed to a dry run of the rules, which check who and when, not the evidence.
     private static let placeholderEvidence = HardwareKeyEvidence(credentialID: [], publicKey: [], authenticatorData: [], clientDataJSON: [], signature: [], nonce: [])
 
-    private func requireRelyingParty() throws -> RelyingParty {
+    func requireRelyingParty() throws -> RelyingParty {
         guard let relyingParty else {
             throw GatewayError(status: .serviceUnavailable, code: APIErrorCode.keysUnavailable, message: "hardware keys need the gateway's public URL (--public-url)")
         }

@@ -5,8 +5,9 @@ import CountersignCore
 /// field that is missing or not of its shape.
 enum RequestDraftParser {
     static func draft(from body: CreateRequestBody) throws -> RequestDraft {
-        guard let kind = RequestKind(rawValue: body.kind) else {
-            throw DomainError(.invalidField, "kind must be one of \(RequestKind.allCases.map(\.rawValue).joined(separator: ", "))")
+        guard let kind = RequestKind(rawValue: body.kind), RequestKind.requestable.contains(kind) else {
+            let hint = body.kind == RequestKind.breakGlass.rawValue ? "; break glass with POST /v1/break-glass" : ""
+            throw DomainError(.invalidField, "kind must be one of \(RequestKind.requestable.map(\.rawValue).joined(separator: ", "))\(hint)")
         }
         let target: RequestTarget
         switch kind {
@@ -24,6 +25,9 @@ enum RequestDraftParser {
                 login: try required(body.login, "login"),
                 durationSeconds: try required(body.durationSeconds, "duration_seconds")
             ))
+        case .breakGlass:
+            // Refused above: a grant is never filed as a request.
+            throw DomainError(.invalidField, "break glass with POST /v1/break-glass")
         }
         return try RequestDraft(target: target, reason: body.reason, ticket: body.ticket)
     }

@@ -27,7 +27,7 @@ struct RequestNewsroom: Sendable {
         dispatcher.wake()
     }
 
-    private func link(to id: RequestID) -> URL? {
+    func link(to id: RequestID) -> URL? {
         publicURL.flatMap { URL(string: $0.hasSuffix("/") ? "\($0)requests/\(id)" : "\($0)/requests/\(id)") }
     }
 }

@@ -6,7 +6,7 @@ extension RequestView {
         let target: TargetView = switch request.target {
         case .deploy(let deploy):
             TargetView(service: deploy.service, environment: deploy.environment, commit: deploy.commit.description)
-        case .ssh(let ssh):
+        case .ssh(let ssh), .breakGlass(let ssh):
             TargetView(host: ssh.host, login: ssh.login, durationSeconds: ssh.durationSeconds)
         }
         self.init(
@@ -18,7 +18,7 @@ extension RequestView {
             approvals: request.approvals.map { ApprovalView(approver: $0.approver.rawValue, at: $0.at, method: $0.method.rawValue) },
             denial: request.denial.map { DenialView(by: $0.by.rawValue, reason: $0.reason, at: $0.at) },
             closedBy: request.closedBy?.rawValue, closeReason: request.closeReason,
-            certificate: request.kind == .ssh ? CertificateTermsView(request.certificateTerms) : nil,
+            certificate: request.kind != .deploy ? CertificateTermsView(request.certificateTerms) : nil,
             rollout: request.kind == .deploy
                 ? RolloutView(singleUse: request.singleUse, startedAt: request.rolloutStart?.at, startedBy: request.rolloutStart?.by.auditActor)
                 : nil,

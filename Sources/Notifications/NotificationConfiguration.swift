@@ -34,11 +34,15 @@ public struct NotificationConfiguration: Sendable {
 
     /// By name, in name order.
     public let channels: [NotificationChannel]
+    /// The secrets the paging service signs its incident webhooks with: the current one, and the
+    /// previous one while a rotation is under way. Empty: the gateway takes no incident webhook.
+    public let incidentWebhookSecrets: [ChannelSecret]
 
-    public init(channels: [NotificationChannel]) {
+    public init(channels: [NotificationChannel], incidentWebhookSecrets: [ChannelSecret] = []) {
         var seen: [ChannelName: NotificationChannel] = [:]
         for channel in channels { seen[channel.name] = channel }
         self.channels = seen.values.sorted { $0.name < $1.name }
+        self.incidentWebhookSecrets = incidentWebhookSecrets
     }
 
     public var names: [ChannelName] { channels.map(\.name) }
@@ -96,15 +100,18 @@ public struct NotificationConfiguration: Sendable {
         // refuse anchors.
         defer { withExtendedLifetime(parser) {} }
         guard let root else { return NotificationConfiguration(channels: []) }
-        let top = try ConfigurationFields(root, allowed: ["channels"], channel: nil)
-        guard let list = top.present("channels") else { return NotificationConfiguration(channels: []) }
+        let top = try ConfigurationFields(root, allowed: ["channels", "incident_webhook"], channel: nil)
+        let reader = SecretReader(directory: directory, environment: environment, inlineAllowed: inlineSecretsAllowed)
+        let webhookSecrets = try top.present("incident_webhook").map { node throws(NotificationConfigurationError) in
+            try incidentWebhookSecrets(node, reader)
+        } ?? []
+        guard let list = top.present("channels") else { return NotificationConfiguration(channels: [], incidentWebhookSecrets: webhookSecrets) }
         guard case .mapping(let mapping) = list, list.anchor == nil, list.tag.isPlain(.map) else {
             throw NotificationConfigurationError(.invalidValue, field: "channels", "must be a mapping of channel names to their settings")
         }
         guard mapping.count <= maximumChannels else {
             throw NotificationConfigurationError(.tooLarge, field: "channels", "at most \(maximumChannels) channels")
         }
-        let reader = SecretReader(directory: directory, environment: environment, inlineAllowed: inlineSecretsAllowed)
         var channels: [NotificationChannel] = []
         var seen: Set<ChannelName> = []
         for (key, settings) in mapping {
@@ -120,7 +127,21 @@ public struct NotificationConfiguration: Sendable {
             }
             channels.append(try channel(name, settings, reader))
         }
-        return NotificationConfiguration(channels: channels)
+        return NotificationConfiguration(channels: channels, incidentWebhookSecrets: webhookSecrets)
+    }
+
+    /// `incident_webhook: {secret…, previous_secret…}`: each as a channel's secret is given.
+    private static func incidentWebhookSecrets(_ node: Node, _ reader: SecretReader) throws(NotificationConfigurationError) -> [ChannelSecret] {
+        let fields = try ConfigurationFields(node, allowed: SecretReader.keys("secret") + SecretReader.keys("previous_secret"), channel: nil)
+        func check(_ text: String) -> String? {
+            if let problem = SecretReader.isToken(text) { return problem }
+            return text.utf8.count < minimumWebhookSecretLength ? "is shorter than \(minimumWebhookSecretLength) bytes" : nil
+        }
+        var secrets = [try reader.secret("secret", in: fields, channel: "incident_webhook", check: check)]
+        if SecretReader.keys("previous_secret").contains(where: { fields.present($0) != nil }) {
+            secrets.append(try reader.secret("previous_secret", in: fields, channel: "incident_webhook", check: check))
+        }
+        return secrets
     }
 
     private static func channel(_ name: ChannelName, _ node: Node, _ reader: SecretReader) throws(NotificationConfigurationError) -> NotificationChannel {

@@ -66,6 +66,9 @@ struct Countersignd: AsyncParsableCommand {
     @Option(help: "How often an open \"to review\" page asks for new requests, e.g. 5s (1s to 5m). [env: COUNTERSIGN_REVIEW_REFRESH]")
     var reviewRefresh: String = Environment.value("COUNTERSIGN_REVIEW_REFRESH") ?? "5s"
 
+    @Option(name: .customLong("break-glass-page-wait"), help: "How long breaking glass waits for its pages to be delivered before it returns the credential anyway (1s to 30s). [env: COUNTERSIGN_BREAK_GLASS_PAGE_WAIT]")
+    var breakGlassPageWait: String = Environment.value("COUNTERSIGN_BREAK_GLASS_PAGE_WAIT") ?? "5s"
+
     @Option(help: "Reverse proxies whose X-Forwarded-For names the client, as addresses or CIDR networks, e.g. 10.0.0.0/8,::1. Default: none (the header is ignored; anyone can send it). [env: COUNTERSIGN_TRUSTED_PROXIES]")
     var trustedProxy: String = Environment.value("COUNTERSIGN_TRUSTED_PROXIES") ?? ""
 
@@ -81,6 +84,9 @@ struct Countersignd: AsyncParsableCommand {
         guard PolicyDuration.seconds(from: checkpointInterval) != nil else { throw ValidationError("--checkpoint-interval must be a duration such as 5m") }
         guard SQLiteDurability(rawValue: durability) != nil else { throw ValidationError("--durability must be full or normal") }
         guard GatewayConfiguration.AttestationPreference(rawValue: attestation) != nil else { throw ValidationError("--attestation must be none or direct") }
+        guard let wait = PolicyDuration.seconds(from: breakGlassPageWait), (1...30).contains(wait) else {
+            throw ValidationError("--break-glass-page-wait must be between 1s and 30s, not '\(breakGlassPageWait.prefix(40))'")
+        }
         guard let refresh = PolicyDuration.seconds(from: reviewRefresh), (1...300).contains(refresh) else {
             throw ValidationError("--review-refresh must be a duration from 1s to 5m, such as 5s")
         }
@@ -116,6 +122,7 @@ struct Countersignd: AsyncParsableCommand {
         configuration.connections = try connectionOptions.limits()
         configuration.database = try databaseLocation()
         configuration.recorderCommand = recorderCommand ?? Environment.value("COUNTERSIGN_RECORDER_COMMAND")
+        configuration.breakGlassPageWait = .seconds(PolicyDuration.seconds(from: breakGlassPageWait) ?? 5)
         if let path = notifications ?? Environment.value("COUNTERSIGN_NOTIFICATIONS") {
             do {
                 configuration.notifications = try NotificationConfiguration.load(path: path)

@@ -83,26 +83,119 @@ struct BreakGlassRulesTests {
         #expect(database.durationSeconds == 900 && database.agreement?.count == 1 && database.agreement?.group == "sre")
     }
 
-    @Test("a grant pages every channel of its rule with who, where, which incident, why and until when; the resolve closes the same incident")
+    static let link = URL(string: "https://countersign.example.com/requests/x")
+
+    /// A grant of `ask` to `actor` under the first rule covering it, as the gateway makes it.
+    static func grant(_ ask: BreakGlassAsk, to actor: Actor, touched: Bool = true) throws -> RequestChange {
+        let admission = try BreakGlassRules.admit(ask, by: actor, under: rules, hasUsableKey: touched, keyTouched: touched, at: now)
+        return try BreakGlassRules.grant(ask, admission, id: .random(), to: actor.name, link: link, source: "https://countersign.example.com", at: now)
+    }
+
+    @Test("a grant without an agreement is active at once, recorded with input, and commits its pages")
+    func grantActiveAtOnce() throws {
+        let change = try Self.grant(try Self.ask(), to: Cast.mallory, touched: false)
+        let grant = change.request
+        #expect(grant.kind == .breakGlass && grant.state == .approved && grant.requester == Cast.mallory.name)
+        #expect(grant.accessExpiresAt == Self.now.addingTimeInterval(1800) && grant.ticket == "INC-123")
+        #expect(grant.certificateTerms.recording == .outputAndInput && grant.certificateTerms.lifetimeSeconds == 1800)
+        #expect(grant.requirement == .noneNeeded && !RequestRules.mayReview(grant, actor: Cast.bob))
+        #expect(grant.breakGlassTerms?.channels == [Self.pagerDuty] && grant.breakGlassTerms?.keyTouched == false)
+        #expect(change.events.map(\.action) == [.requestCreated, .breakGlassGranted])
+        #expect(change.notifications.map(\.channel) == [Self.pagerDuty])
+        let credential = try CredentialRules.grant(.sshCertificate, for: grant, to: Cast.mallory.name, lifetime: 3600, at: Self.now)
+        #expect(credential.principal == "deploy" && credential.validBefore == Self.now.addingTimeInterval(1800))
+        #expect(throws: DomainError.self) { try CredentialRules.grant(.sshCertificate, for: grant, to: Cast.bob.name, lifetime: 3600, at: Self.now) }
+    }
+
+    @Test("a grant needing agreement waits on someone else, who agrees with their key; the user cannot agree to their own")
+    func grantAwaitingAgreement() throws {
+        let change = try Self.grant(try Self.ask(host: "db-1.prod.internal", login: "postgres"), to: Cast.bob)
+        let grant = change.request
+        #expect(grant.state == .pending && grant.accessExpiresAt == nil && grant.breakGlassTerms?.keyTouched == true)
+        #expect(grant.pendingExpiresAt == Self.now.addingTimeInterval(TimeInterval(BreakGlassRules.agreementWindowSeconds)))
+        #expect(change.notifications.count == 2 && change.notifications.allSatisfy { $0.notice.summary.contains("awaiting agreement") })
+        #expect(throws: DomainError.self) { try RequestRules.apply(.approve(Cast.bob, method: .session), to: grant, at: Self.now) }
+        #expect(throws: DomainError.self) { try RequestRules.apply(.approve(Cast.carol, method: .session), to: grant, at: Self.now) }
+    }
+
+    @Test("every page of a grant says who, where, which incident, why and until when; the resolve closes the same incident")
     func pages() throws {
-        let rule = Self.rules[0]
         let ask = try Self.ask(host: "db-1.prod.internal", login: "postgres")
-        let grant = RequestID.random()
-        let facts = BreakGlassRules.GrantFacts(grant: grant, user: Cast.bob.name, ask: ask, expiresAt: Self.now.addingTimeInterval(900), link: URL(string: "https://countersign.example.com/requests/\(grant)"))
-        let pages = BreakGlassRules.pages(for: facts, on: rule, source: "https://countersign.example.com", at: Self.now)
-        #expect(pages.map(\.channel) == [Self.pagerDuty, Self.slack])
-        for page in pages {
+        let change = try Self.grant(ask, to: Cast.bob)
+        let grant = change.request
+        for page in change.notifications {
             let notice = page.notice
-            #expect(notice.action == .trigger && notice.severity == .critical && notice.dedupKey == grant.rawValue && notice.eventClass == "break-glass")
+            #expect(notice.action == .trigger && notice.severity == .critical && notice.dedupKey == grant.id.rawValue && notice.eventClass == "break-glass")
             #expect(notice.summary.contains("bob") && notice.summary.contains("postgres@db-1.prod.internal") && notice.summary.contains("INC-123"))
-            #expect(notice.component == "db-1.prod.internal" && notice.group == "postgres" && notice.link == facts.link)
+            #expect(notice.component == "db-1.prod.internal" && notice.group == "postgres" && notice.link == Self.link)
             #expect(notice.details["user"] == "bob" && notice.details["incident"] == "INC-123" && notice.details["reason"] == ask.reason)
-            #expect(notice.details["expires_at"] == "2027-01-15T08:15:00Z" || notice.details["expires_at"] == ISO8601DateFormatter().string(from: Self.now.addingTimeInterval(900)))
+            #expect(notice.details["expires_at"] == ISO8601DateFormatter().string(from: Self.now.addingTimeInterval(900)))
             #expect(page.state == .pending && page.nextAttemptAt == Self.now)
         }
-        let resolves = BreakGlassRules.resolves(for: facts, on: rule, endedBy: "erin", source: "s", at: Self.now.addingTimeInterval(60))
-        #expect(resolves.map(\.notice.action) == [.resolve, .resolve] && resolves.allSatisfy { $0.notice.dedupKey == grant.rawValue })
+        let resolves = try BreakGlassRules.resolves(for: grant, endedBy: "erin", link: Self.link, source: "s", at: Self.now.addingTimeInterval(60))
+        #expect(resolves.map(\.notice.action) == [.resolve, .resolve] && resolves.allSatisfy { $0.notice.dedupKey == grant.id.rawValue })
         #expect(resolves.first?.notice.details["ended_by"] == "erin")
+    }
+
+    struct EndCase: Sendable, CustomTestStringConvertible {
+        let testDescription: String
+        let actor: Actor
+        let allowed: Bool
+    }
+
+    @Test("a grant is ended by its user, an admin or a reviewer; by nobody else", arguments: [
+        EndCase(testDescription: "its user", actor: Cast.mallory, allowed: true),
+        EndCase(testDescription: "an admin", actor: Cast.erin, allowed: true),
+        EndCase(testDescription: "an auditor (the default reviewers)", actor: Cast.audrey, allowed: true),
+        EndCase(testDescription: "another engineer", actor: Cast.bob, allowed: false),
+    ])
+    func ending(_ row: EndCase) throws {
+        let grant = try Self.grant(try Self.ask(), to: Cast.mallory, touched: false).request
+        do {
+            let change = try BreakGlassRules.end(grant, by: row.actor, reason: "fixed", link: nil, source: "s", at: Self.now.addingTimeInterval(60))
+            #expect(row.allowed)
+            #expect(change.request.state == .revoked && change.request.closedBy == row.actor.name && change.request.closeReason == "fixed")
+            #expect(change.events.map(\.action) == [.requestRevoked, .breakGlassEnded])
+            #expect(change.notifications.map(\.notice.action) == [.resolve] && change.notifications.first?.notice.details["ended_by"] == row.actor.name.rawValue)
+            #expect(throws: DomainError.self) { try BreakGlassRules.end(change.request, by: row.actor, reason: "again", link: nil, source: "s", at: Self.now) }
+        } catch {
+            #expect(!row.allowed && error.code == .forbidden)
+        }
+    }
+
+    @Test("a grant ends by its incident's resolution or its expiry, with a resolve; plain revoke and cancel refuse a grant")
+    func endings() throws {
+        let grant = try Self.grant(try Self.ask(), to: Cast.mallory, touched: false).request
+        let resolved = try BreakGlassRules.endByIncident(grant, incident: "Q1ABC", link: nil, source: "s", at: Self.now.addingTimeInterval(60))
+        #expect(resolved.request.state == .revoked && resolved.request.closedBy == nil && resolved.request.closeReason == "incident Q1ABC resolved")
+        #expect(resolved.events.allSatisfy { $0.actor == BreakGlassRules.incidentActor } && resolved.notifications.count == 1)
+        let expired = try RequestRules.apply(.expire, to: grant, at: Self.now.addingTimeInterval(1800))
+        let notices = try BreakGlassRules.expiryNotices(for: expired, link: nil, source: "s", at: Self.now.addingTimeInterval(1800))
+        #expect(notices.map(\.notice.action) == [.resolve] && notices.first?.notice.details["ended_by"] == "expiry")
+        #expect(throws: DomainError.self) { try RequestRules.apply(.revoke(Cast.mallory, reason: "done"), to: grant, at: Self.now) }
+        #expect(throws: DomainError.self) { try RequestRules.apply(.cancel(Cast.mallory), to: grant, at: Self.now) }
+        #expect(throws: DomainError.self) { try BreakGlassRules.end(grant, by: Cast.mallory, reason: "late", link: nil, source: "s", at: Self.now.addingTimeInterval(1800)) }
+    }
+
+    @Test("an undelivered page is announced on every other channel, once per grant")
+    func undeliveredPage() throws {
+        let grant = try Self.grant(try Self.ask(host: "db-1.prod.internal", login: "postgres"), to: Cast.bob).request
+        let notices = try BreakGlassRules.undeliveredPageNotices(for: grant, undelivered: [Self.pagerDuty], on: [Self.pagerDuty, Self.slack], link: nil, source: "s", at: Self.now)
+        #expect(notices.map(\.channel) == [Self.slack] && notices.first?.notice.dedupKey == "\(grant.id):page-undelivered")
+        #expect(try BreakGlassRules.undeliveredPageNotices(for: grant, undelivered: [Self.pagerDuty], on: [Self.pagerDuty], link: nil, source: "s", at: Self.now).isEmpty)
+    }
+
+    @Test("the key challenge of an ask binds its user and every field")
+    func askStatement() throws {
+        let ask = try Self.ask()
+        let digest = ask.statementDigest(by: Cast.mallory.name)
+        #expect(digest != ask.statementDigest(by: Cast.bob.name))
+        #expect(digest != (try Self.ask(incident: "INC-124")).statementDigest(by: Cast.mallory.name))
+        #expect(digest != (try Self.ask(minutes: 30)).statementDigest(by: Cast.mallory.name))
+        var generator = SystemRandomNumberGenerator()
+        let challenge = try StatementChallenge.issue(.breakGlass, by: Cast.mallory.name, about: nil, digest: digest, at: Self.now, using: &generator)
+        #expect(challenge.binds(.breakGlass, digest: digest, about: nil) && !challenge.binds(.breakGlassReview, digest: digest, about: nil))
+        #expect(throws: DomainError.self) { try StatementChallenge(statement: .breakGlassReview, person: Cast.audrey.name, requestID: nil, digest: digest, nonce: challenge.nonce, issuedAt: Self.now) }
     }
 
     @Test("a refused attempt under a rule is paged on that rule's channels, naming the refusal; one no rule covers pages nothing")
@@ -116,12 +209,12 @@ struct BreakGlassRulesTests {
         } catch {
             refusal = error
         }
-        let pages = BreakGlassRules.attemptPages(for: refusal, ask: ask, by: Cast.mallory.name, source: "s", at: Self.now)
+        let pages = try BreakGlassRules.attemptPages(for: refusal, ask: ask, by: Cast.mallory.name, source: "s", at: Self.now)
         #expect(pages.map(\.channel) == [Self.pagerDuty, Self.slack])
         #expect(pages.allSatisfy { $0.notice.details["refusal"] == "break_glass_not_on_call" && $0.notice.details["user"] == "mallory" && $0.notice.severity == .error })
         #expect(Set(pages.map(\.notice.dedupKey)).count == 1, "one attempt, one incident at the receiver")
         let unruled = BreakGlassRefusal(.noRule, "none", rule: nil)
-        #expect(BreakGlassRules.attemptPages(for: unruled, ask: ask, by: Cast.mallory.name, source: "s", at: Self.now).isEmpty)
+        #expect(try BreakGlassRules.attemptPages(for: unruled, ask: ask, by: Cast.mallory.name, source: "s", at: Self.now).isEmpty)
     }
 
     @Test("rules and asks refuse what cannot be right, by name")
@@ -196,21 +289,40 @@ struct BreakGlassReviewTests {
         #expect(throws: DomainError.self) { try BreakGlassReview(reviewer: Cast.audrey.name, groups: [], verdict: .justified, notes: String(repeating: "n", count: 4097), at: now, evidence: Self.evidence) }
     }
 
-    @Test("a grant is overdue once its window has passed unreviewed, and escalates once per grant on its rule's channels")
+    static func endedGrant() throws -> AccessRequest {
+        let grant = try BreakGlassRulesTests.grant(try BreakGlassRulesTests.ask(), to: Cast.mallory, touched: false).request
+        return try BreakGlassRules.end(grant, by: Cast.mallory, reason: "fixed", link: nil, source: "s", at: BreakGlassRulesTests.now.addingTimeInterval(600)).request
+    }
+
+    func review(_ verdict: BreakGlassReview.Verdict, notes: String = "watched it", by actor: Actor = Cast.audrey, at offset: TimeInterval = 3600) throws -> BreakGlassReview {
+        try BreakGlassReview(reviewer: actor.name, groups: actor.groups, verdict: verdict, notes: notes, at: BreakGlassRulesTests.now.addingTimeInterval(offset), evidence: Self.evidence)
+    }
+
+    @Test("a review is made once, by an eligible reviewer in their own name; an unjustified one is announced on the grant's channels")
+    func reviewing() throws {
+        let grant = try Self.endedGrant()
+        let justified = try BreakGlassReviewRules.review(grant, with: try review(.justified), reviewerActor: Cast.audrey, link: nil, source: "s")
+        #expect(justified.request.breakGlassReview?.verdict == .justified && justified.events.map(\.action) == [.breakGlassReviewed] && justified.notifications.isEmpty)
+        #expect(throws: DomainError.self) { try BreakGlassReviewRules.review(justified.request, with: try review(.justified), reviewerActor: Cast.audrey, link: nil, source: "s") }
+        #expect(throws: DomainError.self) { try BreakGlassReviewRules.review(grant, with: try review(.justified, by: Cast.mallory), reviewerActor: Cast.mallory, link: nil, source: "s") }
+        #expect(throws: DomainError.self) { try BreakGlassReviewRules.review(grant, with: try review(.justified), reviewerActor: Cast.erin, link: nil, source: "s") }
+        let unjustified = try BreakGlassReviewRules.review(grant, with: try review(.unjustified, notes: "no incident"), reviewerActor: Cast.audrey, link: nil, source: "s")
+        #expect(unjustified.notifications.map(\.channel) == [BreakGlassRulesTests.pagerDuty] && unjustified.notifications.first?.notice.details["notes"] == "no incident")
+    }
+
+    @Test("a grant is overdue once its window has passed unreviewed, and escalates once")
     func overdue() throws {
-        let rule = BreakGlassRulesTests.rules[1]
-        let granted = BreakGlassRulesTests.now
-        let due = BreakGlassReviewRules.reviewDue(grantedAt: granted, under: rule)
-        #expect(due == granted.addingTimeInterval(24 * 3600))
-        #expect(!BreakGlassReviewRules.isOverdue(grantedAt: granted, reviewed: false, under: rule, at: due.addingTimeInterval(-1)))
-        #expect(BreakGlassReviewRules.isOverdue(grantedAt: granted, reviewed: false, under: rule, at: due))
-        #expect(!BreakGlassReviewRules.isOverdue(grantedAt: granted, reviewed: true, under: rule, at: due.addingTimeInterval(3600)))
-        let grant = RequestID.random()
-        let facts = BreakGlassRules.GrantFacts(grant: grant, user: Cast.bob.name, ask: try BreakGlassRulesTests.ask(), expiresAt: granted.addingTimeInterval(1800), link: nil)
-        let first = BreakGlassReviewRules.escalation(for: facts, under: rule, due: due, source: "s", at: due)
-        let again = BreakGlassReviewRules.escalation(for: facts, under: rule, due: due, source: "s", at: due.addingTimeInterval(600))
-        #expect(first.map(\.channel) == rule.channels)
-        #expect(first.first?.notice.dedupKey == "\(grant):review-overdue" && first.first?.notice.dedupKey == again.first?.notice.dedupKey)
-        #expect(first.first?.notice.details["review_due"] != nil && first.first?.notice.action == .trigger)
+        let grant = try Self.endedGrant()
+        let due = try #require(BreakGlassReviewRules.reviewDue(of: grant))
+        #expect(due == BreakGlassRulesTests.now.addingTimeInterval(24 * 3600))
+        #expect(!BreakGlassReviewRules.isOverdue(grant, at: due.addingTimeInterval(-1)))
+        #expect(BreakGlassReviewRules.isOverdue(grant, at: due))
+        #expect(throws: DomainError.self) { try BreakGlassReviewRules.escalate(grant, link: nil, source: "s", at: due.addingTimeInterval(-1)) }
+        let escalated = try BreakGlassReviewRules.escalate(grant, link: nil, source: "s", at: due)
+        #expect(escalated.request.reviewEscalatedAt == due && escalated.events.map(\.action) == [.breakGlassReviewOverdue])
+        #expect(escalated.notifications.first?.notice.dedupKey == "\(grant.id):review-overdue" && escalated.notifications.first?.notice.action == .trigger)
+        #expect(throws: DomainError.self) { try BreakGlassReviewRules.escalate(escalated.request, link: nil, source: "s", at: due.addingTimeInterval(600)) }
+        let reviewed = try BreakGlassReviewRules.review(grant, with: try review(.justified, at: 25 * 3600), reviewerActor: Cast.audrey, link: nil, source: "s").request
+        #expect(!BreakGlassReviewRules.isOverdue(reviewed, at: due.addingTimeInterval(3600)))
     }
 }

@@ -44,6 +44,7 @@ struct RequestContent: Sendable, CustomTestStringConvertible {
             let target: RequestTarget = switch kind {
             case .deploy: .deploy(try DeployTarget(service: service, environment: environment, commit: try ArtifactReference(commit)))
             case .ssh: .ssh(try SSHTarget(host: host, login: login, durationSeconds: durationSeconds))
+            case .breakGlass: .breakGlass(try SSHTarget(host: host, login: login, durationSeconds: durationSeconds))
             }
             let created = Date(millisecondsSinceEpoch: createdAtMs)
             return AccessRequest(

@@ -88,7 +88,7 @@ struct CredentialRulesTests {
             try CredentialRules.grant(.sshCertificate, for: deploy, to: Cast.alice.name, lifetime: 60, at: Fixture.created.addingTimeInterval(120))
         }
         #expect(wrongKind?.code == .invalidState, "a deploy request yields no SSH certificate")
-        #expect(RequestKind.allCases.map(CredentialKind.init(yieldedBy:)) == [.deployToken, .sshCertificate])
+        #expect(RequestKind.allCases.map(CredentialKind.init(yieldedBy:)) == [.deployToken, .sshCertificate, .sshCertificate], "break-glass yields an SSH certificate")
     }
 
     @Test("an issue is a unit of work: the request unchanged, the credential under the store's serial, and one event")

@@ -94,7 +94,7 @@ final class CountingOutboxStore: OutboxStore {
 
     var claimCount: Int { count.withLock { $0 } }
 
-    func enqueue(_ messages: [OutboxMessage]) async throws { try await store.enqueue(messages) }
+    func enqueue(_ messages: [OutboxMessage], events: [AuditEvent]) async throws { try await store.enqueue(messages, events: events) }
 
     func claimDueMessages(at now: Date, limit: Int) async throws -> [OutboxMessage] {
         defer { count.withLock { $0 += 1 } }

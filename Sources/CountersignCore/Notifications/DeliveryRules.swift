@@ -96,6 +96,6 @@ public enum DeliveryRules {
             // Every field above is bounded to what a notice takes.
             return []
         }
-        return channels.filter { $0 != dead.channel }.map { OutboxMessage(id: .random(), channel: $0, notice: notice, createdAt: now) }
+        return notice.messages(on: channels.filter { $0 != dead.channel }, at: now)
     }
 }

@@ -43,7 +43,7 @@ public enum RequestNotices {
             // Every field is bounded above to what a notice takes.
             return []
         }
-        return channels.map { OutboxMessage(id: .random(), channel: $0, notice: notice, createdAt: now) }
+        return notice.messages(on: channels, at: now)
     }
 
     private static func news(of change: RequestChange) -> (event: String, summary: String, severity: Notice.Severity)? {

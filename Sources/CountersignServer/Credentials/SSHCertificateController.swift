@@ -26,20 +26,18 @@ struct SSHCertificateController {
         // A request the caller may not see does not exist for them, as everywhere else.
         _ = try await requests.request(id, for: caller)
         let body = try await BodyDecoding.decode(SSHCertificateBody.self, from: request, limit: bodyLimit)
-        let subject: SSHEd25519PublicKey
+        let subject = try Self.subject(body.publicKey)
+        let (signed, recording) = try await authority.issue(for: id, subject: subject, by: caller)
+        return JSONResponse(SSHCertificateView(signed, recording: recording), status: .created)
+    }
+
+    /// The `public_key` of a certificate body, as the key it names.
+    static func subject(_ publicKey: String) throws -> SSHEd25519PublicKey {
         do {
-            subject = try SSHEd25519PublicKey(authorizedKeysLine: body.publicKey)
+            return try SSHEd25519PublicKey(authorizedKeysLine: publicKey)
         } catch {
             throw GatewayError(status: .badRequest, code: DomainError.Code.invalidField.rawValue, message: "public_key: \(error.message)")
         }
-        let (signed, recording) = try await authority.issue(for: id, subject: subject, by: caller)
-        let certificate = signed.certificate
-        return JSONResponse(SSHCertificateView(
-            certificate: signed.openSSHLine(comment: certificate.keyID), serial: certificate.serial, keyId: certificate.keyID,
-            principals: certificate.principals, validAfter: Date(timeIntervalSince1970: TimeInterval(certificate.validAfter)),
-            validBefore: Date(timeIntervalSince1970: TimeInterval(certificate.validBefore)), certificateAuthority: signed.caKey.fingerprint,
-            recordingId: recording?.rawValue
-        ), status: .created)
     }
 
     /// For sshd's `TrustedUserCAKeys`: public, so that hosts can fetch it unattended. One line per
@@ -87,6 +85,18 @@ struct SSHCertificateController {
         return Response(
             status: .ok, headers: [.contentType: "application/octet-stream", .cacheControl: "no-store"],
             body: .init(byteBuffer: ByteBuffer(bytes: list.bytes))
+        )
+    }
+}
+
+extension SSHCertificateView {
+    init(_ signed: SignedSSHCertificate, recording: RecordingID?) {
+        let certificate = signed.certificate
+        self.init(
+            certificate: signed.openSSHLine(comment: certificate.keyID), serial: certificate.serial, keyId: certificate.keyID,
+            principals: certificate.principals, validAfter: Date(timeIntervalSince1970: TimeInterval(certificate.validAfter)),
+            validBefore: Date(timeIntervalSince1970: TimeInterval(certificate.validBefore)), certificateAuthority: signed.caKey.fingerprint,
+            recordingId: recording?.rawValue
         )
     }
 }

@@ -52,4 +52,13 @@ public protocol HardwareKeyStore: Sendable {
         challengeID: String, approver: Username, at now: Date,
         _ decide: @Sendable (_ request: AccessRequest, _ challenge: ApprovalChallenge, _ keys: [EnrolledKey]) throws -> KeyApprovalOutcome
     ) async throws -> AccessRequest
+
+    /// Spends a statement challenge (breaking glass, a review's verdict) on a touch of one of
+    /// `person`'s keys, in one transaction: redeems it, asks `verify` (given it and the person's
+    /// keys) for the key that answered, with its new counter, and stores that counter. What the
+    /// statement then does commits on its own: a touch proves who said it, once.
+    func answerStatement(
+        challengeID: String, person: Username, at now: Date,
+        _ verify: @Sendable (_ challenge: StatementChallenge, _ keys: [EnrolledKey]) throws -> EnrolledKey
+    ) async throws -> StatementChallenge
 }
