@@ -14,7 +14,7 @@ struct Countersign: AsyncParsableCommand {
         subcommands: [
             Login.self, Logout.self, WhoAmI.self,
             RequestCommand.self, ListRequests.self, Show.self, Wait.self,
-            Approve.self, Deny.self, Cancel.self, Revoke.self, Certificate.self, SecureShell.self, DeployCheck.self, DeployTokenCommand.self, VerifyToken.self,
+            Approve.self, Deny.self, Cancel.self, Revoke.self, Certificate.self, SecureShell.self, BreakGlassCommand.self, DeployCheck.self, DeployTokenCommand.self, VerifyToken.self,
             RecordingsCommand.self, Play.self, RecordCommand.self, AuditCommand.self, PolicyCommand.self, AdminCommand.self,
         ]
     )
