@@ -373,6 +373,7 @@ let package = Package(
             name: "EndToEndTests",
             dependencies: [
                 "CountersignAPI", "WebAuthn", "WebAuthnTesting", "TestSupport", "PostgresTesting",
+                .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "GRDB", package: "GRDB.swift"),
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
             ],
