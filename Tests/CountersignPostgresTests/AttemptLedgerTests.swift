@@ -6,7 +6,7 @@ import Logging
 import PostgresTesting
 import Testing
 
-@Suite("The attempt ledger on PostgreSQL", .timeLimit(.minutes(1)))
+@Suite("The attempt ledger on PostgreSQL", .timeLimit(.minutes(3)))
 struct AttemptLedgerOnPostgresTests {
     @Test("admissions stop at the limit until the window passes, and a refusal counts nothing")
     func limit() async throws { try await withPostgresStore(AttemptLedgerContract.admissionsStopAtTheLimitUntilTheWindowPasses) }

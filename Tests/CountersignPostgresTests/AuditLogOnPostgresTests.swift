@@ -10,7 +10,7 @@ import Testing
 
 /// The audit log's contract on a real PostgreSQL: the same chain, checkpoints and verification
 /// as on SQLite, and one linear chain however many gateways append at once.
-@Suite("The audit log on PostgreSQL", .timeLimit(.minutes(1)))
+@Suite("The audit log on PostgreSQL", .timeLimit(.minutes(3)))
 struct AuditLogOnPostgresTests {
     @Test("appended events chain from the genesis hash and read back exactly")
     func appendAndRead() async throws {
@@ -109,7 +109,7 @@ struct AuditLogOnPostgresTests {
     }
 }
 
-@Suite("Sessions on PostgreSQL", .timeLimit(.minutes(1)))
+@Suite("Sessions on PostgreSQL", .timeLimit(.minutes(3)))
 struct SessionsOnPostgresTests {
     @Test("a session is found by its token hash until it expires")
     func lifetime() async throws {

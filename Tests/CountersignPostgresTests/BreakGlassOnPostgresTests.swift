@@ -6,7 +6,7 @@ import Logging
 import PostgresTesting
 import Testing
 
-@Suite("Break-glass grants on PostgreSQL", .timeLimit(.minutes(1)))
+@Suite("Break-glass grants on PostgreSQL", .timeLimit(.minutes(3)))
 struct BreakGlassOnPostgresTests {
     @Test("a grant is stored as granted, approved or pending, with its terms and pages; a kind without its terms is refused")
     func grants() async throws { try await withPostgresStore { try await BreakGlassStoreContract.aGrantIsStoredAsGrantedWithItsTermsAndPages($0) } }

@@ -4,7 +4,7 @@ import CountersignStore
 import Foundation
 import Testing
 
-@Suite("Credentials on PostgreSQL", .timeLimit(.minutes(1)))
+@Suite("Credentials on PostgreSQL", .timeLimit(.minutes(3)))
 struct CredentialsOnPostgresTests {
     @Test("issues commit with their events, under serials that only grow")
     func issues() async throws { try await withPostgresStore { try await CredentialStoreContract.issuesCommitWithTheirEventsUnderGrowingSerials($0) } }

@@ -40,7 +40,7 @@ private func chainVerifies(_ store: PostgresStore) async throws -> Bool {
     try await store.verifyAudit(publicKey: EphemeralKeyring().signingKey(for: .auditCheckpoint).publicKey).isIntact
 }
 
-@Suite("Two gateways on one PostgreSQL database", .timeLimit(.minutes(1)))
+@Suite("Two gateways on one PostgreSQL database", .timeLimit(.minutes(3)))
 struct GatewaysOnPostgresTests {
     typealias Keys = HardwareKeyStoreContract
 
@@ -198,7 +198,7 @@ struct GatewaysOnPostgresTests {
 
 /// The audit log is the gateway's audit device: when it cannot take a row, the action does not
 /// happen, and nothing of it is left half-written.
-@Suite("Failing closed on PostgreSQL when the audit append fails", .timeLimit(.minutes(1)))
+@Suite("Failing closed on PostgreSQL when the audit append fails", .timeLimit(.minutes(3)))
 struct FailClosedOnPostgresTests {
     typealias Keys = HardwareKeyStoreContract
 

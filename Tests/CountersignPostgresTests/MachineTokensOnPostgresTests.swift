@@ -4,7 +4,7 @@ import CountersignStore
 import Foundation
 import Testing
 
-@Suite("Machine tokens on PostgreSQL", .timeLimit(.minutes(1)))
+@Suite("Machine tokens on PostgreSQL", .timeLimit(.minutes(3)))
 struct MachineTokensOnPostgresTests {
     @Test("created tokens read back, and are found by their secret's hash")
     func create() async throws { try await withPostgresStore { try await MachineTokenStoreContract.createdTokensReadBackAndAreFoundByTheirHash($0) } }

@@ -4,7 +4,7 @@ import CountersignStore
 import Foundation
 import Testing
 
-@Suite("The outbox on PostgreSQL", .timeLimit(.minutes(1)))
+@Suite("The outbox on PostgreSQL", .timeLimit(.minutes(3)))
 struct OutboxOnPostgresTests {
     @Test("several attempts settle in one call, each on its own claim")
     func together() async throws { try await withPostgresStore { try await OutboxStoreContract.attemptsSettleTogether($0) } }

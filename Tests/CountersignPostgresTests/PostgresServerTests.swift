@@ -3,7 +3,7 @@ import PostgresNIO
 import PostgresTesting
 import Testing
 
-@Suite("The test PostgreSQL", .timeLimit(.minutes(1)))
+@Suite("The test PostgreSQL", .timeLimit(.minutes(3)))
 struct PostgresServerTests {
     @Test("a fresh database on the test cluster answers a query over 127.0.0.1")
     func selectOne() async throws {

@@ -4,7 +4,7 @@ import CountersignStore
 import Foundation
 import Testing
 
-@Suite("Recordings on PostgreSQL", .timeLimit(.minutes(1)))
+@Suite("Recordings on PostgreSQL", .timeLimit(.minutes(3)))
 struct RecordingsOnPostgresTests {
     @Test("a recorded certificate's issue opens its recording, found by its upload token")
     func issue() async throws { try await withPostgresStore { try await RecordingStoreContract.aRecordedIssueOpensItsRecording($0) } }

@@ -11,7 +11,7 @@ private func tamper(_ store: PostgresStore) -> (RequestID) async throws -> Void 
     { id in try await store.execute("UPDATE requests SET reason = 'something else entirely' WHERE id = '\(id.rawValue)'") }
 }
 
-@Suite("Requests on PostgreSQL", .timeLimit(.minutes(1)))
+@Suite("Requests on PostgreSQL", .timeLimit(.minutes(3)))
 struct RequestsOnPostgresTests {
     @Test("a created request reads back equal, and its id is taken once")
     func create() async throws { try await withPostgresStore { try await RequestStoreContract.createdRequestsReadBackAndTakeTheirIDOnce($0) } }
@@ -76,7 +76,7 @@ struct RequestsOnPostgresTests {
     }
 }
 
-@Suite("Hardware keys on PostgreSQL", .timeLimit(.minutes(1)))
+@Suite("Hardware keys on PostgreSQL", .timeLimit(.minutes(3)))
 struct HardwareKeysOnPostgresTests {
     @Test("a key is enrolled once with an invite and a challenge, both then spent")
     func enrolment() async throws { try await withPostgresStore { try await HardwareKeyStoreContract.aKeyIsEnrolledOnceWithAnInviteAndAChallenge($0) } }
@@ -100,7 +100,7 @@ struct HardwareKeysOnPostgresTests {
     func refusedApproval() async throws { try await withPostgresStore { try await HardwareKeyStoreContract.aRefusedKeyApprovalCommitsItsEventsAndFlagThenThrows($0) } }
 }
 
-@Suite("Maintenance on PostgreSQL", .timeLimit(.minutes(1)))
+@Suite("Maintenance on PostgreSQL", .timeLimit(.minutes(3)))
 struct MaintenanceOnPostgresTests {
     @Test("writability is proved by a committed write")
     func writable() async throws { try await withPostgresStore { try await StoreMaintenanceContract.writabilityIsProvedByAWrite($0) } }
