@@ -16,8 +16,14 @@ public struct BreakGlassBody: Codable, Sendable, Equatable {
     public let publicKey: String?
     /// The touch of the user's own enrolled key over this ask, answering a key challenge.
     public let keyTouch: AssertionBody?
+    /// Who asks, when they have no session (PAM's back end may be down): then the touch of their
+    /// own enrolled key over the ask is what proves it. With a session, left out or the same name.
+    public let user: String?
 
-    public init(host: String, login: String, incident: String, reason: String, durationSeconds: Int?, publicKey: String?, keyTouch: AssertionBody?) {
+    public init(
+        host: String, login: String, incident: String, reason: String, durationSeconds: Int?, publicKey: String?, keyTouch: AssertionBody?,
+        user: String? = nil
+    ) {
         self.host = host
         self.login = login
         self.incident = incident
@@ -25,6 +31,7 @@ public struct BreakGlassBody: Codable, Sendable, Equatable {
         self.durationSeconds = durationSeconds
         self.publicKey = publicKey
         self.keyTouch = keyTouch
+        self.user = user
     }
 }
 

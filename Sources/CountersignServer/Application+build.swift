@@ -164,7 +164,7 @@ public func buildGateway(
     )
     let breakGlass = BreakGlassDesk(store: store, requests: desk, keys: keys, authority: certificateAuthority, pages: pageWatch, clock: clock, logger: logger)
     BreakGlassController(
-        desk: breakGlass, webhookSecrets: configuration.notifications.incidentWebhookSecrets.map { SymmetricKey(data: Data($0.revealed.utf8)) },
+        desk: breakGlass, sessions: sessions, webhookSecrets: configuration.notifications.incidentWebhookSecrets.map { SymmetricKey(data: Data($0.revealed.utf8)) },
         bodyLimit: configuration.maximumBodySize, metrics: metrics, logger: logger
     ).register(on: routes)
     let tokenIssuer = DeployTokenIssuer(store: store, keyring: keyring, issuer: relyingParty?.origin ?? DeployTokenIssuer.unnamedIssuer, clock: clock)

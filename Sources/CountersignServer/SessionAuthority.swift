@@ -132,7 +132,7 @@ public final class SessionAuthority: Sendable {
     }
 
     /// Audits a throttled login (grouped, `LoginRefusalTally`) and answers 429 with Retry-After.
-    private func refuseThrottled(
+    func refuseThrottled(
         _ refusal: LoginThrottle.Refusal, wait: TimeInterval, user userKey: String, attempted: String, address: String, addressKey: String, at now: Date
     ) async throws -> Never {
         metrics.loginThrottled()

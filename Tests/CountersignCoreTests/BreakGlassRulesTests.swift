@@ -83,6 +83,19 @@ struct BreakGlassRulesTests {
         #expect(database.durationSeconds == 900 && database.agreement?.count == 1 && database.agreement?.group == "sre")
     }
 
+    @Test("without a session only a key touch proves the user, under every key_touch setting; the grant's event says which proof it had")
+    func keyAlone() throws {
+        let untouched = try BreakGlassRules.admit(try Self.ask(), by: Cast.mallory, under: Self.rules, hasUsableKey: false, keyTouched: false, at: Self.now)
+        #expect(throws: BreakGlassRefusal.self) { try untouched.keyAlone() }
+        let touched = try BreakGlassRules.admit(try Self.ask(), by: Cast.mallory, under: Self.rules, hasUsableKey: true, keyTouched: true, at: Self.now)
+        let alone = try touched.keyAlone()
+        #expect(alone.sessionless && !touched.sessionless && alone.durationSeconds == touched.durationSeconds && alone.rule == touched.rule)
+        for (admission, proof) in [(touched, "session"), (alone, "key_alone")] {
+            let change = try BreakGlassRules.grant(try Self.ask(), admission, id: .random(), to: Cast.mallory.name, link: Self.link, source: "https://countersign.example.com", at: Self.now)
+            #expect(change.events.first { $0.action == .breakGlassGranted }?.details["proof"] == proof)
+        }
+    }
+
     static let link = URL(string: "https://countersign.example.com/requests/x")
 
     /// A grant of `ask` to `actor` under the first rule covering it, as the gateway makes it.

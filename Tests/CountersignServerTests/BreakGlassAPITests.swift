@@ -24,7 +24,8 @@ struct BreakGlassAPITests {
     /// A gateway whose `oncall-pagerduty` (PagerDuty Events v2) and `security-slack` (Slack)
     /// channels send to two receivers, with an incident webhook secret and a short page wait.
     static func withGateway(
-        pager: HTTPReceiver.Answer = .accept, _ body: (GatewayHarness, _ pager: HTTPReceiver, _ slack: HTTPReceiver) async throws -> Void
+        pager: HTTPReceiver.Answer = .accept, passwords: (any PasswordVerifier)? = nil,
+        _ body: (GatewayHarness, _ pager: HTTPReceiver, _ slack: HTTPReceiver) async throws -> Void
     ) async throws {
         let pagerReceiver = try await HTTPReceiver.start(answering: pager)
         let slackReceiver = try await HTTPReceiver.start(answering: .status(200, body: "ok"))
@@ -47,7 +48,7 @@ struct BreakGlassAPITests {
         let notifications = try NotificationConfiguration.load(path: file.path, environment: [
             "TEST_ROUTING_KEY": "R0UT1NGKEY0123456789", "TEST_SLACK_URL": slackReceiver.url("/services/T0/B0/secret"), "TEST_PD_WEBHOOK": webhookSecret,
         ])
-        let harness = try await GatewayHarness.make {
+        let harness = try await GatewayHarness.make(passwordVerifier: passwords) {
             $0.notifications = notifications
             $0.recorderCommand = recorder
             $0.publicURL = "http://localhost:8080"

@@ -13,6 +13,18 @@ public enum BreakGlassRules {
         public let agreement: ApprovalClause?
         /// The user proved themselves with their own key, not only their password.
         public let keyTouched: Bool
+        /// The user had no session: their key alone proved who they are (`keyAlone()`).
+        public let sessionless: Bool
+
+        /// This admission for a user who asked without a session, proving who they are with
+        /// their enrolled key alone (PAM's back end may be down in the incident): only a touch
+        /// over the ask proves that, whatever the rule's `key_touch`.
+        public func keyAlone() throws(BreakGlassRefusal) -> Admission {
+            guard keyTouched else {
+                throw BreakGlassRefusal(.keyTouchRequired, "without a session, only a touch of your own enrolled key over this ask says who you are", rule: rule)
+            }
+            return Admission(rule: rule, durationSeconds: durationSeconds, expiresAt: expiresAt, agreement: agreement, keyTouched: true, sessionless: true)
+        }
     }
 
     /// Decides `ask` by `actor` under `rules` (the first rule covering the host and login
@@ -45,7 +57,7 @@ public enum BreakGlassRules {
         }
         return Admission(
             rule: rule, durationSeconds: duration, expiresAt: now.addingTimeInterval(TimeInterval(duration)), agreement: rule.agreement,
-            keyTouched: keyTouched
+            keyTouched: keyTouched, sessionless: false
         )
     }
 
@@ -80,7 +92,7 @@ public enum BreakGlassRules {
             grant.accessExpiresAt = now.addingTimeInterval(TimeInterval(admission.durationSeconds)).truncatedToMilliseconds
         }
         events.append(RequestRules.event(.breakGlassGranted, grant, actor: user.rawValue, at: now, [
-            "rule": rule.name, "incident": ask.incident, "key_touched": String(admission.keyTouched),
+            "rule": rule.name, "incident": ask.incident, "key_touched": String(admission.keyTouched), "proof": admission.sessionless ? "key_alone" : "session",
             "state": grant.state.rawValue, "channels": rule.channels.map(\.rawValue).joined(separator: ","),
             "access_expires_at": grant.accessExpiresAt.map { String($0.millisecondsSinceEpoch) } ?? "",
             "awaits_agreement": admission.agreement.map(\.description) ?? "",

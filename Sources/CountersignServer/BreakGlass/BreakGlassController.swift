@@ -10,6 +10,8 @@ import Logging
 /// paging service's webhook that ends the grants of a resolved incident.
 struct BreakGlassController {
     let desk: BreakGlassDesk
+    /// For a person who breaks glass without a session: their attempts count under the login limits.
+    let sessions: SessionAuthority
     /// The incident webhook's signing secrets (the current, and the previous while it rotates);
     /// empty when none is configured, and then the webhook route refuses everything.
     let webhookSecrets: [SymmetricKey]
@@ -33,18 +35,51 @@ struct BreakGlassController {
     }
 
     @Sendable func breakGlass(_ request: Request, context: GatewayContext) async throws -> JSONResponse<BreakGlassGrantedView> {
-        let caller = try context.requireIdentity().actor
         let body = try await BodyDecoding.decode(BreakGlassBody.self, from: request, limit: bodyLimit)
-        let granted = try await desk.breakGlass(body, by: caller)
+        let granted: BreakGlassGrantedView
+        switch try await asker(of: body, context) {
+        case .session(let caller):
+            granted = try await desk.breakGlass(body, by: caller)
+        case .keyAlone(let caller, let attempt):
+            granted = try await desk.breakGlass(body, by: caller, keyAlone: true)
+            try await sessions.succeeded(attempt)
+        }
         var headers = HTTPFields()
         headers[.location] = "/v1/break-glass/\(granted.grant.request.id)"
         return JSONResponse(granted, status: .created, headers: headers)
     }
 
     @Sendable func keyChallenge(_ request: Request, context: GatewayContext) async throws -> JSONResponse<AssertionOptionsView> {
-        let caller = try context.requireIdentity().actor
         let body = try await BodyDecoding.decode(BreakGlassBody.self, from: request, limit: bodyLimit)
-        return JSONResponse(try await desk.keyChallenge(body, by: caller))
+        switch try await asker(of: body, context) {
+        case .session(let caller), .keyAlone(let caller, _):
+            return JSONResponse(try await desk.keyChallenge(body, by: caller))
+        }
+    }
+
+    enum Asker {
+        case session(Actor)
+        /// No session: the body names the person, and only their key's touch over the ask can
+        /// prove it. The attempt counts under the login limits until it does.
+        case keyAlone(Actor, SessionAuthority.KeyAloneAttempt)
+    }
+
+    /// Who breaks glass: the session's person, or, when nothing at all was presented, the person
+    /// the body's `user` names. A stale, machine or recording token is refused as everywhere else
+    /// rather than passed over, and a `user` other than the session's is refused.
+    private func asker(of body: BreakGlassBody, _ context: GatewayContext) async throws -> Asker {
+        let presentedNothing = context.identity == nil && !context.presentedMachineToken && !context.presentedRecordingToken
+            && !context.presentedStaleToken && !context.presentedCookieWithoutCSRF
+        guard let named = body.user, presentedNothing else {
+            let caller = try context.requireIdentity().actor
+            if let named = body.user, named != caller.name.rawValue {
+                throw DomainError(.invalidField, "user names someone other than the logged-in user; leave it out")
+            }
+            return .session(caller)
+        }
+        guard let user = try? Username(named) else { throw DomainError(.invalidField, "user is not a valid user name") }
+        let attempt = try await sessions.admitKeyAlone(user, from: context.remoteAddress)
+        return .keyAlone(sessions.directory.actor(user), attempt)
     }
 
     @Sendable func list(_ request: Request, context: GatewayContext) async throws -> JSONResponse<BreakGlassListView> {

@@ -31,9 +31,16 @@ struct BreakGlassDesk: Sendable {
     }
 
     /// Breaks glass for `caller`: the grant, its pages and its certificate, or a refusal that is
-    /// audited (and paged, under a rule that covers the target).
-    func breakGlass(_ body: BreakGlassBody, by caller: Actor) async throws -> BreakGlassGrantedView {
+    /// audited (and paged, under a rule that covers the target). `keyAlone`: the caller has no
+    /// session, and only the touch of their own key over the ask proves who they are.
+    func breakGlass(_ body: BreakGlassBody, by caller: Actor, keyAlone: Bool = false) async throws -> BreakGlassGrantedView {
         let ask = try Self.ask(body)
+        if keyAlone, body.keyTouch == nil {
+            throw GatewayError(
+                status: .unauthorized, code: APIErrorCode.unauthenticated,
+                message: "log in, or touch your own enrolled key over this ask (POST /v1/break-glass/key-challenge with your user name)"
+            )
+        }
         guard let publicKey = body.publicKey else { throw DomainError(.invalidField, "public_key is required: the key the certificate is for") }
         let subject = try SSHCertificateController.subject(publicKey)
         // Checked before anything is granted: a grant whose session cannot be recorded is refused.
@@ -57,9 +64,10 @@ struct BreakGlassDesk: Sendable {
         let now = clock.now()
         let admission: BreakGlassRules.Admission
         do {
-            admission = try BreakGlassRules.admit(
+            let admitted = try BreakGlassRules.admit(
                 ask, by: caller, under: requests.policies.current.policy.breakGlass, hasUsableKey: !usableKeys.isEmpty, keyTouched: keyTouched, at: now
             )
+            admission = keyAlone ? try admitted.keyAlone() : admitted
         } catch {
             let paged = try BreakGlassRules.attemptPages(for: error, ask: ask, by: caller.name, source: newsroom.source, at: now)
             try await store.enqueue(paged, events: [BreakGlassRules.refusalEvent(for: error, ask: ask, by: caller.name, at: now)])
@@ -72,6 +80,7 @@ struct BreakGlassDesk: Sendable {
         newsroom.send()
         logger.warning("break-glass granted", metadata: [
             "grant": "\(grant.id)", "user": "\(caller.name)", "host": "\(ask.host)", "login": "\(ask.login)", "incident": "\(ask.incident)",
+            "proof": "\(keyAlone ? "key_alone" : "session")",
         ])
         // The certificate is made while the pages go out; it is returned once they arrived or the
         // wait is over, whichever is first.
