@@ -364,7 +364,7 @@ struct BreakGlassAPITests {
         )
     }
 
-    @Test("with PagerDuty down the credential still comes, the page keeps being retried, the metric counts it and Slack hears of it")
+    @Test("with PagerDuty down the credential still comes, the page keeps being retried, the metric counts it and Slack hears of it; once it is back every page arrives once, each resolve after its trigger")
     func pagerDown() async throws {
         try await Self.withGateway(pager: .fail) { harness, pager, slack in try await harness.run { api in
             let carol = try await api.login("carol")
@@ -376,11 +376,26 @@ struct BreakGlassAPITests {
             #expect(slack.received.first?.text.contains("not delivered") == true)
             let metrics = String(buffer: try await api.send(.get, "/metrics").body)
             #expect(metrics.contains("countersign_break_glass_pages_undelivered_total{channel=\"oncall-pagerduty\"} 1"), "\(metrics)")
+            // Down for the whole session: a second grant is paged, the first ends, and every
+            // attempt so far is refused.
+            let second = try api.decode(BreakGlassGrantedView.self, try await api.send(.post, "/v1/break-glass", body: Self.ask(incident: "INC-43"), token: carol))
+            let first = granted.grant.request.id
+            #expect(try await api.send(.post, "/v1/break-glass/\(first)/end", body: EndBreakGlassBody(reason: "Worker restarted"), token: carol).status == .ok)
+            for _ in 0..<3 {
+                harness.clock.advance(by: 600)
+                await harness.gateway.dispatchNotifications()
+            }
+            let refused = pager.received.count
             pager.answer(.accept)
-            harness.clock.advance(by: 600)
-            try await Self.awaitReceived(pager, count: 2, harness)
-            let triggers = try Self.events(pager).filter { $0["event_action"] as? String == "trigger" }
-            #expect(Set(triggers.compactMap { $0["dedup_key"] as? String }) == [granted.grant.request.id])
+            harness.clock.advance(by: 3600)
+            try await Self.awaitReceived(pager, count: refused + 3, harness)
+            for _ in 0..<3 {
+                harness.clock.advance(by: 3600)
+                await harness.gateway.dispatchNotifications()
+            }
+            let taken = try Self.events(pager).dropFirst(refused).map { "\($0["event_action"] as? String ?? "?") \($0["dedup_key"] as? String ?? "?")" }
+            #expect(taken.sorted() == ["resolve \(first)", "trigger \(first)", "trigger \(second.grant.request.id)"].sorted(), "each page once once it is back: \(taken)")
+            #expect(taken.firstIndex(of: "trigger \(first)") ?? .max < taken.firstIndex(of: "resolve \(first)") ?? .min, "the resolve never overtakes its trigger: \(taken)")
         } }
     }
 }
