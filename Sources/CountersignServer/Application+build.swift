@@ -181,7 +181,7 @@ public func buildGateway(
     routes.refuseOtherMethods()
     // The pages are not part of the JSON API, so they are not held against the OpenAPI document.
     WebController(
-        sessions: sessions, desk: desk, keys: keys, renderer: try await PageRenderer(), assets: try StaticAssets(),
+        sessions: sessions, desk: desk, breakGlass: breakGlass, keys: keys, renderer: try await PageRenderer(), assets: try StaticAssets(),
         cookies: cookies, alarm: alarm, reviewRefreshSeconds: configuration.reviewRefreshSeconds
     ).register(on: router)
 

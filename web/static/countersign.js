@@ -1,6 +1,6 @@
-// The small touch every page may use: the list of requests to review refreshes itself, so a
-// reviewer who keeps it open sees new work without reloading. Served as a file; the pages'
-// Content-Security-Policy allows no inline script.
+// The small touch every page may use: the list of work to review (break-glass grants, requests)
+// refreshes itself, so a reviewer who keeps it open sees new work without reloading. Served as a
+// file; the pages' Content-Security-Policy allows no inline script.
 "use strict";
 
 (() => {
@@ -11,7 +11,12 @@
   const status = document.getElementById("review-list-status");
   let shown = list.innerHTML.trim();
 
-  const countOf = (root) => root.querySelectorAll(".request-row").length;
+  // Break-glass grants to review and requests to approve, counted apart to say which arrived.
+  const countOf = (root) => ({
+    grants: root.querySelectorAll(".grant-row").length,
+    requests: root.querySelectorAll(".request-row:not(.grant-row)").length,
+  });
+  const news = (count, one, many) => (count === 1 ? `1 new ${one} to review.` : `${count} new ${many} to review.`);
 
   async function refresh() {
     try {
@@ -28,9 +33,10 @@
       list.replaceChildren(...fresh.childNodes);
       shown = list.innerHTML.trim();
       const after = countOf(list);
-      if (status && after > before) {
-        status.textContent = after - before === 1 ? "1 new request to review." : `${after - before} new requests to review.`;
-      }
+      const said = [];
+      if (after.grants > before.grants) said.push(news(after.grants - before.grants, "break-glass grant", "break-glass grants"));
+      if (after.requests > before.requests) said.push(news(after.requests - before.requests, "request", "requests"));
+      if (status && said.length > 0) status.textContent = said.join(" ");
     } catch {
       // The gateway is restarting or the network dropped: the next tick tries again.
     } finally {

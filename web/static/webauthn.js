@@ -1,4 +1,5 @@
-// The WebAuthn ceremonies of the reviewer pages: approve a request, enrol a key, remove a key.
+// The WebAuthn ceremonies of the reviewer pages: approve a request, review a break-glass grant,
+// enrol a key, remove a key.
 // Each asks the gateway's JSON API for options, lets the browser talk to the security key, and
 // sends the result back. The API speaks snake_case and base64url; WebAuthn wants camelCase and
 // bytes, so this file translates both ways and decides nothing: the gateway verifies everything.
@@ -109,6 +110,21 @@
     window.location.assign(`/requests/${encodeURIComponent(id)}?notice=approved`);
   }
 
+  // The key signs the grant with exactly this verdict and these notes: both are read once, before
+  // the challenge is asked for, and the same values go with the signature.
+  async function review(form) {
+    const id = form.dataset.requestId;
+    const verdict = form.elements.verdict.value;
+    const notes = form.elements.notes.value;
+    const path = `/v1/break-glass/${encodeURIComponent(id)}`;
+    const options = await post(`${path}/review-challenge`, { verdict, notes });
+    say(`Touch your security key to record this grant as ${verdict}.`, "waiting");
+    const credential = await navigator.credentials.get({ publicKey: requestOptions(options) });
+    say("Checking the signature…", "waiting");
+    await post(`${path}/review`, { verdict, notes, key_touch: assertionBody(options, credential) });
+    window.location.assign(`/requests/${encodeURIComponent(id)}?notice=reviewed`);
+  }
+
   async function enrol(form) {
     const inviteCode = form.elements.invite_code.value.trim();
     const name = form.elements.name.value.trim();
@@ -155,11 +171,13 @@
   for (const button of document.querySelectorAll('button[data-ceremony="remove-key"]')) {
     button.addEventListener("click", () => run(button, removeKey));
   }
-  for (const form of document.querySelectorAll('form[data-ceremony="enrol"]')) {
-    form.hidden = false;
-    form.addEventListener("submit", (event) => {
-      event.preventDefault();
-      run(form, enrol);
-    });
+  for (const [name, ceremony] of [["enrol", enrol], ["review", review]]) {
+    for (const form of document.querySelectorAll(`form[data-ceremony="${name}"]`)) {
+      form.hidden = false;
+      form.addEventListener("submit", (event) => {
+        event.preventDefault();
+        run(form, ceremony);
+      });
+    }
   }
 })();

@@ -27,7 +27,7 @@ public struct BreakGlassReview: Hashable, Sendable {
         self.groups = groups
         self.verdict = verdict
         self.notes = notes
-        self.at = at
+        self.at = at.truncatedToMilliseconds
         self.evidence = evidence
     }
 }
@@ -45,6 +45,31 @@ public enum BreakGlassReviewRules {
         guard !reviewers.isDisjoint(with: actor.groups) else {
             throw DomainError(.notEligible, "only members of \(reviewers.sorted().joined(separator: ", ")) review break-glass")
         }
+    }
+
+    /// Whether `grant` waits on `actor`'s review: unreviewed, past its agreement (before it there
+    /// is no use to review), and `actor` may review it.
+    public static func awaitsReview(_ grant: AccessRequest, by actor: Actor) -> Bool {
+        guard let terms = grant.breakGlassTerms, grant.breakGlassReview == nil, grant.state != .pending else { return false }
+        do {
+            try mayReview(grantOf: grant.requester, actor: actor, reviewers: terms.reviewers)
+            return true
+        } catch {
+            return false
+        }
+    }
+
+    /// The grants among `grants` that wait on `actor`'s review, in the order to take them: by due
+    /// time, so the longest overdue comes first and those still in their window follow.
+    public static func awaitingReview(_ grants: [AccessRequest], by actor: Actor) -> [AccessRequest] {
+        var waiting: [(grant: AccessRequest, due: Date)] = []
+        for grant in grants where awaitsReview(grant, by: actor) {
+            if let due = reviewDue(of: grant) { waiting.append((grant, due)) }
+        }
+        waiting.sort { left, right in
+            left.due != right.due ? left.due < right.due : left.grant.id.rawValue < right.grant.id.rawValue
+        }
+        return waiting.map(\.grant)
     }
 
     public static func reviewDue(of grant: AccessRequest) -> Date? {

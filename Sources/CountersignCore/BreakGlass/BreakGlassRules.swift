@@ -106,10 +106,30 @@ public enum BreakGlassRules {
     /// store's revocation list names its certificates from then on.
     public static func end(_ grant: AccessRequest, by actor: Actor, reason: String, link: URL?, source: String, at now: Date) throws(DomainError) -> RequestChange {
         let terms = try requireGrant(grant)
-        guard actor.name == grant.requester || actor.groups.contains(WellKnownGroup.admins) || !terms.reviewers.isDisjoint(with: actor.groups) else {
+        guard closer(actor, of: grant) != nil else {
             throw DomainError(.forbidden, "a break-glass grant is ended by its user, an admin or one of its reviewers (\(terms.reviewers.sorted().joined(separator: ", ")))")
         }
         return try close(grant, actor: actor.name.rawValue, closedBy: actor.name, reason: reason, link: link, source: source, at: now)
+    }
+
+    /// In which capacity someone may end a grant early, as its page says who ended it.
+    public enum Closer: String, Hashable, Sendable {
+        case user, admin, reviewer
+    }
+
+    /// In which capacity `actor` may end `grant`, or nil when they may not: its user first (their
+    /// own grant is theirs to end whatever else they are), then an admin, then one of its reviewers.
+    public static func closer(_ actor: Actor, of grant: AccessRequest) -> Closer? {
+        guard let terms = grant.breakGlassTerms else { return nil }
+        if actor.name == grant.requester { return .user }
+        if actor.groups.contains(WellKnownGroup.admins) { return .admin }
+        return terms.reviewers.isDisjoint(with: actor.groups) ? nil : .reviewer
+    }
+
+    /// Whether a grant can still be ended: waiting on its agreement or active, and not past the
+    /// deadline at which it ends by itself.
+    public static func isOpen(_ grant: AccessRequest, at now: Date) -> Bool {
+        (grant.state == .approved || grant.state == .pending) && !RequestRules.isDueToExpire(grant, at: now)
     }
 
     /// Ends a grant because the paging service resolved its incident (`incident` names the

@@ -7,13 +7,15 @@ import Hummingbird
 import HTTPTypes
 import WebAuthn
 
-/// The reviewer pages: log in, requests to review (self-refreshing), one request with its
-/// decision, my requests, the searchable history, and my security keys. Every page is rendered
+/// The reviewer pages: log in, work to review (self-refreshing: break-glass grants, then requests),
+/// one request with its decision (a break-glass grant with its review), my requests, the
+/// searchable history, and my security keys. Every page is rendered
 /// on the server; the WebAuthn ceremonies run in `webauthn.js` against the JSON API. The pages
 /// decide nothing: the same desks as the API apply the rules.
 struct WebController {
     let sessions: SessionAuthority
     let desk: RequestDesk
+    let breakGlass: BreakGlassDesk
     let keys: HardwareKeyDesk
     let renderer: PageRenderer
     let assets: StaticAssets
@@ -38,6 +40,7 @@ struct WebController {
         pages.post("/requests/{id}/approve", use: approve)
         pages.post("/requests/{id}/deny", use: deny)
         pages.post("/requests/{id}/cancel", use: cancel)
+        pages.post("/requests/{id}/end", use: endGrant)
         pages.get("/mine", use: mine)
         pages.get("/history", use: history)
         pages.get("/keys", use: keysPage)
@@ -95,14 +98,16 @@ struct WebController {
     @Sendable func reviews(_ request: Request, context: GatewayContext) async throws -> HTMLResponse {
         let page = ReviewsPage(
             chrome: Self.chrome("To review", context, section: .reviews, notice: Self.notice(request)),
-            requests: try await reviewable(context), refreshSeconds: reviewRefreshSeconds
+            grants: try await grantsToReview(try context.requireIdentity().actor), requests: try await reviewable(context),
+            refreshSeconds: reviewRefreshSeconds
         )
         return HTMLResponse(html: renderer.render(page))
     }
 
     /// The list part of `/reviews` alone, fetched by the page's script to show new work.
     @Sendable func reviewList(_ request: Request, context: GatewayContext) async throws -> HTMLResponse {
-        HTMLResponse(html: renderer.render(ReviewList(requests: try await reviewable(context))))
+        let grants = try await grantsToReview(try context.requireIdentity().actor)
+        return HTMLResponse(html: renderer.render(ReviewList(grants: grants, requests: try await reviewable(context))))
     }
 
     private func reviewable(_ context: GatewayContext) async throws -> [RequestView] {
@@ -116,11 +121,12 @@ struct WebController {
         let found = try await desk.request(try RequestPath.id(context), for: caller)
         let usableKeys = try await keys.keys(of: caller).filter(HardwareKeyRules.isUsable)
         let recordings = try await RequestRecordings.visible(of: found, to: caller, store: desk.store, at: desk.clock.now())
+        let grant = found.kind == .breakGlass ? try grantPanel(found, for: caller, viewerHasKeys: !usableKeys.isEmpty) : nil
         let page = RequestPage(
             chrome: Self.chrome(found.id.rawValue, context, section: .none, notice: Self.notice(request), usesWebAuthn: true),
             request: RequestView(found, caller: caller), viewer: caller.name.rawValue,
             keysAvailable: keys.relyingParty != nil, viewerHasKeys: !usableKeys.isEmpty, code: try await desk.codeLinks(for: found),
-            recordings: recordings, seesAllRecordings: RequestRules.oversees(caller)
+            recordings: recordings, seesAllRecordings: RequestRules.oversees(caller), breakGlass: grant
         )
         return HTMLResponse(html: renderer.render(page))
     }

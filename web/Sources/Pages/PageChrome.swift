@@ -32,7 +32,7 @@ public struct PageChrome: Sendable {
 /// The confirmations a page may show after a redirect. Chosen from this list by a short name in
 /// the query string, so nobody can make the gateway display text of their choosing.
 public enum PageNotice: String, Sendable, CaseIterable {
-    case approved, denied, cancelled, enrolled, removed, loggedOut = "logged-out"
+    case approved, denied, cancelled, enrolled, removed, reviewed, ended, loggedOut = "logged-out"
 
     var text: String {
         switch self {
@@ -41,6 +41,8 @@ public enum PageNotice: String, Sendable, CaseIterable {
         case .cancelled: "The request was cancelled."
         case .enrolled: "Your security key was enrolled."
         case .removed: "The security key was removed."
+        case .reviewed: "Your review was recorded."
+        case .ended: "The grant was ended: its certificates are revoked and its pages resolved."
         case .loggedOut: "You are logged out."
         }
     }

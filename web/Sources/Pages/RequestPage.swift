@@ -1,8 +1,10 @@
 import CountersignAPI
+import Foundation
 
 /// One request in full: what is asked, why, what the policy requires and how far it has got, its
 /// history, and the actions the signed-in user may take on it now. The requester is shown no
-/// approve button on their own request (and the gateway refuses it anyway).
+/// approve button on their own request (and the gateway refuses it anyway). A break-glass grant
+/// adds its own part (`BreakGlassPanel`): the banner, its incident and end, and its review.
 public struct RequestPage: Page {
     public static let template = PageTemplate.request
 
@@ -39,6 +41,8 @@ public struct RequestPage: Page {
     let hardwareKeyRequired: Bool
     let clauses: [ClauseRow]
     let summary: String
+    /// Break-glass: the grant's own facts, review and controls.
+    let breakGlass: BreakGlassPanel?
     /// What each certificate of an SSH request lets its holder do; empty for a deploy.
     let certificateTerms: [Field]
     let hasCertificateTerms: Bool
@@ -66,19 +70,20 @@ public struct RequestPage: Page {
     ///   - code: where the deploy's code is read, when its rule links to a repository.
     ///   - recordings: the recordings of its sessions the viewer may see.
     ///   - seesAllRecordings: the viewer oversees (auditors, admins), so sees everyone's.
+    ///   - breakGlass: what a break-glass grant's page adds; nil for any other request.
     public init(
         chrome: PageChrome, request: RequestView, viewer: String, keysAvailable: Bool, viewerHasKeys: Bool, code: DeployCodeLinks? = nil,
-        recordings: [RecordingView] = [], seesAllRecordings: Bool = false
+        recordings: [RecordingView] = [], seesAllRecordings: Bool = false, breakGlass: BreakGlassPanel? = nil
     ) {
         self.chrome = chrome
         id = request.id
-        heading = "\(request.kind == "ssh" ? "SSH" : "Deploy"): \(RequestWording.target(request))"
+        heading = "\(RequestWording.kind(request.kind)): \(RequestWording.target(request))"
         fields = Self.fields(request.target) + (request.rollout.map { [Self.field($0)] } ?? [])
         requester = request.requester
         reason = request.reason
         ticket = request.ticket
         state = request.state
-        stateLabel = RequestWording.state(request.state)
+        stateLabel = breakGlass?.stateLabel ?? RequestWording.state(request.state)
         isPending = request.state == "pending"
         digest = request.contentDigest
         digestShort = String(request.contentDigest.prefix(12))
@@ -90,7 +95,10 @@ public struct RequestPage: Page {
                 approvers: $0.approvers.isEmpty ? nil : $0.approvers.joined(separator: ", ")
             )
         }
-        summary = request.requirement.summary
+        summary = request.requirement.clauses.isEmpty && breakGlass != nil
+            ? "No approval: break-glass is granted at once, and reviewed afterwards."
+            : request.requirement.summary
+        self.breakGlass = breakGlass
         certificateTerms = request.certificate.map(Self.fields) ?? []
         hasCertificateTerms = !certificateTerms.isEmpty
         recordingNotice = switch request.certificate?.recording {
@@ -105,7 +113,7 @@ public struct RequestPage: Page {
             ? "You see every session's recording."
             : "You see the recordings of your own sessions; auditors see everyone's."
         self.code = code
-        history = Self.history(request)
+        history = breakGlass.map { Self.history(request, grant: $0) } ?? Self.history(request)
         pendingExpires = TimeView(request.pendingExpiresAt)
         accessExpires = request.accessExpiresAt.map(TimeView.init)
         isOwnRequest = request.requester == viewer
@@ -113,7 +121,8 @@ public struct RequestPage: Page {
         keyApproval = mayReview && keysAvailable && viewerHasKeys
         sessionApproval = mayReview && !request.requirement.hardwareKeyRequired
         needsKeyFirst = mayReview && request.requirement.hardwareKeyRequired && !(keysAvailable && viewerHasKeys)
-        mayCancel = isOwnRequest && isPending
+        // A grant is ended with its own control, which resolves its pages; never cancelled as a request.
+        mayCancel = isOwnRequest && isPending && breakGlass == nil
     }
 
     static func fields(_ target: TargetView) -> [Field] {
@@ -125,6 +134,25 @@ public struct RequestPage: Page {
             target.login.map { Field(label: "Login", value: $0) },
             target.durationSeconds.map { Field(label: "Duration", value: RequestWording.duration($0)) },
         ].compactMap { $0 }
+    }
+
+    /// A grant's story, in time order: broke glass, agreed to, ended (when that time is still
+    /// known), reviewed (a review may come before the grant ends).
+    static func history(_ request: RequestView, grant: BreakGlassPanel) -> [HistoryEntry] {
+        var events: [(at: Date, text: String)] = [(request.createdAt, "Broke glass: \(request.requester), for incident \(grant.incident)")]
+        for approval in request.approvals {
+            let method = approval.method == "hardware_key" ? "with a security key" : "with a session"
+            events.append((approval.at, "Agreed to by \(approval.approver) \(method)"))
+        }
+        if let ending = grant.ending, let at = grant.endedDate {
+            events.append((at, ending))
+        }
+        if let review = grant.review {
+            events.append((review.date, "Reviewed by \(review.reviewer): \(review.verdictLabel)"))
+        }
+        return events.enumerated()
+            .sorted { ($0.element.at, $0.offset) < ($1.element.at, $1.offset) }
+            .map { HistoryEntry(time: TimeView($0.element.at), text: $0.element.text) }
     }
 
     static func field(_ rollout: RolloutView) -> Field {

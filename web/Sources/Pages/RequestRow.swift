@@ -17,7 +17,7 @@ struct RequestRow: Sendable {
     init(_ request: RequestView) {
         id = request.id
         link = "/requests/\(request.id)"
-        kind = request.kind
+        kind = RequestWording.kind(request.kind)
         target = RequestWording.target(request)
         requester = request.requester
         reason = request.reason
@@ -41,6 +41,15 @@ enum RequestWording {
             return "\(login)@\(host) for \(duration(target.durationSeconds ?? request.accessDurationSeconds))"
         }
         return request.kind
+    }
+
+    static func kind(_ kind: String) -> String {
+        switch kind {
+        case "ssh": "SSH"
+        case "deploy": "Deploy"
+        case "break_glass": "Break-glass"
+        default: kind
+        }
     }
 
     static func state(_ state: String) -> String {

@@ -1,7 +1,8 @@
 import CountersignAPI
 
-/// Requests the signed-in reviewer may approve or deny now. The list part is also served alone
-/// (`ReviewList`), which the page's script fetches to show new work without a reload.
+/// What waits on the signed-in reviewer: break-glass grants to review after the fact (at the top,
+/// overdue ones first and marked), then requests to approve or deny. The list part is also served
+/// alone (`ReviewList`), which the page's script fetches to show new work without a reload.
 public struct ReviewsPage: Page {
     public static let template = PageTemplate.reviews
 
@@ -9,9 +10,10 @@ public struct ReviewsPage: Page {
     let list: ReviewList
     let refreshSeconds: Int
 
-    public init(chrome: PageChrome, requests: [RequestView], refreshSeconds: Int) {
+    /// - Parameter grants: the grants waiting on this reviewer, in the order to take them.
+    public init(chrome: PageChrome, grants: [BreakGlassGrantView], requests: [RequestView], refreshSeconds: Int) {
         self.chrome = chrome
-        list = ReviewList(requests: requests)
+        list = ReviewList(grants: grants, requests: requests)
         self.refreshSeconds = refreshSeconds
     }
 }
@@ -19,13 +21,22 @@ public struct ReviewsPage: Page {
 public struct ReviewList: Page {
     public static let template = PageTemplate.reviewList
 
+    let grants: [GrantRow]
+    let hasGrants: Bool
+    /// "2 overdue", when any is.
+    let overdueSummary: String?
     let requests: [RequestRow]
+    let hasRequests: Bool
     let isEmpty: Bool
-    let count: Int
 
-    public init(requests: [RequestView]) {
+    /// - Parameter grants: the grants waiting on this reviewer, in the order to take them.
+    public init(grants: [BreakGlassGrantView], requests: [RequestView]) {
+        self.grants = grants.map(GrantRow.init)
+        hasGrants = !grants.isEmpty
+        let overdue = grants.filter(\.reviewOverdue).count
+        overdueSummary = overdue == 0 ? nil : "\(overdue) overdue"
         self.requests = requests.map(RequestRow.init)
-        isEmpty = requests.isEmpty
-        count = requests.count
+        hasRequests = !requests.isEmpty
+        isEmpty = grants.isEmpty && requests.isEmpty
     }
 }
