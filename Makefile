@@ -4,7 +4,7 @@
 SWIFT        ?= swift
 DATA_DIR     ?= data
 LISTEN       ?= 127.0.0.1:8080
-DEB_PACKAGES := libsqlite3-dev sqlite3 libpam0g-dev libpam-pwdfile openssl openssh-client openssh-server wrk procps curl chromium chromium-driver python3-venv postgresql libpq-dev asciinema
+DEB_PACKAGES := libsqlite3-dev sqlite3 libpam0g-dev libpam-pwdfile openssl openssh-client openssh-server wrk procps curl chromium chromium-driver python3-venv postgresql libpq-dev asciinema libfaketime
 # make bench only: nginx is the static-file peer of the HTTP read path.
 BENCH_PACKAGES := nginx
 SUDO         := $(shell [ "$$(id -u)" -eq 0 ] || echo sudo)
@@ -54,7 +54,7 @@ run: build
 test: deps browser-deps contract-deps
 	$(SWIFT) build --build-tests
 	$(SWIFT) test --skip-build
-	cd Tests/Browser && ../../$(BROWSER_VENV)/bin/python -m unittest -v test_reviewer_pages test_recording_player
+	cd Tests/Browser && ../../$(BROWSER_VENV)/bin/python -m unittest -v test_reviewer_pages test_recording_player test_break_glass_review
 	$(CONTRACT_RUN)
 
 # The contract run alone: the built gateway against its own API document.

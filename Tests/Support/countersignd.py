@@ -24,8 +24,9 @@ def free_port():
 
 
 class Countersignd:
-    def __init__(self, prefix, write_policies, extra_arguments=()):
-        """`write_policies(directory)` fills the (not yet existing) policy directory."""
+    def __init__(self, prefix, write_policies, extra_arguments=(), launcher=(), environment=None):
+        """`write_policies(directory)` fills the (not yet existing) policy directory. `launcher`
+        goes before the command and `environment` replaces the inherited one (a moved clock)."""
         self.directory = tempfile.TemporaryDirectory(prefix=prefix)
         base = Path(self.directory.name)
         policies = base / "policies"
@@ -37,11 +38,11 @@ class Countersignd:
         self.log = open(base / "countersignd.log", "w+b")
         self.process = subprocess.Popen(
             [
-                BIN / "countersignd", "--listen", f"127.0.0.1:{self.port}", "--data-dir", base / "data",
+                *launcher, BIN / "countersignd", "--listen", f"127.0.0.1:{self.port}", "--data-dir", base / "data",
                 "--policies", policies, "--pam-service", "countersign", "--pam-config-dir", base / "pam",
                 "--public-url", self.origin, "--durability", "normal", *extra_arguments,
             ],
-            stdout=self.log, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL,
+            stdout=self.log, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL, env=environment,
         )
         self._wait_until_ready()
 
