@@ -125,6 +125,40 @@ struct BreakGlassPagesTests {
         } }
     }
 
+    @Test("a grant waiting on a second person's agreement offers that person the agreement, nobody a review yet, and its user the call-off")
+    func awaitingAgreement() async throws {
+        try await BreakGlassAPITests.withGateway { harness, _, _ in try await harness.run { api in
+            let carolToken = try await api.login("carol"), daveToken = try await api.login("dave"), erinToken = try await api.login("erin")
+            var carolsKey = SoftwareAuthenticator(), davesKey = SoftwareAuthenticator()
+            _ = try await HardwareKeyAPITests.enrol(api, "carol", token: carolToken, admin: erinToken, authenticator: carolsKey)
+            _ = try await HardwareKeyAPITests.enrol(api, "dave", token: daveToken, admin: erinToken, authenticator: davesKey)
+            let database = BreakGlassAPITests.ask(host: "db-1.prod.internal", login: "postgres")
+            let touch = try await BreakGlassAPITests.touch(api, database, token: carolToken, authenticator: &carolsKey)
+            let response = try await api.send(.post, "/v1/break-glass", body: BreakGlassAPITests.ask(host: "db-1.prod.internal", login: "postgres", touch: touch), token: carolToken)
+            try #require(response.status == .created, "\(String(buffer: response.body))")
+            let id = try api.decode(BreakGlassGrantedView.self, response).grant.request.id
+
+            var dave = try await BrowserSession.loggedIn("dave", on: api)
+            let agreeing = try await Self.page(&dave, "/requests/\(id)")
+            #expect(agreeing.contains(#"id="request-state">Awaiting a second person&#39;s agreement</p>"#), "values are escaped, an apostrophe too")
+            #expect(agreeing.contains(#"id="approve-with-key""#) && agreeing.contains(#"id="grant-lapses""#) && !agreeing.contains(#"id="grant-until""#))
+            #expect(agreeing.contains("proved with a touch of their own security key") && agreeing.contains("sre: 0 of 1"))
+            #expect(!agreeing.contains(#"id="review-form""#) && !agreeing.contains(#"id="end-form""#), "an SRE who is no reviewer neither reviews nor ends it")
+
+            var erin = try await BrowserSession.loggedIn("erin", on: api)
+            let auditing = try await Self.page(&erin, "/requests/\(id)")
+            #expect(!auditing.contains(#"id="review-form""#) && !auditing.contains(#"id="review-needs-key""#), "nothing to review before it is active")
+            #expect(Self.grantRows(try await Self.page(&erin, "/reviews")).isEmpty)
+
+            var carol = try await BrowserSession.loggedIn("carol", on: api)
+            let token = try await carol.csrfToken(from: "/requests/\(id)")
+            let own = try await Self.page(&carol, "/requests/\(id)")
+            #expect(own.contains(#"id="end-form""#) && !own.contains(#"/cancel""#) && !own.contains(#"id="approve-with-key""#))
+            _ = try await carol.post("/requests/\(id)/end", ["csrf": token, "reason": "Someone fixed it first"])
+            #expect(try await Self.page(&carol, "/requests/\(id)").contains("Called off before anyone agreed, by carol (its user): Someone fixed it first"))
+        } }
+    }
+
     @Test("a grant at its expiry says so; once reviewed its page shows the verdict, reviewer and notes, and it leaves the reviews page")
     func expiredAndReviewed() async throws {
         try await BreakGlassAPITests.withGateway { harness, _, _ in try await harness.run { api in

@@ -14,7 +14,6 @@ public struct BreakGlassPanel: Sendable {
     struct Review: Sendable {
         let verdict: String
         let verdictLabel: String
-        let justified: Bool
         let reviewer: String
         let at: TimeView
         let date: Date
@@ -27,8 +26,6 @@ public struct BreakGlassPanel: Sendable {
     let target: String
     let granted: TimeView
     let stateLabel: String
-    let isOpen: Bool
-    let awaitsAgreement: Bool
     /// When access ends (or ended); nil while it waits on an agreement.
     let until: TimeView?
     let lapses: TimeView?
@@ -77,11 +74,9 @@ public struct BreakGlassPanel: Sendable {
         user = request.requester
         target = "\(request.target.login ?? "?")@\(request.target.host ?? "?")"
         granted = TimeView(request.createdAt)
-        self.isOpen = isOpen
-        awaitsAgreement = isOpen && request.state == "pending"
         stateLabel = Self.stateLabel(request.state, isOpen: isOpen)
         until = request.accessExpiresAt.map(TimeView.init)
-        lapses = awaitsAgreement ? TimeView(request.pendingExpiresAt) : nil
+        lapses = isOpen && request.state == "pending" ? TimeView(request.pendingExpiresAt) : nil
         ending = isOpen ? nil : Self.ending(grant, closer: closer)
         endedDate = isOpen ? nil : Self.endedAt(grant)
         endedAt = endedDate.map(TimeView.init)
@@ -90,7 +85,7 @@ public struct BreakGlassPanel: Sendable {
         reviewers = grant.reviewers.joined(separator: ", ")
         review = grant.review.map { review in
             Review(
-                verdict: review.verdict, verdictLabel: Self.verdictLabel(review.verdict), justified: review.verdict == "justified",
+                verdict: review.verdict, verdictLabel: Self.verdictLabel(review.verdict),
                 reviewer: review.reviewer, at: TimeView(review.at), date: review.at, notes: review.notes.isEmpty ? nil : review.notes
             )
         }
