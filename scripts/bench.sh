@@ -19,16 +19,19 @@
 #     it beside script (to a file, and to /dev/null: the pty alone) and asciinema rec, then the
 #     latency of one keystroke's echo through it beside the bare pty (bench/pty_bench.py drives both);
 # 11. the notification outbox: the dispatcher's deliveries/s to a local webhook receiver (nginx
-#     answering 204) beside a plain POST loop to it, and one page's enqueue-to-answer p50/p99.
+#     answering 204) beside a plain POST loop to it, and one page's enqueue-to-answer p50/p99;
+# 12. break-glass against a live countersignd: from the call to the page's arrival at a local
+#     PagerDuty receiver and to the credential's return (p50/p99), beside an ordinary request's
+#     filing and a plain POST to the receiver (bench/break_glass_bench.py).
 # PostgreSQL (the newest under /usr/lib/postgresql) and nginx are started here, on 127.0.0.1 at
 # free ports, and stopped on exit. Results: bench/results.txt (appended with a timestamp).
 #
 # scripts/bench.sh [PART...] runs only the parts named, in the order above: store, postgres,
-# read-path (3 and 4), gateways, webauthn, approval, certificates, deploy-check, recorder, outbox, fuzz. With no
+# read-path (3 and 4), gateways, webauthn, approval, certificates, deploy-check, recorder, outbox, break-glass, fuzz. With no
 # PART, all.
 set -euo pipefail
 cd "$(dirname "$0")/.."
-all_parts="store postgres read-path gateways webauthn approval certificates deploy-check recorder outbox fuzz"
+all_parts="store postgres read-path gateways webauthn approval certificates deploy-check recorder outbox break-glass fuzz"
 parts=${*:-$all_parts}
 for part in $parts; do
   case " $all_parts " in *" $part "*) ;; *) echo "unknown part $part (parts: $all_parts)" >&2; exit 2 ;; esac
@@ -36,8 +39,8 @@ done
 wants() { case " $parts " in *" $1 "*) return 0 ;; *) return 1 ;; esac; }
 # Release builds keep to their own folder: the debug one stays as make test left it.
 release=(-c release --scratch-path .build-release)
-if wants read-path || wants gateways || wants deploy-check || wants recorder; then swift build "${release[@]}" --product countersignd; fi
-if wants recorder; then swift build "${release[@]}" --product countersign; fi
+if wants read-path || wants gateways || wants deploy-check || wants recorder || wants break-glass; then swift build "${release[@]}" --product countersignd; fi
+if wants recorder || wants break-glass; then swift build "${release[@]}" --product countersign; fi
 if wants store; then swift build "${release[@]}" --product countersign-bench-store; fi
 if wants postgres; then swift build "${release[@]}" --product countersign-bench-store-postgres; fi
 if wants webauthn; then
@@ -512,6 +515,15 @@ start_nginx hook
   echo "   signed webhook POSTs to nginx answering 204, beside a plain POST loop of the same requests, same client settings,"
   echo "   8 in flight; then one page at a time: enqueue (its commit) to the receiver's answer, beside one plain POST"
   "$bin/countersign-bench-outbox" "http://127.0.0.1:$nginx_port/hook" 20000 3 200
+} | tee -a "$out"
+fi
+
+if wants break-glass; then
+{
+  echo "-- break-glass: POST /v1/break-glass one at a time as an on-call SRE on a live countersignd (SQLite, full durability,"
+  echo "   page wait 5 s), paging a local PagerDuty Events v2 receiver; from the call to the page's arrival and to the"
+  echo "   credential's return, beside an ordinary SSH request's filing and a plain POST to the receiver, same run"
+  python3 bench/break_glass_bench.py "$bin/countersignd" "$bin/countersign" "$work/pam" "$work" 200
 } | tee -a "$out"
 fi
 

@@ -19,13 +19,18 @@ struct PageWatch: Sendable {
     let clock: any WallClock
     let logger: Logger
 
-    static let pollInterval: Duration = .milliseconds(10)
+    /// The store is asked again after 1 ms, then half as often each time down to every 16 ms: a
+    /// page that arrives at once is seen at once, one that stalls costs few reads.
+    static let firstPoll: Duration = .milliseconds(1)
+    static let slowestPoll: Duration = .milliseconds(16)
 
     func await(_ pages: [OutboxMessage], of grant: AccessRequest) async -> [PageDeliveryView] {
         let deadline = ContinuousClock.now.advanced(by: wait)
         var latest = Dictionary(uniqueKeysWithValues: pages.map { ($0.id, $0) })
+        var poll = Self.firstPoll
         while latest.values.contains(where: Self.awaited), ContinuousClock.now < deadline {
-            try? await Task.sleep(for: Self.pollInterval)
+            try? await Task.sleep(for: poll)
+            poll = min(poll * 2, Self.slowestPoll)
             for (id, page) in latest where Self.awaited(page) {
                 // A store that cannot be read now leaves the page as it last stood.
                 if let current = try? await store.outboxMessage(id) { latest[id] = current }
