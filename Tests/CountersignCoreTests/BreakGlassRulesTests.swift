@@ -96,6 +96,29 @@ struct BreakGlassRulesTests {
         }
     }
 
+    @Test("a grant's reviewers see every recording of its sessions, though neither auditors nor admins; anyone else only their own, and no other request's")
+    func reviewersSeeRecordings() throws {
+        let rule = try BreakGlassRule(
+            name: "reviewed-by-leads", host: try Glob("*.prod.internal"), login: try Glob("*"), onCall: ["engineers"],
+            incidentPattern: try TicketPattern("^INC-[0-9]+$"), channels: [Self.pagerDuty], reviewers: ["security-leads"]
+        )
+        let ask = try Self.ask()
+        let admission = try BreakGlassRules.admit(ask, by: Cast.mallory, under: [rule], hasUsableKey: false, keyTouched: false, at: Self.now)
+        let grant = try BreakGlassRules.grant(ask, admission, id: .random(), to: Cast.mallory.name, link: Self.link, source: "https://countersign.example.com", at: Self.now).request
+        let lead = Actor(name: try Username("lena"), groups: ["security-leads"])
+        let outsider = Actor(name: try Username("otto"), groups: ["engineers"])
+        let session = Recording(
+            id: .random(), requestID: grant.id, serial: try #require(CredentialSerial(rawValue: 9)), user: Cast.mallory.name,
+            host: "web-1.prod.internal", login: "deploy", recordsInput: true, createdAt: Self.now, certificateExpiresAt: Self.now.addingTimeInterval(1800)
+        )
+        #expect(RecordingRules.mayViewEvery(of: grant, actor: lead) && !RecordingRules.mayViewEvery(of: grant, actor: outsider))
+        #expect(RecordingRules.mayView(session, actor: lead, request: grant))
+        #expect(!RecordingRules.mayView(session, actor: lead), "without its grant, the recording is not the lead's to see")
+        #expect(!RecordingRules.mayView(session, actor: outsider, request: grant))
+        #expect(!RecordingRules.mayView(RecordingRulesTests.fresh(), actor: lead, request: grant), "another request's recording")
+        #expect(RecordingRules.mayView(session, actor: Cast.mallory), "the user sees their own session")
+    }
+
     static let link = URL(string: "https://countersign.example.com/requests/x")
 
     /// A grant of `ask` to `actor` under the first rule covering it, as the gateway makes it.

@@ -86,8 +86,19 @@ public enum RecordingRules {
 }
 
 extension RecordingRules {
-    /// Auditors and admins see every recording; anyone else the recordings of their own sessions.
-    public static func mayView(_ recording: Recording, actor: Actor) -> Bool {
-        RequestRules.oversees(actor) || recording.user == actor.name
+    /// Auditors and admins see every recording; anyone else the recordings of their own sessions,
+    /// and, when `request` is the break-glass grant the recording is of, its reviewers too: they
+    /// judge the grant by what was done in it.
+    public static func mayView(_ recording: Recording, actor: Actor, request: AccessRequest? = nil) -> Bool {
+        if RequestRules.oversees(actor) || recording.user == actor.name { return true }
+        guard let request, request.id == recording.requestID else { return false }
+        return mayViewEvery(of: request, actor: actor)
+    }
+
+    /// Whether `actor` sees every recording of `request`'s sessions, not only their own.
+    public static func mayViewEvery(of request: AccessRequest, actor: Actor) -> Bool {
+        if RequestRules.oversees(actor) { return true }
+        guard let terms = request.breakGlassTerms else { return false }
+        return !terms.reviewers.isDisjoint(with: actor.groups)
     }
 }

@@ -27,7 +27,7 @@ struct RecordingFramesController {
         let window = try FramesWindow(request.uri.queryParameters)
         let id = try RecordingPath.id(context)
         // A recording the caller may not see does not exist for them.
-        guard let recording = try await store.recording(id), RecordingRules.mayView(recording, actor: caller) else {
+        guard let recording = try await store.recording(id), try await RecordingRules.mayView(recording, actor: caller, in: store) else {
             throw GatewayError.notFound("recording \(id)")
         }
         guard recording.progress.byteCount <= Self.maximumBytes else {
