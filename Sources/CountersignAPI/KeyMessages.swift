@@ -134,16 +134,22 @@ public struct AssertionOptionsView: Codable, Sendable, Equatable {
     public let ceremonyId: String
     public let challenge: String
     public let rpId: String
+    /// The one origin the gateway accepts in client data: a client that is not a browser (the
+    /// CLI, through fido2-assert) writes its clientDataJSON with it. Left out by older gateways.
+    public let origin: String?
     public let allowCredentials: [CredentialDescriptorView]
     public let userVerification: String
     public let timeout: Int
     /// For an approval, the request's content digest the challenge is bound to, for the page to show.
     public let contentDigest: String?
 
-    public init(ceremonyId: String, challenge: String, rpId: String, allowCredentials: [CredentialDescriptorView], timeout: Int, contentDigest: String?) {
+    public init(
+        ceremonyId: String, challenge: String, rpId: String, origin: String?, allowCredentials: [CredentialDescriptorView], timeout: Int, contentDigest: String?
+    ) {
         self.ceremonyId = ceremonyId
         self.challenge = challenge
         self.rpId = rpId
+        self.origin = origin
         self.allowCredentials = allowCredentials
         self.userVerification = "required"
         self.timeout = timeout

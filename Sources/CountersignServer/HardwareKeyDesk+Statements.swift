@@ -22,7 +22,7 @@ extension HardwareKeyDesk {
         let ceremony = CeremonyChallenge(id: Self.ceremonyID(), user: caller.name, purpose: .statement(challenge), issuedAt: now)
         try await store.openChallenge(ceremony, at: now)
         return AssertionOptionsView(
-            ceremonyId: ceremony.id, challenge: Base64URL.encode(challenge.bytes), rpId: relyingParty.id,
+            ceremonyId: ceremony.id, challenge: Base64URL.encode(challenge.bytes), rpId: relyingParty.id, origin: relyingParty.origin,
             allowCredentials: usable.map { CredentialDescriptorView(id: Base64URL.encode($0.credentialID)) },
             timeout: Self.timeoutMilliseconds, contentDigest: digest.hexString
         )

@@ -153,7 +153,7 @@ final class HardwareKeyDesk: Sendable {
         let challenge = CeremonyChallenge(id: Self.ceremonyID(), user: caller.name, purpose: .keyRemoval(challenge: Self.randomBytes(32), credentialID: target), issuedAt: now)
         try await store.openChallenge(challenge, at: now)
         return AssertionOptionsView(
-            ceremonyId: challenge.id, challenge: Base64URL.encode(challenge.challengeBytes), rpId: relyingParty.id,
+            ceremonyId: challenge.id, challenge: Base64URL.encode(challenge.challengeBytes), rpId: relyingParty.id, origin: relyingParty.origin,
             allowCredentials: others.map { CredentialDescriptorView(id: Base64URL.encode($0.credentialID)) },
             timeout: Self.timeoutMilliseconds, contentDigest: nil
         )
@@ -205,7 +205,7 @@ final class HardwareKeyDesk: Sendable {
         let challenge = CeremonyChallenge(id: Self.ceremonyID(), user: caller.name, purpose: .approval(approval), issuedAt: now)
         try await store.openChallenge(challenge, at: now)
         return AssertionOptionsView(
-            ceremonyId: challenge.id, challenge: Base64URL.encode(approval.bytes), rpId: relyingParty.id,
+            ceremonyId: challenge.id, challenge: Base64URL.encode(approval.bytes), rpId: relyingParty.id, origin: relyingParty.origin,
             allowCredentials: usable.map { CredentialDescriptorView(id: Base64URL.encode($0.credentialID)) },
             timeout: Self.timeoutMilliseconds, contentDigest: request.contentDigest
         )
