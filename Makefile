@@ -4,7 +4,7 @@
 SWIFT        ?= swift
 DATA_DIR     ?= data
 LISTEN       ?= 127.0.0.1:8080
-DEB_PACKAGES := libsqlite3-dev sqlite3 libpam0g-dev libpam-pwdfile openssl openssh-client openssh-server wrk procps curl chromium chromium-driver python3-venv postgresql libpq-dev asciinema libfaketime
+DEB_PACKAGES := libsqlite3-dev sqlite3 libpam0g-dev libpam-pwdfile openssl openssh-client openssh-server wrk procps curl chromium chromium-driver python3-venv postgresql libpq-dev asciinema libfaketime fido2-tools
 # make bench only: nginx is the static-file peer of the HTTP read path.
 BENCH_PACKAGES := nginx
 SUDO         := $(shell [ "$$(id -u)" -eq 0 ] || echo sudo)

@@ -5,7 +5,7 @@ import Foundation
 struct BreakGlassCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "break-glass",
-        abstract: "In an incident, get SSH access at once without waiting for a reviewer; list, show and end grants.",
+        abstract: "In an incident, get SSH access at once without waiting for a reviewer; list, show, end and review grants.",
         discussion: """
             `countersign break-glass --host H --login L --incident INC-123 --reason "…"` is `break-glass open`: see \
             `countersign break-glass open --help`. A grant is a request whose ticket is the incident: \
@@ -13,7 +13,7 @@ struct BreakGlassCommand: AsyncParsableCommand {
             certificate is returned), recorded (every session, what is typed too) and reviewed afterwards by someone \
             other than its user, within the rule's window, or the channels are paged again.
             """,
-        subcommands: [BreakGlassOpen.self, ListBreakGlass.self, ShowBreakGlass.self, EndBreakGlass.self],
+        subcommands: [BreakGlassOpen.self, ListBreakGlass.self, ShowBreakGlass.self, EndBreakGlass.self, ReviewBreakGlass.self],
         defaultSubcommand: BreakGlassOpen.self
     )
 }

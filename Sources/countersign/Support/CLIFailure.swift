@@ -1,13 +1,15 @@
 import ArgumentParser
 
 /// Every way a command can fail, each with its documented exit code:
-/// 0 ok, 1 refused or not approved, 2 usage or input error, 3 timeout, 4 gateway unreachable.
+/// 0 ok, 1 refused or not approved, 2 usage or input error, 3 timeout, 4 gateway unreachable,
+/// 5 the security key could not be asked (no authenticator program, no key, an unreadable answer).
 struct CLIFailure: Error, CustomStringConvertible {
     enum Kind {
         case refused
         case input
         case timeout
         case unreachable
+        case keyTouch
     }
 
     let kind: Kind
@@ -20,6 +22,7 @@ struct CLIFailure: Error, CustomStringConvertible {
     static func input(_ message: String) -> CLIFailure { CLIFailure(kind: .input, message: message) }
     static func timeout(_ message: String) -> CLIFailure { CLIFailure(kind: .timeout, message: message) }
     static func unreachable(_ message: String) -> CLIFailure { CLIFailure(kind: .unreachable, message: message) }
+    static func keyTouch(_ message: String) -> CLIFailure { CLIFailure(kind: .keyTouch, message: message) }
 
     var exitCode: ExitCode {
         switch kind {
@@ -27,6 +30,7 @@ struct CLIFailure: Error, CustomStringConvertible {
         case .input: ExitCode(2)
         case .timeout: ExitCode(3)
         case .unreachable: ExitCode(4)
+        case .keyTouch: ExitCode(5)
         }
     }
 
