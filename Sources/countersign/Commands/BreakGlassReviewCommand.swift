@@ -18,7 +18,7 @@ struct ReviewBreakGlass: AsyncParsableCommand {
             could not be asked (no fido2-assert, no key plugged in, none of yours, its PIN refused, an unreadable answer).
 
             Example:
-              countersign break-glass review 01J0ABCDEF --verdict justified --notes "Watched the recording: a restart only"
+              countersign break-glass review ID --verdict justified --notes "A restart only"
             """
     )
 
