@@ -24,6 +24,7 @@ enum PostgresSchema {
         ("v12-recording-sessions", recordingSessions),
         ("v13-outbox", outbox),
         ("v14-break-glass", breakGlass),
+        ("v15-audit-stream", auditStream),
     ]
 
     /// Times are BIGINT milliseconds since the epoch, the precision the core hashes them at, so a

@@ -23,12 +23,13 @@ enum StoreSchema {
         migrator.registerMigration("v11-recording-sessions", migrate: addRecordingSessions)
         migrator.registerMigration("v12-outbox", migrate: addOutbox)
         migrator.registerMigration("v13-break-glass", migrate: addBreakGlass)
+        migrator.registerMigration("v14-audit-stream", migrate: addAuditStream)
         return migrator
     }
 
     /// The identifier of the last migration: a database whose applied migrations end elsewhere is
     /// of another version.
-    static var currentVersion: String { "v13-break-glass" }
+    static var currentVersion: String { "v14-audit-stream" }
 
     private static func createVersion1(_ db: Database) throws {
         // Spelled out rather than taken from the enums: a shipped migration must not change

@@ -68,12 +68,20 @@ public enum DeliveryRules {
                 settled.state = .dead(at: now, reason: "gave up after \(settled.attempts) attempts: \(reason)")
                 return Settlement(message: settled, died: true)
             }
-            let backoff = min(maximumBackoff, firstBackoff * pow(2, Double(settled.attempts - 1)))
-            let jittered = backoff * (0.5 + 0.5 * min(max(jitter, 0), 1))
-            let asked = retryAfter.map { min(max($0, 0), maximumRetryAfter) } ?? 0
-            settled.nextAttemptAt = now.addingTimeInterval(max(jittered, asked))
+            settled.nextAttemptAt = now.addingTimeInterval(retryDelay(afterAttempts: settled.attempts, jitter: jitter, retryAfter: retryAfter))
             return Settlement(message: settled, died: false)
         }
+    }
+
+    /// The wait after `attempts` failed attempts in a row: the backoff doubles from `firstBackoff`
+    /// up to `maximumBackoff`, spread by `jitter` (in 0...1) between half and all of it, and is never
+    /// shorter than the receiver's `Retry-After` (held to `maximumRetryAfter`). The audit stream
+    /// waits by the same rule.
+    public static func retryDelay(afterAttempts attempts: Int, jitter: Double, retryAfter: TimeInterval?) -> TimeInterval {
+        let backoff = min(maximumBackoff, firstBackoff * pow(2, Double(max(attempts, 1) - 1)))
+        let jittered = backoff * (0.5 + 0.5 * min(max(jitter, 0), 1))
+        let asked = retryAfter.map { min(max($0, 0), maximumRetryAfter) } ?? 0
+        return max(jittered, asked)
     }
 
     /// The announcements of `dead` on every other channel, so that someone hears that a page or a

@@ -13,4 +13,4 @@
 ///   persists what the rules returned.
 /// - Errors are `StoreError`, except that a decision closure's `DecisionRefusal` (such as a
 ///   `DomainError`) is rethrown unchanged.
-public protocol GatewayStore: RequestStore, CredentialStore, AuditLog, SessionStore, HardwareKeyStore, MachineTokenStore, RecordingStore, OutboxStore, BreakGlassStore, AttemptLedger, StoreMaintenance {}
+public protocol GatewayStore: RequestStore, CredentialStore, AuditLog, SessionStore, HardwareKeyStore, MachineTokenStore, RecordingStore, OutboxStore, AuditStreamStore, BreakGlassStore, AttemptLedger, StoreMaintenance {}
