@@ -27,6 +27,8 @@ public struct Gateway: Sendable {
     let reloader: PolicyReloader
     /// Delivers the outbox; `wake()` it after committing a page so it leaves at once.
     public let dispatcher: OutboxDispatcher
+    /// Streams the audit log to the configured sinks (docs/audit-stream.md).
+    public let auditStream: AuditStreamer
 
     /// The (method, path) of every route the server registers.
     public var registeredRoutes: [(method: String, path: String)] {
@@ -38,6 +40,8 @@ public struct Gateway: Sendable {
     @discardableResult public func reloadPolicies() async -> Bool { await reloader.reload() }
     /// One delivery pass of the outbox, as the running service makes them.
     @discardableResult public func dispatchNotifications() async -> OutboxDispatcher.Pass { await dispatcher.dispatchDue() }
+    /// One pass of every audit stream sink, as the running service makes them.
+    @discardableResult public func streamAudit() async -> [AuditSinkName: AuditStreamer.Pass] { await auditStream.streamDue() }
 }
 
 /// The configured store, and the services it needs running (first in the group, so they stop
@@ -125,6 +129,9 @@ public func buildGateway(
     let source = configuration.publicURL ?? "countersignd on \(configuration.host):\(configuration.port)"
     let outbox = OutboxDispatchService(store: store, configuration: configuration.notifications, clock: clock, source: source, logger: logger)
     let newsroom = RequestNewsroom(policies: policies, publicURL: configuration.publicURL, source: source, dispatcher: outbox.dispatcher)
+    let auditStream = AuditStreamService(
+        store: store, configuration: configuration.notifications, clock: clock, source: source, metrics: metrics, outbox: outbox.dispatcher, logger: logger
+    )
     let desk = RequestDesk(
         store: store, recentReads: RecentStoreReads(), policies: policies, directory: directory, clock: clock, metrics: metrics, newsroom: newsroom
     )
@@ -195,7 +202,7 @@ public func buildGateway(
         server: .gateway(limits: configuration.connections),
         configuration: .init(address: .hostname(configuration.host, port: configuration.port), serverName: "countersignd"),
         services: storeServices + [
-            sweeper, checkpoints, PolicyReloadService(reloader: reloader), outbox,
+            sweeper, checkpoints, PolicyReloadService(reloader: reloader), outbox, auditStream,
             LoginRefusalAuditService(sessions: sessions, clock: clock, interval: .seconds(5)),
         ],
         onServerRunning: { channel in await onServerRunning(channel.localAddress?.port ?? configuration.port) },
@@ -203,6 +210,6 @@ public func buildGateway(
     )
     return Gateway(
         application: application, store: store, policies: policies, metrics: metrics, routes: routes.routes,
-        sweeper: sweeper, checkpoints: checkpoints, reloader: reloader, dispatcher: outbox.dispatcher
+        sweeper: sweeper, checkpoints: checkpoints, reloader: reloader, dispatcher: outbox.dispatcher, auditStream: auditStream.streamer
     )
 }

@@ -8,29 +8,29 @@ import Foundation
 ///
 /// A reason names the channel, never its URL (a Slack webhook URL is the secret), and shows at most
 /// the first 200 characters of what the receiver said, with the channel's secrets withheld in case
-/// it echoed what it was sent.
+/// it echoed what it was sent. An audit stream sink's answers are read the same way.
 enum ChannelAnswer {
     static let quotedAnswerLength = 200
 
-    static func outcome(status: Int, retryAfter: String?, answer: [UInt8], channel: NotificationChannel, now: Date) -> DeliveryOutcome {
+    static func outcome(status: Int, retryAfter: String?, answer: [UInt8], channel: some AnsweringEndpoint, now: Date) -> DeliveryOutcome {
         let said = quote(answer, channel: channel)
         switch status {
         case 200..<300:
             return .delivered
         case 408, 429, 500...:
-            return .retryable(reason: "\(channel.name) answered HTTP \(status)\(said)", retryAfter: retryAfter.flatMap { RetryAfter.seconds($0, now: now) })
+            return .retryable(reason: "\(channel.answerName) answered HTTP \(status)\(said)", retryAfter: retryAfter.flatMap { RetryAfter.seconds($0, now: now) })
         default:
-            return .rejected(reason: "\(channel.name) answered HTTP \(status)\(said)")
+            return .rejected(reason: "\(channel.answerName) answered HTTP \(status)\(said)")
         }
     }
 
     /// An attempt that got no answer: never connected, cut off, or too slow.
-    static func unanswered(_ problem: String, channel: NotificationChannel) -> DeliveryOutcome {
-        .retryable(reason: "\(channel.name): \(redacted(problem, channel: channel))", retryAfter: nil)
+    static func unanswered(_ problem: String, channel: some AnsweringEndpoint) -> DeliveryOutcome {
+        .retryable(reason: "\(channel.answerName): \(redacted(problem, channel: channel))", retryAfter: nil)
     }
 
     /// `: what the receiver said`, or nothing when it said nothing printable.
-    static func quote(_ answer: [UInt8], channel: NotificationChannel) -> String {
+    static func quote(_ answer: [UInt8], channel: some AnsweringEndpoint) -> String {
         let text = String(decoding: answer.prefix(4 * quotedAnswerLength), as: UTF8.self)
         let printable = String(String.UnicodeScalarView(text.unicodeScalars.map { $0.properties.generalCategory == .control ? " " : $0 }))
         let said = redacted(printable, channel: channel).trimmingCharacters(in: .whitespaces)
@@ -38,7 +38,19 @@ enum ChannelAnswer {
         return ": " + (said.count > quotedAnswerLength ? String(said.prefix(quotedAnswerLength)) + "…" : said)
     }
 
-    static func redacted(_ text: String, channel: NotificationChannel) -> String {
-        channel.secrets.reduce(text) { $1.redacting($0) }
+    static func redacted(_ text: String, channel: some AnsweringEndpoint) -> String {
+        channel.answerSecrets.reduce(text) { $1.redacting($0) }
     }
+}
+
+/// Something that sends over HTTP and reads the answer: a notification channel, an audit stream
+/// sink. Reasons name it by `answerName`; `answerSecrets` are withheld from what it is told.
+protocol AnsweringEndpoint: Sendable {
+    var answerName: String { get }
+    var answerSecrets: [ChannelSecret] { get }
+}
+
+extension NotificationChannel: AnsweringEndpoint {
+    var answerName: String { name.rawValue }
+    var answerSecrets: [ChannelSecret] { secrets }
 }

@@ -37,12 +37,17 @@ public struct NotificationConfiguration: Sendable {
     /// The secrets the paging service signs its incident webhooks with: the current one, and the
     /// previous one while a rotation is under way. Empty: the gateway takes no incident webhook.
     public let incidentWebhookSecrets: [ChannelSecret]
+    /// Where the audit log streams (`audit_stream:`, docs/audit-stream.md), by name, in name order.
+    public let auditSinks: [AuditSink]
 
-    public init(channels: [NotificationChannel], incidentWebhookSecrets: [ChannelSecret] = []) {
+    public init(channels: [NotificationChannel], incidentWebhookSecrets: [ChannelSecret] = [], auditSinks: [AuditSink] = []) {
         var seen: [ChannelName: NotificationChannel] = [:]
         for channel in channels { seen[channel.name] = channel }
         self.channels = seen.values.sorted { $0.name < $1.name }
         self.incidentWebhookSecrets = incidentWebhookSecrets
+        var sinks: [AuditSinkName: AuditSink] = [:]
+        for sink in auditSinks { sinks[sink.name] = sink }
+        self.auditSinks = sinks.values.sorted { $0.name < $1.name }
     }
 
     public var names: [ChannelName] { channels.map(\.name) }
@@ -100,12 +105,17 @@ public struct NotificationConfiguration: Sendable {
         // refuse anchors.
         defer { withExtendedLifetime(parser) {} }
         guard let root else { return NotificationConfiguration(channels: []) }
-        let top = try ConfigurationFields(root, allowed: ["channels", "incident_webhook"], channel: nil)
+        let top = try ConfigurationFields(root, allowed: ["channels", "incident_webhook", "audit_stream"], channel: nil)
         let reader = SecretReader(directory: directory, environment: environment, inlineAllowed: inlineSecretsAllowed)
         let webhookSecrets = try top.present("incident_webhook").map { node throws(NotificationConfigurationError) in
             try incidentWebhookSecrets(node, reader)
         } ?? []
-        guard let list = top.present("channels") else { return NotificationConfiguration(channels: [], incidentWebhookSecrets: webhookSecrets) }
+        let sinks = try top.present("audit_stream").map { node throws(NotificationConfigurationError) in
+            try AuditSinkSettings.sinks(node, reader: reader, machineName: ProcessInfo.processInfo.hostName)
+        } ?? []
+        guard let list = top.present("channels") else {
+            return NotificationConfiguration(channels: [], incidentWebhookSecrets: webhookSecrets, auditSinks: sinks)
+        }
         guard case .mapping(let mapping) = list, list.anchor == nil, list.tag.isPlain(.map) else {
             throw NotificationConfigurationError(.invalidValue, field: "channels", "must be a mapping of channel names to their settings")
         }
@@ -127,7 +137,7 @@ public struct NotificationConfiguration: Sendable {
             }
             channels.append(try channel(name, settings, reader))
         }
-        return NotificationConfiguration(channels: channels, incidentWebhookSecrets: webhookSecrets)
+        return NotificationConfiguration(channels: channels, incidentWebhookSecrets: webhookSecrets, auditSinks: sinks)
     }
 
     /// `incident_webhook: {secret…, previous_secret…}`: each as a channel's secret is given.

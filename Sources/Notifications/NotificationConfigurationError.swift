@@ -22,19 +22,29 @@ public struct NotificationConfigurationError: Error, Hashable, Sendable, CustomS
     public let code: Code
     /// The channel as written in the file (bounded), when the problem is in one.
     public let channel: String?
+    /// The audit stream sink as written in the file (bounded), when the problem is in one.
+    public let sink: String?
     public let field: String?
     public let message: String
 
-    init(_ code: Code, channel: String? = nil, field: String? = nil, _ message: String) {
+    init(_ code: Code, channel: String? = nil, sink: String? = nil, field: String? = nil, _ message: String) {
         self.code = code
         self.channel = channel.map { String($0.prefix(64)) }
+        self.sink = sink.map { String($0.prefix(64)) }
         self.field = field
         self.message = message
+    }
+
+    /// The same problem placed in the audit stream sink that the readers shared with channels
+    /// reported as their channel.
+    func inSink() -> NotificationConfigurationError {
+        NotificationConfigurationError(code, sink: sink ?? channel, field: field, message)
     }
 
     public var description: String {
         var place = "notifications"
         if let channel { place += ": channel '\(channel)'" }
+        if let sink { place += ": audit_stream sink '\(sink)'" }
         if let field { place += ", field '\(field)'" }
         return "\(place): \(message) [\(code.rawValue)]"
     }
