@@ -349,7 +349,7 @@ let package = Package(
             name: "CountersignServerTests",
             dependencies: [
                 "CountersignServer", "CountersignAPI", "CountersignCore", "CountersignSSH", "WebAuthn", "WebAuthnTesting", "TestSupport",
-                "DeployTokens", "Asciicast",
+                "DeployTokens", "Asciicast", "CountersignPostgres", "PostgresTesting",
                 .product(name: "NIOSSH", package: "swift-nio-ssh"),
                 .product(name: "JWTKit", package: "jwt-kit"),
                 .product(name: "HummingbirdTesting", package: "hummingbird"),
