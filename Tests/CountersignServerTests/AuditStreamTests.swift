@@ -279,6 +279,24 @@ struct AuditStreamTests {
         } }
     }
 
+    @Test("a refusal of a batch (another 4xx) is no dead letter: the same records go again after the backoff")
+    func refusedIsRetried() async throws {
+        try await Self.withStreamingGateway { harness, receivers in try await harness.run { api in
+            receivers.detection.script([.status(400, body: "unknown source"), .status(422, body: "still unknown")])
+            try await Self.work(api, rounds: 1)
+            func cursor() async throws -> AuditStreamCursor? { try await harness.gateway.store.auditStreamCursor(Self.detection) }
+            try await Self.stream(harness) { (try await cursor()?.failures ?? 0) >= 1 }
+            #expect(try await cursor()?.lastError == "detection answered HTTP 400: unknown source")
+            harness.clock.advance(by: DeliveryRules.maximumBackoff + 1)
+            try await Self.stream(harness) { (try await cursor()?.failures ?? 0) >= 2 }
+            #expect(try await cursor()?.lastError == "detection answered HTTP 422: still unknown")
+            harness.clock.advance(by: DeliveryRules.maximumBackoff + 1)
+            try await Self.stream(harness) { try await cursor()?.acknowledged == (try await Self.head(harness)) }
+            #expect(try Self.verifiedSequences(Self.lines(receivers.detection, now: harness.clock.now())) == Array(1...(try await Self.head(harness))))
+            #expect(try await Self.metric(api, "countersign_audit_stream_failures_total", sink: Self.detection) == 2)
+        } }
+    }
+
     @Test("a sink failing past the bound is announced once on the channels and audited; its return is announced and the stream carries both events")
     func outage() async throws {
         try await Self.withStreamingGateway { harness, receivers in try await harness.run { api in
