@@ -31,8 +31,11 @@ enum OutboxRows {
     static func lockDue(at now: Date, limit: Int, on connection: PostgresConnection, logger: Logger) async throws -> [OutboxMessage] {
         let now = now.millisecondsSinceEpoch
         return try await fetch("""
-            SELECT \(unescaped: StoredOutboxMessage.columns) FROM outbox_messages
+            SELECT \(unescaped: StoredOutboxMessage.columns) FROM outbox_messages AS due
             WHERE state = 'pending' AND next_attempt_at <= \(now) AND (claimed_until IS NULL OR claimed_until <= \(now))
+              AND (notice_action <> 'resolve' OR NOT EXISTS (
+                SELECT 1 FROM outbox_messages AS earlier WHERE earlier.state = 'pending' AND earlier.notice_action = 'trigger'
+                  AND earlier.channel = due.channel AND earlier.dedup_key = due.dedup_key))
             ORDER BY next_attempt_at, id LIMIT \(Int64(limit))
             FOR UPDATE SKIP LOCKED
             """, on: connection, logger: logger)

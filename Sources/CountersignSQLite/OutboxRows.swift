@@ -29,8 +29,11 @@ enum OutboxRows {
     static func due(at now: Date, limit: Int, in db: Database) throws -> [OutboxMessage] {
         try Row.fetchAll(
             db.cachedStatement(sql: """
-                SELECT \(StoredOutboxMessage.columns) FROM outbox_messages
+                SELECT \(StoredOutboxMessage.columns) FROM outbox_messages AS due
                 WHERE state = 'pending' AND next_attempt_at <= ?1 AND (claimed_until IS NULL OR claimed_until <= ?1)
+                  AND (notice_action <> 'resolve' OR NOT EXISTS (
+                    SELECT 1 FROM outbox_messages AS earlier WHERE earlier.state = 'pending' AND earlier.notice_action = 'trigger'
+                      AND earlier.channel = due.channel AND earlier.dedup_key = due.dedup_key))
                 ORDER BY next_attempt_at, id LIMIT ?2
                 """),
             arguments: [now.millisecondsSinceEpoch, limit]

@@ -12,13 +12,12 @@ import Logging
 /// after the receiver took the message means a second attempt), which the dedup key makes
 /// harmless at PagerDuty and the delivery id tells apart at a webhook.
 ///
-/// Messages of one channel and dedup key claimed together are sent one after the other, oldest
-/// first (a trigger before its resolve), and the first that is not delivered holds back the rest:
-/// they keep their claim until it lapses and are retried then, with no attempt counted. Across
-/// claims the order holds only as far as a claim shows it: a later message claimed while an
-/// earlier one of its key waits out a backoff goes first (at PagerDuty that leaves an alert open:
-/// loud, not silent); a store claim that skipped messages queued behind a pending one of their key
-/// would close that gap. Different keys go out side by side, at most `concurrency` at a time.
+/// A resolve never overtakes its trigger: the store hands out no resolve while a trigger of its
+/// channel and dedup key is pending (`OutboxStore.claimDueMessages`), and a delivered trigger
+/// wakes the next pass for it. Messages of one channel and dedup key claimed together are sent
+/// one after the other, oldest first, and the first that is not delivered holds back the rest:
+/// they keep their claim until it lapses and are retried then, with no attempt counted.
+/// Different keys go out side by side, at most `concurrency` at a time.
 public final class OutboxDispatcher: Sendable {
     public struct Settings: Sendable {
         /// How often the outbox is looked at when nobody calls `wake()`.
@@ -237,7 +236,8 @@ public final class OutboxDispatcher: Sendable {
         }
         switch await committer.record(SettledAttempt(settlement, claimedUntil: claimedUntil, enqueueing: announcements)) {
         case .success(true):
-            if !announcements.isEmpty { wake() }
+            // A resolve may wait on this trigger; dead letters' announcements are due at once.
+            if !announcements.isEmpty || (settlement.message.notice.action == .trigger && pass.delivered == 1) { wake() }
         case .success(false):
             pass.unrecorded = 1
             logger.warning("notification's claim had lapsed; another dispatcher holds it", metadata: facts().merging(metadata) { $1 })

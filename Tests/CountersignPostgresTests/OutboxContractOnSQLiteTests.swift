@@ -22,6 +22,9 @@ struct OutboxContractOnSQLiteTests {
         }
     }
 
+    @Test("a resolve is not claimed while its trigger is pending on the same channel and dedup key")
+    func resolveAfterTrigger() async throws { try await withSQLiteStore(OutboxStoreContract.aResolveWaitsForItsTrigger) }
+
     @Test("a claim takes due, pending, unheld messages, the longest due first, and hands none out again until its lease lapses")
     func claims() async throws { try await withSQLiteStore(OutboxStoreContract.claimsTakeDueMessagesLongestDueFirstUntilTheirLeaseLapses) }
 

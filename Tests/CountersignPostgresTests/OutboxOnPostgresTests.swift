@@ -21,6 +21,9 @@ struct OutboxOnPostgresTests {
         }
     }
 
+    @Test("a resolve is not claimed while its trigger is pending on the same channel and dedup key")
+    func resolveAfterTrigger() async throws { try await withPostgresStore { try await OutboxStoreContract.aResolveWaitsForItsTrigger($0) } }
+
     @Test("a claim takes due, pending, unheld messages, the longest due first, and hands none out again until its lease lapses")
     func claims() async throws { try await withPostgresStore { try await OutboxStoreContract.claimsTakeDueMessagesLongestDueFirstUntilTheirLeaseLapses($0) } }
 

@@ -138,6 +138,33 @@ enum OutboxStoreContract {
         #expect(try await store.outboxMessage(dead.id) == dead)
     }
 
+    /// A resolve is not handed out while its trigger (same channel and dedup key) is pending,
+    /// whatever their due times; one for another key or channel is.
+    static func aResolveWaitsForItsTrigger(_ store: some OutboxStore) async throws {
+        let clock = ManualClock()
+        let start = clock.now()
+        let trigger = try message(at: start, dueAt: start.addingTimeInterval(30), attempts: 1)
+        let dedupKey = trigger.notice.dedupKey
+        func resolve(on channel: ChannelName, key: String) throws -> OutboxMessage {
+            OutboxMessage(id: .random(), channel: channel, notice: try Notice(
+                action: .resolve, dedupKey: key, summary: "the grant ended", severity: .info, source: source, eventClass: "break-glass", time: start
+            ), createdAt: start)
+        }
+        let held = try resolve(on: pager, key: dedupKey)
+        let otherChannel = try resolve(on: slack, key: dedupKey)
+        let otherKey = try resolve(on: pager, key: "grant-other")
+        try await store.enqueue([trigger, held, otherChannel, otherKey])
+        let first = try await store.claimDueMessages(at: start, limit: 10)
+        #expect(Set(first.map(\.id)) == [otherChannel.id, otherKey.id], "the resolve does not overtake its trigger in backoff")
+
+        clock.advance(by: 30)
+        let retried = try await store.claimDueMessages(at: clock.now(), limit: 10)
+        #expect(retried.map(\.id) == [trigger.id], "a trigger due with its resolve goes alone")
+        let delivered = DeliveryRules.settle(try Self.held(trigger.id, in: retried), .delivered, at: clock.now(), jitter: 0.5)
+        #expect(try await store.settle([SettledAttempt(delivered, claimedUntil: try claimOf(trigger.id, in: retried), enqueueing: [])]) == [true])
+        #expect(try await store.claimDueMessages(at: clock.now(), limit: 10).map(\.id) == [held.id], "once the trigger is delivered, its resolve goes")
+    }
+
     // MARK: Settlements
 
     /// Several attempts in one call, as a dispatcher's group commit makes it: each recorded or not

@@ -126,14 +126,13 @@ struct OutboxDispatcherTests {
             let resolve = F.message(F.page(.resolve), createdAt: F.time.addingTimeInterval(-1))
             try await harness.store.enqueue([resolve, trigger])
             let first = await harness.dispatcher.dispatchDue()
-            #expect(first.claimed == 2)
+            #expect(first.claimed == 1, "the resolve is not handed out while its trigger is pending")
             #expect(first.retrying == 1)
-            #expect(first.heldBack == 1)
             #expect(try harness.pagerEvents().map(\.action) == ["trigger"])
-            // Held back, the resolve was not attempted; its claim lapses and both go, in order.
             #expect(try #require(await harness.message(resolve.id)).attempts == 0)
             harness.clock.advance(by: DeliveryRules.claimLease)
-            #expect(await harness.dispatcher.dispatchDue().delivered == 2)
+            #expect(await harness.dispatcher.dispatchDue().delivered == 1)
+            #expect(await harness.dispatcher.dispatchDue().delivered == 1)
             #expect(try harness.pagerEvents().map(\.action) == ["trigger", "trigger", "resolve"])
         }
     }

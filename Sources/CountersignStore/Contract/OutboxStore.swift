@@ -13,7 +13,9 @@ public protocol OutboxStore: Sendable {
 
     /// Up to `limit` messages due at `now` (`DeliveryRules.isDue`), the longest due first, each
     /// claimed (`DeliveryRules.claim`) in the same transaction: no other dispatcher is handed one
-    /// of them until its claim lapses.
+    /// of them until its claim lapses. A resolve is not handed out while a trigger of its channel
+    /// and dedup key is pending: PagerDuty drops a resolve for an incident it does not know, and
+    /// the late trigger would then open one that nothing closes.
     func claimDueMessages(at now: Date, limit: Int) async throws -> [OutboxMessage]
 
     /// Attempts' ends, in one transaction (a dispatcher records what finished while its last commit
