@@ -90,8 +90,8 @@ struct BreakGlassSessionTests {
     }
 
     /// Waits, bounded, until `receiver` holds `count` requests: a real dispatcher sends in its own time.
-    static func awaitReceived(_ receiver: HTTPReceiver, count: Int) async throws {
-        for _ in 0..<600 where receiver.received.count < count {
+    static func awaitReceived(_ receiver: HTTPReceiver, count: Int, polls: Int = 600) async throws {
+        for _ in 0..<polls where receiver.received.count < count {
             try await Task.sleep(for: .milliseconds(50))
         }
         try #require(receiver.received.count >= count, "\(receiver.received.map(\.text))")
@@ -243,12 +243,13 @@ struct BreakGlassSessionTests {
         let refused = gateway.pager.received.count
         gateway.pager.answer(.accept)
         let restarted = try await Daemon.start(scratch: scratch, extraArguments: gateway.arguments)
-        try await Self.awaitReceived(gateway.pager, count: refused + 1)
+        // A page the killed gateway had claimed waits out its claim's lease (60 s) and backoff.
+        try await Self.awaitReceived(gateway.pager, count: refused + 1, polls: 3000)
         // Ending the grant sends its resolve; once that is in, the trigger has had every chance to come twice.
         let carolAgain = try await restarted.loggedInCLI("carol", scratch: scratch)
         try await carolAgain.run("break-glass", "end", id, "--reason", "Worker restarted").requireSuccess()
         var polls = 0
-        while try Self.events(gateway.pager).allSatisfy({ $0["event_action"] as? String != "resolve" }), polls < 600 {
+        while try Self.events(gateway.pager).allSatisfy({ $0["event_action"] as? String != "resolve" }), polls < 3000 {
             try await Task.sleep(for: .milliseconds(50))
             polls += 1
         }
