@@ -55,12 +55,7 @@ struct BreakGlassCLITests {
         // An inline secret is taken only from a file nobody else can read.
         try FileManager.default.setAttributes([.posixPermissions: 0o600], ofItemAtPath: notifications)
 
-        let policies = scratch.url.appendingPathComponent("policies")
-        try FileManager.default.copyItem(at: Binaries.repositoryRoot.appendingPathComponent("policies"), to: policies)
-        let rules = policies.appendingPathComponent("break-glass.yaml")
-        let text = try String(contentsOf: rules, encoding: .utf8)
-        guard let list = text.range(of: "break_glass:\n") else { throw ProcessFailure("policies/break-glass.yaml has no break_glass: line") }
-        try text.replacingCharacters(in: list, with: "break_glass:\n" + agreedRule).write(to: rules, atomically: true, encoding: .utf8)
+        let policies = try policies(withFirst: agreedRule, in: scratch)
 
         // The longest page wait: both receivers answer at once, so each grant returns as soon as
         // its pages are settled, and how they went never depends on the machine's load.
@@ -68,6 +63,18 @@ struct BreakGlassCLITests {
             "--recorder-command", recorder, "--notifications", notifications, "--break-glass-page-wait", "30s",
         ])
         return Gateway(daemon: daemon, pager: pager, refusing: refusing)
+    }
+
+    /// A copy of the example policies with `rule` as the first break-glass rule, so it decides
+    /// before the examples' own.
+    static func policies(withFirst rule: String, in scratch: Scratch) throws -> URL {
+        let policies = scratch.url.appendingPathComponent("policies")
+        try FileManager.default.copyItem(at: Binaries.repositoryRoot.appendingPathComponent("policies"), to: policies)
+        let rules = policies.appendingPathComponent("break-glass.yaml")
+        let text = try String(contentsOf: rules, encoding: .utf8)
+        guard let list = text.range(of: "break_glass:\n") else { throw ProcessFailure("policies/break-glass.yaml has no break_glass: line") }
+        try text.replacingCharacters(in: list, with: "break_glass:\n" + rule).write(to: rules, atomically: true, encoding: .utf8)
+        return policies
     }
 
     static func ask(host: String, login: String = "deploy", incident: String = "INC-4711", reason: String = "The queue is stuck; restarting the worker") -> [String] {

@@ -55,12 +55,7 @@ struct BreakGlassKeyTouchCLITests {
 
             """.write(toFile: notifications, atomically: true, encoding: .utf8)
         try FileManager.default.setAttributes([.posixPermissions: 0o600], ofItemAtPath: notifications)
-        let policies = scratch.url.appendingPathComponent("policies")
-        try FileManager.default.copyItem(at: Binaries.repositoryRoot.appendingPathComponent("policies"), to: policies)
-        let rules = policies.appendingPathComponent("break-glass.yaml")
-        let text = try String(contentsOf: rules, encoding: .utf8)
-        guard let list = text.range(of: "break_glass:\n") else { throw ProcessFailure("policies/break-glass.yaml has no break_glass: line") }
-        try text.replacingCharacters(in: list, with: "break_glass:\n" + touchRule).write(to: rules, atomically: true, encoding: .utf8)
+        let policies = try BreakGlassCLITests.policies(withFirst: touchRule, in: scratch)
         let daemon = try await Daemon.start(scratch: scratch, policies: policies.path, extraArguments: [
             "--public-url", "http://localhost:8080", "--recorder-command", BreakGlassCLITests.recorder, "--notifications", notifications,
             "--break-glass-page-wait", "30s",
