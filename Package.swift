@@ -350,6 +350,7 @@ let package = Package(
             dependencies: [
                 "CountersignServer", "CountersignAPI", "CountersignCore", "CountersignSSH", "WebAuthn", "WebAuthnTesting", "TestSupport",
                 "DeployTokens", "Asciicast", "CountersignPostgres", "PostgresTesting",
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "NIOSSH", package: "swift-nio-ssh"),
                 .product(name: "JWTKit", package: "jwt-kit"),
                 .product(name: "HummingbirdTesting", package: "hummingbird"),

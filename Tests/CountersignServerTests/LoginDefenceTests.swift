@@ -75,13 +75,9 @@ struct LoginBurstTests {
     func burstIsCountedBeforeThePasswordCheck() async throws {
         let verifier = CountingVerifier()
         let harness = try await GatewayHarness.make(passwordVerifier: verifier)
-        try await harness.runConcurrently { (api: API) async throws in
-            let statuses = try await withThrowingTaskGroup(of: HTTPResponse.Status.self) { group in
-                for index in 0..<60 {
-                    group.addTask { try await api.attempt("alice", "guess-\(index)").status }
-                }
-                return try await group.reduce(into: []) { $0.append($1) }
-            }
+        try await harness.run { (api: API) async throws in
+            let burst = RequestBurst(port: try #require(api.client.port))
+            let statuses = try await burst.statuses(60, .POST, "/v1/login") { LoginBody(username: "alice", password: "guess-\($0)") }
             #expect(verifier.count <= 5)
             #expect(statuses.filter { $0 == .unauthorized }.count == verifier.count)
             #expect(statuses.allSatisfy { $0 == .unauthorized || $0 == .tooManyRequests })
@@ -205,14 +201,10 @@ struct LoginRefusalAuditTests {
     @Test("A flood of /readyz proves the database writable once, not once per probe")
     func readinessDoesNotWritePerProbe() async throws {
         let harness = try await GatewayHarness.make()
-        try await harness.runConcurrently { (api: API) async throws in
+        try await harness.run { (api: API) async throws in
             let before = try harness.auditEvents("login.failed").count
-            try await withThrowingTaskGroup(of: Void.self) { group in
-                for _ in 0..<50 {
-                    group.addTask { () async throws in #expect(try await api.send(.get, "/readyz").status == .ok) }
-                }
-                try await group.waitForAll()
-            }
+            let statuses = try await RequestBurst(port: try #require(api.client.port)).statuses(50, .GET, "/readyz")
+            #expect(statuses.allSatisfy { $0 == .ok }, "\(statuses)")
             for _ in 0..<20 { #expect(try await api.send(.get, "/readyz").status == .ok) }
             #expect(try harness.heartbeats() == 1)
             #expect(try harness.auditEvents("login.failed").count == before)

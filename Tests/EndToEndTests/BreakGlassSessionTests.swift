@@ -226,7 +226,7 @@ struct BreakGlassSessionTests {
         await gateway.stop()
     }
 
-    @Test("a page the pager could not take when the gateway was killed is delivered after the restart, once", arguments: Backend.allCases)
+    @Test("a page the pager could not take when the gateway was killed is delivered after the restart, under its one dedup key, before its resolve", arguments: Backend.allCases)
     func pageSurvivesKill(_ backend: Backend) async throws {
         let scratch = try Scratch()
         defer { scratch.remove() }
@@ -256,9 +256,13 @@ struct BreakGlassSessionTests {
         _ = try await restarted.stop()
         await gateway.pager.stop()
         await gateway.slack.stop()
+        // At least once, not exactly: an attempt the killed gateway wrote just before it died can
+        // reach the receiver after the switch to accepting, and the restarted gateway, which never
+        // heard its answer, sends again. PagerDuty folds triggers of one dedup key into one incident.
         let afterRestart = try Self.events(gateway.pager).dropFirst(refused)
-        #expect(afterRestart.filter { $0["event_action"] as? String == "trigger" }.compactMap { $0["dedup_key"] as? String } == [id], "one trigger taken after the restart")
-        #expect(afterRestart.filter { $0["event_action"] as? String == "resolve" }.compactMap { $0["dedup_key"] as? String } == [id])
+        let triggers = afterRestart.filter { $0["event_action"] as? String == "trigger" }
+        #expect(!triggers.isEmpty && triggers.allSatisfy { $0["dedup_key"] as? String == id }, "the trigger is taken after the restart")
+        #expect(afterRestart.last?["event_action"] as? String == "resolve" && afterRestart.last?["dedup_key"] as? String == id, "the resolve comes last")
         #expect(try Self.events(gateway.pager).prefix(refused).allSatisfy { $0["dedup_key"] as? String == id }, "every refused attempt was that page")
     }
 }

@@ -63,13 +63,17 @@ public enum PostgresServer {
             try run("/bin/chown", ["postgres:postgres", directory], asPostgres: false, log: "/dev/null")
         }
         let port = try LoopbackPort.free()
-        // --no-sync: a test cluster need not survive a power cut; the server itself keeps fsync on.
+        // A test cluster need not survive a power cut, only its clients' deaths, which the page
+        // cache outlives: no syncs, neither at initdb nor in the server. With them, the suites'
+        // parallel CREATE DATABASEs (each a template's worth of WAL, synced) held the disk for the
+        // first minute of the run, and every in-process gateway's SQLite commit waited behind them.
         try run(binaries + "/initdb", ["-D", directory + "/data", "-A", "trust", "-U", user, "--no-sync"], asPostgres: true, log: directory + "/initdb.log")
         // max_connections: the suites run in parallel, each test with pools of its own; at the
         // default 100 they turn connections away, and a pool's retry stalls the test behind it.
         try run(binaries + "/pg_ctl", [
             "-D", directory + "/data", "-l", directory + "/server.log", "-w",
-            "-o", "-p \(port) -k \(directory) -c listen_addresses=127.0.0.1 -c max_connections=400", "start",
+            "-o", "-p \(port) -k \(directory) -c listen_addresses=127.0.0.1 -c max_connections=400 -c fsync=off -c synchronous_commit=off -c full_page_writes=off",
+            "start",
         ], asPostgres: true, log: directory + "/pg_ctl.log")
         let cluster = Cluster(directory: directory, port: port, binaries: binaries)
         running = cluster
