@@ -13,14 +13,17 @@ enum ChannelAnswer {
     static let quotedAnswerLength = 200
 
     static func outcome(status: Int, retryAfter: String?, answer: [UInt8], channel: some AnsweringEndpoint, now: Date) -> DeliveryOutcome {
-        let said = quote(answer, channel: channel)
+        // A delivery has no reason to give: the answer is quoted only for a failure.
         switch status {
         case 200..<300:
             return .delivered
         case 408, 429, 500...:
-            return .retryable(reason: "\(channel.answerName) answered HTTP \(status)\(said)", retryAfter: retryAfter.flatMap { RetryAfter.seconds($0, now: now) })
+            return .retryable(
+                reason: "\(channel.answerName) answered HTTP \(status)\(quote(answer, channel: channel))",
+                retryAfter: retryAfter.flatMap { RetryAfter.seconds($0, now: now) }
+            )
         default:
-            return .rejected(reason: "\(channel.answerName) answered HTTP \(status)\(said)")
+            return .rejected(reason: "\(channel.answerName) answered HTTP \(status)\(quote(answer, channel: channel))")
         }
     }
 

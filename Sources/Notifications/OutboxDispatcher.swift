@@ -22,7 +22,7 @@ public final class OutboxDispatcher: Sendable {
     public struct Settings: Sendable {
         /// How often the outbox is looked at when nobody calls `wake()`.
         public var interval: Duration
-        /// Messages claimed at once; a full claim is followed by another at once.
+        /// Messages claimed at once; a full claim is followed by another, made while its last sends are out.
         public var batchSize: Int
         /// Sends in flight at once.
         public var concurrency: Int
@@ -109,44 +109,45 @@ public final class OutboxDispatcher: Sendable {
                 while (try? await Task.sleep(for: interval)) != nil { wakeUp.yield() }
             }
             wakeUp.yield()
-            for await _ in wakes {
-                // A full claim means more may be due: take them before waiting again.
-                while !Task.isCancelled {
-                    let pass = await dispatchDue()
-                    if pass.claimFailed || pass.claimed < settings.batchSize { break }
-                }
+            for await _ in wakes where !Task.isCancelled {
+                await dispatchDue()
             }
             group.cancelAll()
         }
     }
 
-    /// One pass: claim what is due, send it, settle it.
+    /// One pass: claim what is due, send it, settle it, and claim again while claims come back
+    /// full. The next claim is made while the last sends of the one before are out, so that the
+    /// send slots do not stand idle during a claim's transaction.
+    @discardableResult
     public func dispatchDue() async -> Pass {
-        let claimed: [OutboxMessage]
-        do {
-            claimed = try await store.claimDueMessages(at: clock.now(), limit: settings.batchSize)
-        } catch {
-            logger.error("cannot claim due notifications", metadata: ["error": "\(error)"])
-            var pass = Pass()
-            pass.claimFailed = true
-            return pass
-        }
         var total = Pass()
-        total.claimed = claimed.count
-        let chains = Self.chains(claimed)
         // A send slot is freed as soon as its answer is in: recording the attempt goes on beside
         // the next sends (`SettlementCommitter` groups them), and the pass ends once all are recorded.
         var recording: [Task<Pass, Never>] = []
+        var claiming: Task<[OutboxMessage]?, Never>? = claimDue()
         await withTaskGroup(of: (Pass, [Task<Pass, Never>]).self) { group in
             var running = 0
-            for chain in chains {
-                if running == settings.concurrency, let (done, settling) = await group.next() {
-                    total = total + done
-                    recording += settling
-                    running -= 1
+            while let claim = claiming {
+                claiming = nil
+                guard let claimed = await claim.value else {
+                    total.claimFailed = true
+                    break
                 }
-                group.addTask { await self.deliver(chain) }
-                running += 1
+                total.claimed += claimed.count
+                let chains = Self.chains(claimed)
+                for (index, chain) in chains.enumerated() {
+                    if claimed.count >= settings.batchSize, claiming == nil, chains.count - index <= settings.concurrency {
+                        claiming = claimDue()
+                    }
+                    if running == settings.concurrency, let (done, settling) = await group.next() {
+                        total = total + done
+                        recording += settling
+                        running -= 1
+                    }
+                    group.addTask { await self.deliver(chain) }
+                    running += 1
+                }
             }
             for await (done, settling) in group {
                 total = total + done
@@ -155,6 +156,18 @@ public final class OutboxDispatcher: Sendable {
         }
         for settled in recording { total = total + (await settled.value) }
         return total
+    }
+
+    /// The messages due now, claimed; nil when the claim failed (logged).
+    private func claimDue() -> Task<[OutboxMessage]?, Never> {
+        Task {
+            do {
+                return try await store.claimDueMessages(at: clock.now(), limit: settings.batchSize)
+            } catch {
+                logger.error("cannot claim due notifications", metadata: ["error": "\(error)"])
+                return nil
+            }
+        }
     }
 
     /// The claimed messages by channel and dedup key, each run oldest first; the runs in the order
