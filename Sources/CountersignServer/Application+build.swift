@@ -29,6 +29,8 @@ public struct Gateway: Sendable {
     public let dispatcher: OutboxDispatcher
     /// Streams the audit log to the configured sinks (docs/audit-stream.md).
     public let auditStream: AuditStreamer
+    /// Held while the gateway lives, on an embedded database.
+    let databaseLock: EmbeddedDatabaseLock?
 
     /// The (method, path) of every route the server registers.
     public var registeredRoutes: [(method: String, path: String)] {
@@ -44,12 +46,24 @@ public struct Gateway: Sendable {
     @discardableResult public func streamAudit() async -> [AuditSinkName: AuditStreamer.Pass] { await auditStream.streamDue() }
 }
 
-/// The configured store, and the services it needs running (first in the group, so they stop
-/// last). A PostgreSQL schema is migrated here, before anything is written.
-private func openStore(_ configuration: GatewayConfiguration, logger: Logger) async throws -> (any GatewayStore, [any Service]) {
+/// The configured store, the services it needs running (first in the group, so they stop last)
+/// and, for the embedded one, its lock. A PostgreSQL schema is migrated here, before anything is
+/// written; an embedded file's holds, left by a gateway that stopped, are released.
+private func openStore(
+    _ configuration: GatewayConfiguration, logger: Logger
+) async throws -> (any GatewayStore, [any Service], EmbeddedDatabaseLock?) {
     switch configuration.database {
     case .embedded:
-        return (try SQLiteStore.open(path: configuration.databasePath, durability: configuration.durability), [])
+        let lock = try EmbeddedDatabaseLock(database: configuration.databasePath)
+        let store = try SQLiteStore.open(path: configuration.databasePath, durability: configuration.durability)
+        let released = try await store.releaseHolds()
+        if released.claims + released.leases > 0 {
+            logger.notice(
+                "took back what a stopped gateway held: due at once",
+                metadata: ["notification_claims": "\(released.claims)", "audit_stream_leases": "\(released.leases)"]
+            )
+        }
+        return (store, [], lock)
     case .postgres(let location):
         let store = PostgresStore(configuration: location.clientConfiguration, logger: logger)
         let pool = PostgresPoolService(store: store)
@@ -59,7 +73,7 @@ private func openStore(_ configuration: GatewayConfiguration, logger: Logger) as
             pool.pool.cancel()
             throw GatewayBuildError.database("\(location): \(error)")
         }
-        return (store, [pool])
+        return (store, [pool], nil)
     }
 }
 
@@ -104,7 +118,7 @@ public func buildGateway(
         throw GatewayBuildError.openAPIDocumentMissing
     }
 
-    let (store, storeServices) = try await openStore(configuration, logger: logger)
+    let (store, storeServices, databaseLock) = try await openStore(configuration, logger: logger)
     let keyring = FileKeyring(directory: configuration.dataDirectory.path)
     let signingKey = try keyring.signingKey(for: .auditCheckpoint)
     let metrics = GatewayMetrics()
@@ -210,6 +224,7 @@ public func buildGateway(
     )
     return Gateway(
         application: application, store: store, policies: policies, metrics: metrics, routes: routes.routes,
-        sweeper: sweeper, checkpoints: checkpoints, reloader: reloader, dispatcher: outbox.dispatcher, auditStream: auditStream.streamer
+        sweeper: sweeper, checkpoints: checkpoints, reloader: reloader, dispatcher: outbox.dispatcher, auditStream: auditStream.streamer,
+        databaseLock: databaseLock
     )
 }

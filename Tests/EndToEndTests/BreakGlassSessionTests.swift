@@ -243,7 +243,8 @@ struct BreakGlassSessionTests {
         let refused = gateway.pager.received.count
         gateway.pager.answer(.accept)
         let restarted = try await Daemon.start(scratch: scratch, extraArguments: gateway.arguments)
-        // A page the killed gateway had claimed waits out its claim's lease (60 s) and backoff.
+        // A page the killed gateway had claimed is taken back at once on SQLite (the restarted
+        // gateway holds the file); on PostgreSQL it waits out the claim's lease (60 s). Then backoff.
         try await Self.awaitReceived(gateway.pager, count: refused + 1, polls: 3000)
         // Ending the grant sends its resolve; once that is in, the trigger has had every chance to come twice.
         let carolAgain = try await restarted.loggedInCLI("carol", scratch: scratch)

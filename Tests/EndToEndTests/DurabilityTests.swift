@@ -84,6 +84,26 @@ struct DurabilityTests {
         try await restarted.stop()
     }
 
+    @Test("A second countersignd on the same data directory refuses to start, naming the first one's pid; after the first is killed, one starts")
+    func oneDaemonPerDatabase() async throws {
+        let scratch = try Scratch()
+        defer { scratch.remove() }
+        let first = try await Daemon.start(scratch: scratch)
+        let database = scratch.path("data") + "/countersign.sqlite"
+        do {
+            let second = try await Daemon.start(scratch: scratch)
+            _ = try await second.stop()
+            Issue.record("a second countersignd started on \(database)")
+        } catch let failure as ProcessFailure {
+            #expect(failure.description.contains("cannot start: the database is unusable: another countersignd (pid \(first.child.pid)) is running on \(database)"), "\(failure)")
+        }
+        #expect(try await Self.get(first.url + "/healthz", token: "").status == 200, "the first one is untouched")
+        // The kernel drops a killed process's lock: no stale lock file keeps the next one out.
+        try await first.stop(signal: SIGKILL)
+        let next = try await Daemon.start(scratch: scratch)
+        try await next.stop()
+    }
+
     @Test("SIGTERM shuts down cleanly with a final signed checkpoint; audit verify names the first edited or deleted row")
     func tamperIsDetected() async throws {
         let scratch = try Scratch()

@@ -105,7 +105,11 @@ final class Daemon: @unchecked Sendable {
                let port = Int(line.split(separator: ":").last ?? "") {
                 return port
             }
-            if try child.wait(timeout: 0.05) != nil { break }
+            if try child.wait(timeout: 0.05) != nil {
+                // What it said as it exited, written after the read above.
+                text = String(decoding: FileManager.default.contents(atPath: log) ?? Data(), as: UTF8.self)
+                break
+            }
         }
         throw ProcessFailure("countersignd did not start: \(text)")
     }
