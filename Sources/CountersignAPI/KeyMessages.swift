@@ -142,9 +142,13 @@ public struct AssertionOptionsView: Codable, Sendable, Equatable {
     public let timeout: Int
     /// For an approval, the request's content digest the challenge is bound to, for the page to show.
     public let contentDigest: String?
+    /// For a break-glass ask, whether its rule wants the touch (key_touch): a client makes none it
+    /// does not want, though one made is still checked and recorded. Absent for other challenges.
+    public var touchWanted: Bool?
 
     public init(
-        ceremonyId: String, challenge: String, rpId: String, origin: String?, allowCredentials: [CredentialDescriptorView], timeout: Int, contentDigest: String?
+        ceremonyId: String, challenge: String, rpId: String, origin: String?, allowCredentials: [CredentialDescriptorView], timeout: Int, contentDigest: String?,
+        touchWanted: Bool? = nil
     ) {
         self.ceremonyId = ceremonyId
         self.challenge = challenge
@@ -154,6 +158,7 @@ public struct AssertionOptionsView: Codable, Sendable, Equatable {
         self.userVerification = "required"
         self.timeout = timeout
         self.contentDigest = contentDigest
+        self.touchWanted = touchWanted
     }
 }
 

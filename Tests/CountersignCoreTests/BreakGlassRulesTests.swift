@@ -75,6 +75,27 @@ struct BreakGlassRulesTests {
         }
     }
 
+    @Test("a key challenge says whether the deciding rule wants the touch: always, when enrolled only with a key, never not; with no rule, yes")
+    func touchWanted() throws {
+        let quiet = try BreakGlassRule(
+            name: "quiet-break-glass", host: try Glob("quiet-*.prod.internal"), login: try Glob("*"), onCall: ["sre"],
+            incidentPattern: try TicketPattern("^INC-[0-9]+$"), keyTouch: .never, channels: [Self.pagerDuty]
+        )
+        let rules = [quiet] + Self.rules
+        let table: [(host: String, login: String, hasKey: Bool, wanted: Bool)] = [
+            ("db-1.prod.internal", "postgres", false, true),
+            ("db-1.prod.internal", "postgres", true, true),
+            ("web-1.prod.internal", "deploy", true, true),
+            ("web-1.prod.internal", "deploy", false, false),
+            ("QUIET-1.prod.internal", "deploy", true, false),
+            ("build-1.ci.internal", "deploy", true, true),
+        ]
+        for row in table {
+            let ask = try Self.ask(host: row.host, login: row.login)
+            #expect(BreakGlassRules.touchWanted(for: ask, under: rules, hasUsableKey: row.hasKey) == row.wanted, "\(row)")
+        }
+    }
+
     @Test("without a duration the rule's longest is granted; the database rule needs a second SRE's agreement")
     func terms() throws {
         let production = try BreakGlassRules.admit(try Self.ask(), by: Cast.mallory, under: Self.rules, hasUsableKey: false, keyTouched: false, at: Self.now)

@@ -42,6 +42,7 @@ struct BreakGlassKeyAloneTests {
         let response = try await api.send(.post, "/v1/break-glass/key-challenge", body: ask)
         try #require(response.status == .ok, "\(String(buffer: response.body))")
         let options = try api.decode(AssertionOptionsView.self, response)
+        #expect(options.touchWanted == true, "the rules these tests ask under want the touch of an enrolled key")
         let signed = try authenticator.sign(challenge: options.challenge)
         return AssertionBody(
             ceremonyId: options.ceremonyId, credentialId: Base64URL.encode(authenticator.credentialID),

@@ -26,6 +26,13 @@ struct BreakGlassKeyTouchCLITests {
             incident_pattern: "^INC-[0-9]+$"
             key_touch: always
             page: [oncall-pagerduty]
+          - name: quiet-break-glass
+            match: { host: "quiet-*.prod.internal", login: "*" }
+            on_call: [sre]
+            max_duration: 15m
+            incident_pattern: "^INC-[0-9]+$"
+            key_touch: never
+            page: [oncall-pagerduty]
 
         """
 
@@ -145,7 +152,7 @@ struct BreakGlassKeyTouchCLITests {
         return try APICoding.makeDecoder().decode(BreakGlassListView.self, from: Data(listed.standardOutput.utf8)).grants
     }
 
-    @Test("with two keys enrolled, the CLI asks the authenticator for each credential the gateway lists until the key holding one signs, and gets the certificate under a rule that always takes a touch and one that takes it when enrolled")
+    @Test("with two keys enrolled, the CLI asks the authenticator for each credential the gateway lists until the key holding one signs, and gets the certificate under a rule that always takes a touch and one that takes it when enrolled; under key_touch: never none is asked")
     func touchesTheEnrolledKey() async throws {
         let scratch = try Scratch()
         defer { scratch.remove() }
@@ -193,6 +200,16 @@ struct BreakGlassKeyTouchCLITests {
         #expect(keyless.standardError.contains("there is none to touch: you have no enrolled security key"), "\(keyless.standardError)")
         #expect(standIn.asked.count == 4, "nobody's key was asked for the refused asks")
         #expect(try await Self.grants(erin).count == 2)
+
+        // Under key_touch: never the gateway's challenge says no touch is wanted: none is asked, though he has keys.
+        let quiet = try await Self.run(dave, Self.ask(host: "quiet-1.prod.internal") + ["--out", out], environment: standIn.environment())
+        #expect(quiet.status == 0, "\(quiet.standardError)")
+        #expect(quiet.standardError.contains("does not ask for a key touch (key_touch: never): none is made"), "\(quiet.standardError)")
+        #expect(!quiet.standardError.contains("Touch your security key"), "\(quiet.standardError)")
+        #expect(standIn.asked.count == 4, "the authenticator was not asked")
+        let quietID = try BreakGlassCLITests.grantID(in: quiet)
+        let untouchedGrant = try #require(try await Self.grants(erin).first { $0.request.id == quietID })
+        #expect(!untouchedGrant.keyTouched && untouchedGrant.request.requirement.rule == "quiet-break-glass", "\(untouchedGrant)")
         await gateway.stop()
     }
 

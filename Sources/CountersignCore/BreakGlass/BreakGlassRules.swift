@@ -27,6 +27,22 @@ public enum BreakGlassRules {
         }
     }
 
+    /// Whether the rule deciding `ask` wants a touch of the user's own key over it: what a key
+    /// challenge tells the CLI, so that it asks for no touch the rule does not want. With no rule
+    /// covering the ask, yes: the ask itself is refused, touched or not.
+    public static func touchWanted(for ask: BreakGlassAsk, under rules: [BreakGlassRule], hasUsableKey: Bool) -> Bool {
+        guard let rule = rules.first(where: { $0.covers(host: ask.host, login: ask.login) }) else { return true }
+        return touchWanted(by: rule, hasUsableKey: hasUsableKey)
+    }
+
+    static func touchWanted(by rule: BreakGlassRule, hasUsableKey: Bool) -> Bool {
+        switch rule.keyTouch {
+        case .always: true
+        case .whenEnrolled: hasUsableKey
+        case .never: false
+        }
+    }
+
     /// Decides `ask` by `actor` under `rules` (the first rule covering the host and login
     /// decides), at `now`. `hasUsableKey`: the user has an enrolled key they could touch;
     /// `keyTouched`: they did, over this ask (verified at the edge).
@@ -46,12 +62,7 @@ public enum BreakGlassRules {
         guard duration <= rule.maximumDurationSeconds else {
             throw BreakGlassRefusal(.tooLong, "\(rule.located): break-glass lasts at most \(Policy.describe(seconds: rule.maximumDurationSeconds))", rule: rule)
         }
-        let touchNeeded = switch rule.keyTouch {
-        case .always: true
-        case .whenEnrolled: hasUsableKey
-        case .never: false
-        }
-        if touchNeeded, !keyTouched {
+        if touchWanted(by: rule, hasUsableKey: hasUsableKey), !keyTouched {
             let why = rule.keyTouch == .always ? "this rule always takes a touch of your own enrolled key" : "you have an enrolled key: touch it to break glass"
             throw BreakGlassRefusal(.keyTouchRequired, "\(rule.located): \(why)", rule: rule)
         }

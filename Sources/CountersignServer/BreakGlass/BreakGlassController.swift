@@ -52,8 +52,10 @@ struct BreakGlassController {
     @Sendable func keyChallenge(_ request: Request, context: GatewayContext) async throws -> JSONResponse<AssertionOptionsView> {
         let body = try await BodyDecoding.decode(BreakGlassBody.self, from: request, limit: bodyLimit)
         switch try await asker(of: body, context) {
-        case .session(let caller), .keyAlone(let caller, _):
-            return JSONResponse(try await desk.keyChallenge(body, by: caller))
+        case .session(let caller):
+            return JSONResponse(try await desk.keyChallenge(body, by: caller, keyAlone: false))
+        case .keyAlone(let caller, _):
+            return JSONResponse(try await desk.keyChallenge(body, by: caller, keyAlone: true))
         }
     }
 

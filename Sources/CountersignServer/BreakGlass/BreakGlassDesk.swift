@@ -25,9 +25,14 @@ struct BreakGlassDesk: Sendable {
     // MARK: Breaking glass
 
     /// The challenge for a touch of the caller's own key over exactly this ask.
-    func keyChallenge(_ body: BreakGlassBody, by caller: Actor) async throws -> AssertionOptionsView {
+    /// A challenge over exactly `body`'s ask for `caller`'s keys, saying whether the rule deciding
+    /// it wants the touch. `keyAlone`: without a session the touch is the proof of who it is, wanted always.
+    func keyChallenge(_ body: BreakGlassBody, by caller: Actor, keyAlone: Bool) async throws -> AssertionOptionsView {
         let ask = try Self.ask(body)
-        return try await keys.statementOptions(.breakGlass, digest: ask.statementDigest(by: caller.name), about: nil, by: caller)
+        var options = try await keys.statementOptions(.breakGlass, digest: ask.statementDigest(by: caller.name), about: nil, by: caller)
+        // The options exist only for a caller with a usable key: the key a touch would be of.
+        options.touchWanted = keyAlone || BreakGlassRules.touchWanted(for: ask, under: requests.policies.current.policy.breakGlass, hasUsableKey: true)
+        return options
     }
 
     /// Breaks glass for `caller`: the grant, its pages and its certificate, or a refusal that is

@@ -21,11 +21,11 @@ struct BreakGlassOpen: AsyncParsableCommand {
 
             With a security key enrolled, you touch it over exactly this ask (user, host, login, incident, reason, \
             duration) before anything is granted, as the rule's key_touch wants (always, or when_enrolled: whenever you \
-            have a key). The touch goes through libfido2's fido2-assert (Debian package fido2-tools), which asks for \
-            the key's PIN on the terminal; the key is the one `fido2-token -L` lists, or --key-device. Each of your \
-            enrolled keys is tried in turn. --no-key-touch skips it, where the rule does not want it (key_touch: never); \
-            the gateway refuses it otherwise. Without a session (PAM's back end may be down in the incident), --user \
-            names you and the touch alone proves it is you.
+            have a key); under key_touch: never the gateway says so and no touch is asked. The touch goes through \
+            libfido2's fido2-assert (Debian package fido2-tools), which asks for the key's PIN on the terminal; the key \
+            is the one `fido2-token -L` lists, or --key-device. Each of your enrolled keys is tried in turn. \
+            --no-key-touch does not even ask the gateway; where the rule wants a touch it refuses the ask. Without a \
+            session (PAM's back end may be down in the incident), --user names you and the touch alone proves it is you.
 
             A rule that wants someone else's agreement leaves the grant waiting: this command says who must agree and \
             waits until they have (or the grant lapses).
@@ -107,6 +107,8 @@ struct BreakGlassOpen: AsyncParsableCommand {
         case touched(AssertionBody)
         /// --no-key-touch.
         case skipped
+        /// The rule deciding the ask does not want a touch (key_touch: never).
+        case notWanted
         /// No key to touch, and why: none enrolled, or the gateway offers no key ceremony.
         case noKey(String)
 
@@ -133,6 +135,10 @@ struct BreakGlassOpen: AsyncParsableCommand {
             guard user == nil else { throw .refused("without a session, only the touch of your enrolled key says who you are, and \(why)") }
             return .noKey(why)
         }
+        if options.touchWanted == false {
+            Terminal.printError("countersign: the rule for \(ask.login)@\(ask.host) does not ask for a key touch (key_touch: never): none is made")
+            return .notWanted
+        }
         let purpose = "break glass\(user.map { " as \($0)" } ?? ""): \(ask.login)@\(ask.host) for \(ask.incident)"
         return .touched(try keyTouch.answer(options, to: purpose, gateway: client))
     }
@@ -150,7 +156,8 @@ struct BreakGlassOpen: AsyncParsableCommand {
                 throw .refused("\(error.message)\ncountersign: the rule wants a touch of your enrolled security key: run again without --no-key-touch")
             case .noKey(let why):
                 throw .refused("\(error.message)\ncountersign: the rule wants a touch of your enrolled security key, and there is none to touch: \(why)")
-            case .touched:
+            case .touched, .notWanted:
+                // notWanted: the policy was reloaded between the challenge and the ask.
                 throw error
             }
         } catch {
