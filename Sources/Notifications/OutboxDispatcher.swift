@@ -137,7 +137,8 @@ public final class OutboxDispatcher: Sendable {
                 total.claimed += claimed.count
                 let chains = Self.chains(claimed)
                 for (index, chain) in chains.enumerated() {
-                    if claimed.count >= settings.batchSize, claiming == nil, chains.count - index <= settings.concurrency {
+                    // A dispatcher being stopped claims no more: what it claimed, it still sends and records.
+                    if claimed.count >= settings.batchSize, claiming == nil, chains.count - index <= settings.concurrency, !Task.isCancelled {
                         claiming = claimDue()
                     }
                     if running == settings.concurrency, let (done, settling) = await group.next() {

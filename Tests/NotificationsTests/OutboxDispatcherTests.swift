@@ -150,6 +150,34 @@ struct OutboxDispatcherTests {
         #expect(sender.mostAtOnce > 1)
     }
 
+    @Test func aPassTakesClaimAfterClaimWhileTheyComeBackFull() async throws {
+        try await Self.withHarness { harness in
+            // The harness claims 16 at a time: 40 due take three claims, the last one short.
+            try await harness.store.enqueue((0..<40).map { F.message(F.page(dedupKey: "grant-\($0)")) })
+            let pass = await harness.dispatcher.dispatchDue()
+            #expect(pass.claimed == 40 && pass.delivered == 40, "\(pass)")
+            #expect(harness.claims.claimCount == 3)
+            #expect(Set(try harness.pagerEvents().map(\.dedupKey)) == Set((0..<40).map { "grant-\($0)" }))
+            #expect(try await harness.store.outboxTally()[F.pagerName] == nil, "nothing pending, nothing dead")
+        }
+    }
+
+    @Test func aDispatcherBeingStoppedClaimsNoMoreThanItHas() async throws {
+        // A channel of its own, not HTTP: a cancelled send's half-made connection would race the
+        // receivers' shutdown at the end of the test.
+        let name = try ChannelName("gauged")
+        let harness = try await DispatchHarness.make(extraSenders: [name: GaugedSender()])
+        try await harness.store.enqueue((0..<40).map { F.message(F.page(dedupKey: "grant-\($0)"), on: name) })
+        let stopped = Task { await harness.dispatcher.dispatchDue() }
+        stopped.cancel()
+        let pass = await stopped.value
+        let claims = harness.claims.claimCount
+        try await harness.close()
+        #expect(pass.claimed == 16, "one claim, not the whole outbox: \(pass)")
+        #expect(claims == 1)
+        #expect(pass.delivered == 16 && pass.unrecorded == 0, "what it claimed, it sent and recorded")
+    }
+
     @Test func wakeStartsAPassWithoutWaitingForTheInterval() async throws {
         try await Self.withHarness { harness in
             let running = Task { await harness.dispatcher.run() }
