@@ -10,13 +10,12 @@ import Foundation
 /// leases in the file: whoever held them is gone, so a page a killed gateway had claimed goes out
 /// at once instead of after its lease. Several gateways share PostgreSQL instead, where a claim
 /// lapses at the end of its lease.
-public final class EmbeddedDatabaseLock: Sendable {
-    public let path: String
+final class EmbeddedDatabaseLock: Sendable {
     private let descriptor: Int32
 
     /// Takes the lock, or says which process holds it.
-    public init(database: String) throws(GatewayBuildError) {
-        path = database + ".lock"
+    init(database: String) throws(GatewayBuildError) {
+        let path = database + ".lock"
         // Close-on-exec: a child the gateway starts must not keep the lock after the gateway's death.
         let descriptor = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0o600)
         guard descriptor >= 0 else {

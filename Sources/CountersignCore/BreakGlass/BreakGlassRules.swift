@@ -31,8 +31,13 @@ public enum BreakGlassRules {
     /// challenge tells the CLI, so that it asks for no touch the rule does not want. With no rule
     /// covering the ask, yes: the ask itself is refused, touched or not.
     public static func touchWanted(for ask: BreakGlassAsk, under rules: [BreakGlassRule], hasUsableKey: Bool) -> Bool {
-        guard let rule = rules.first(where: { $0.covers(host: ask.host, login: ask.login) }) else { return true }
+        guard let rule = decidingRule(for: ask, under: rules) else { return true }
         return touchWanted(by: rule, hasUsableKey: hasUsableKey)
+    }
+
+    /// The first rule covering the ask's host and login: the one that decides it.
+    static func decidingRule(for ask: BreakGlassAsk, under rules: [BreakGlassRule]) -> BreakGlassRule? {
+        rules.first { $0.covers(host: ask.host, login: ask.login) }
     }
 
     static func touchWanted(by rule: BreakGlassRule, hasUsableKey: Bool) -> Bool {
@@ -49,7 +54,7 @@ public enum BreakGlassRules {
     public static func admit(
         _ ask: BreakGlassAsk, by actor: Actor, under rules: [BreakGlassRule], hasUsableKey: Bool, keyTouched: Bool, at now: Date
     ) throws(BreakGlassRefusal) -> Admission {
-        guard let rule = rules.first(where: { $0.covers(host: ask.host, login: ask.login) }) else {
+        guard let rule = decidingRule(for: ask, under: rules) else {
             throw BreakGlassRefusal(.noRule, "no break-glass rule covers \(ask.login)@\(ask.host)", rule: nil)
         }
         guard !rule.onCall.isDisjoint(with: actor.groups) else {

@@ -24,7 +24,6 @@ struct BreakGlassDesk: Sendable {
 
     // MARK: Breaking glass
 
-    /// The challenge for a touch of the caller's own key over exactly this ask.
     /// A challenge over exactly `body`'s ask for `caller`'s keys, saying whether the rule deciding
     /// it wants the touch. `keyAlone`: without a session the touch is the proof of who it is, wanted always.
     func keyChallenge(_ body: BreakGlassBody, by caller: Actor, keyAlone: Bool) async throws -> AssertionOptionsView {
